@@ -1,0 +1,292 @@
+"""Probing media files and fingerprinting their content.
+
+``probe`` answers everything the engine needs before it decodes a frame: the frame rate measured
+from real packet timestamps (``average_rate`` lies for VFR phone footage), the display rotation,
+sizes, audio layout and length. It demuxes only a few hundred packets and decodes a single
+frame, so opening a project stays fast. Every failure becomes one ``MediaError`` naming the file.
+
+The fingerprint keys the cell cache by content, not path: a moved or renamed file keeps its
+cells. It hashes the size and the first and last 64 KiB, and is remembered per (path, size,
+mtime) so each file is read once per process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import os
+import statistics
+import threading
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import xxhash
+
+from core.errors import MediaError
+from core.timebase import snap_fps
+
+log = logging.getLogger(__name__)
+
+_RATE_PACKETS = 240
+_FP_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """The video stream the engine will decode."""
+
+    codec: str
+    """Decoder name, e.g. ``h264``."""
+    width: int
+    """Coded width in pixels, before rotation."""
+    height: int
+    """Coded height in pixels, before rotation."""
+    pix_fmt: str
+    """Pixel format of decoded frames, e.g. ``yuv420p``."""
+    fps: Fraction
+    """Frame rate measured from packet timestamps (median interval), snapped to NTSC rates."""
+    frame_count: int
+    """Frames in the stream (counted by the container, or estimated from duration × fps)."""
+    rotation: int
+    """Clockwise degrees (0, 90, 180, 270) to rotate decoded frames for display."""
+    start: Fraction
+    """Presentation time of the first frame in seconds; source time 0 is this instant."""
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height after rotation."""
+        if self.rotation in (90, 270):
+            return self.height, self.width
+        return self.width, self.height
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """The first audio stream."""
+
+    codec: str
+    sample_rate: int
+    channels: int
+    start: Fraction
+    """Presentation time of the first sample in seconds."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ``probe`` found in one file."""
+
+    path: Path
+    size_bytes: int
+    container: str
+    duration: Fraction
+    """Length in seconds: of the video stream where there is one, else of the audio."""
+    video: VideoInfo | None
+    audio: AudioInfo | None
+
+    @property
+    def has_video(self) -> bool:
+        return self.video is not None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+    def frames_at(self, fps: Fraction) -> int:
+        """Length in project frames at ``fps`` (a source frame is held until the next one)."""
+        return max(1, math.floor(self.duration * fps + Fraction(1, 1000)))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-friendly summary for ``livecut probe --json``."""
+        out: dict[str, object] = {
+            "path": str(self.path),
+            "size_bytes": self.size_bytes,
+            "container": self.container,
+            "duration_s": float(self.duration),
+            "has_video": self.has_video,
+            "has_audio": self.has_audio,
+        }
+        if self.video:
+            v = self.video
+            out["video"] = {
+                "codec": v.codec,
+                "width": v.width,
+                "height": v.height,
+                "display_width": v.display_size[0],
+                "display_height": v.display_size[1],
+                "fps": str(v.fps),
+                "frame_count": v.frame_count,
+                "rotation": v.rotation,
+                "pix_fmt": v.pix_fmt,
+            }
+        if self.audio:
+            a = self.audio
+            out["audio"] = {"codec": a.codec, "sample_rate": a.sample_rate, "channels": a.channels}
+        return out
+
+
+def _stream_seconds(value: int | None, time_base: Fraction | None) -> Fraction | None:
+    if value is None or time_base is None:
+        return None
+    return Fraction(value) * Fraction(time_base)
+
+
+def _pick_video(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    for stream in container.streams.video:
+        if stream.disposition & av.stream.Disposition.attached_pic:
+            continue  # cover art is a picture, not video
+        return stream
+    return None
+
+
+def _measure_rate(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> tuple[Fraction, Fraction]:
+    """(fps, start seconds) from the timestamps of the first packets."""
+    tb = Fraction(stream.time_base)
+    stamps: list[int] = []
+    for packet in container.demux(stream):
+        if packet.pts is not None:
+            stamps.append(packet.pts)
+        if len(stamps) >= _RATE_PACKETS:
+            break
+    stamps.sort()
+    deltas = [b - a for a, b in itertools.pairwise(stamps) if b > a]
+    if deltas:
+        median = statistics.median_low(deltas)
+        fps = 1 / (Fraction(median) * tb)
+        # Millisecond time bases round each interval; the mean over the span is exact for CFR.
+        # Intervals far below the median are hidden frames (VP9 alt-ref), not real frames.
+        real = sum(1 for d in deltas if d * 2 > median)
+        mean = Fraction(real) / (Fraction(stamps[-1] - stamps[0]) * tb)
+        if tb.numerator == 1 and tb.denominator <= 1000 and abs(mean - fps) / fps < Fraction(1, 20):
+            fps = mean
+        fps = snap_fps(fps.limit_denominator(100_000))
+    else:
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        if not rate:
+            raise ValueError("the video stream has no usable timestamps")
+        fps = snap_fps(Fraction(rate))
+    start = Fraction(stamps[0]) * tb if stamps else Fraction(0)
+    return fps, start
+
+
+def _first_frame(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> av.VideoFrame:
+    container.seek(0, any_frame=False, backward=True, stream=stream)
+    for frame in container.decode(stream):
+        return frame
+    raise ValueError("the video stream has no decodable frame")
+
+
+def _rotation(frame: av.VideoFrame) -> int:
+    ccw = getattr(frame, "rotation", 0) or 0
+    return round(-ccw / 90.0) % 4 * 90
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Probe ``path``; raise ``MediaError`` for a missing, truncated, corrupt or unsupported file."""
+    p = Path(path)
+    if not p.exists():
+        raise MediaError(p, "file not found")
+    if not p.is_file():
+        raise MediaError(p, "not a regular file")
+    size = p.stat().st_size
+    if size == 0:
+        raise MediaError(p, "file is empty")
+    try:
+        with av.open(str(p), metadata_errors="ignore") as container:
+            return _probe_open(p, size, container)
+    except MediaError:
+        raise
+    except av.FFmpegError as exc:
+        raise MediaError(p, f"not a readable media file ({_reason(exc)})") from None
+    except (ValueError, ZeroDivisionError, IndexError, OverflowError) as exc:
+        raise MediaError(p, f"cannot be used ({exc})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[0].strip() if ": '" in text else text
+
+
+def _probe_open(p: Path, size: int, container: av.container.InputContainer) -> MediaInfo:
+    vstream = _pick_video(container)
+    astream = container.streams.audio[0] if container.streams.audio else None
+    if vstream is None and astream is None:
+        raise MediaError(p, "has neither video nor audio")
+    container_duration = Fraction(container.duration, 1_000_000) if container.duration else None
+
+    video = None
+    duration: Fraction | None = None
+    if vstream is not None:
+        if vstream.codec_context is None or not vstream.codec_context.codec:
+            raise MediaError(p, "video codec is not supported")
+        fps, start = _measure_rate(container, vstream)
+        frame = _first_frame(container, vstream)
+        frames = vstream.frames
+        stream_duration = _stream_seconds(vstream.duration, vstream.time_base)
+        if frames and frames > 0:
+            duration = Fraction(frames) / fps
+            if stream_duration and stream_duration > duration * 2:
+                duration = stream_duration  # counted frames are sparse (VFR): trust the clock
+        else:
+            duration = stream_duration or container_duration
+            if not duration:
+                raise MediaError(p, "video length is unknown (truncated file?)")
+            frames = max(1, math.floor(duration * fps + Fraction(1, 2)))
+        video = VideoInfo(
+            codec=vstream.codec_context.name,
+            width=frame.width,
+            height=frame.height,
+            pix_fmt=frame.format.name,
+            fps=fps,
+            frame_count=int(frames),
+            rotation=_rotation(frame),
+            start=start,
+        )
+    audio = None
+    if astream is not None:
+        cc = astream.codec_context
+        if cc is not None and cc.sample_rate:
+            audio = AudioInfo(
+                codec=cc.name,
+                sample_rate=int(cc.sample_rate),
+                channels=int(cc.channels or (cc.layout.nb_channels if cc.layout else 0) or 1),
+                start=_stream_seconds(astream.start_time, astream.time_base) or Fraction(0),
+            )
+        if duration is None:
+            duration = _stream_seconds(astream.duration, astream.time_base) or container_duration
+    if audio is None and video is None:
+        raise MediaError(p, "audio stream cannot be decoded")
+    if not duration or duration <= 0:
+        raise MediaError(p, "length is unknown or zero (truncated file?)")
+    return MediaInfo(p, size, container.format.name.split(",")[0], Fraction(duration), video, audio)
+
+
+_fp_cache: dict[tuple[str, int, int], str] = {}
+_fp_lock = threading.Lock()
+
+
+def fingerprint(path: str | os.PathLike[str]) -> str:
+    """Content fingerprint: hex ``xxh3_128(size, first 64 KiB, last 64 KiB)``."""
+    p = Path(path)
+    try:
+        st = p.stat()
+        key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+        with _fp_lock:
+            cached = _fp_cache.get(key)
+        if cached:
+            return cached
+        h = xxhash.xxh3_128()
+        h.update(st.st_size.to_bytes(8, "little"))
+        with p.open("rb") as fh:
+            h.update(fh.read(_FP_CHUNK))
+            if st.st_size > _FP_CHUNK:
+                fh.seek(max(_FP_CHUNK, st.st_size - _FP_CHUNK))
+                h.update(fh.read(_FP_CHUNK))
+    except OSError as exc:
+        raise MediaError(p, f"cannot be read ({exc.strerror or exc})") from None
+    digest = h.hexdigest()
+    with _fp_lock:
+        _fp_cache[key] = digest
+    return digest
