@@ -104,6 +104,22 @@ def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
     return value
 
 
+_KNOWN = {
+    "": {"version", "project", "preview", "media", "clips"},
+    "project": {"name", "fps", "width", "height"},
+    "preview": {"height", "cell_frames"},
+    "media": {"id", "path"},
+    "clips": {"media", "in", "out"},
+}
+
+
+def _unknown_keys(table: dict[str, Any], section: str, where: str, problems: _Problems) -> None:
+    """A typo such as ``outt = 5`` should be reported, not silently ignored."""
+    for key in table:
+        if key not in _KNOWN[section]:
+            problems.add(f"{where}.{key}" if where else key, f"unknown key (expected one of: {', '.join(sorted(_KNOWN[section]))})")
+
+
 def _positive_int(value: Any, where: str, problems: _Problems, limit: int = MAX_SIZE) -> int | None:
     if value is None:
         return None
@@ -140,7 +156,9 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
     if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
         raise ProjectError(path, [f"version: {version!r} is not supported (this livecut reads version {VERSION})"])
 
+    _unknown_keys(data, "", "", problems)
     proj = _get(data, "project", dict, "", problems, {}, required=True)
+    _unknown_keys(proj, "project", "project", problems)
     name = _get(proj, "name", str, "project", problems, path.stem)
     fps_raw = _get(proj, "fps", (str, int, float), "project", problems, "30")
     try:
@@ -151,6 +169,7 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
     width = _positive_int(_get(proj, "width", int, "project", problems, 1920), "project.width", problems) or 1920
     height = _positive_int(_get(proj, "height", int, "project", problems, 1080), "project.height", problems) or 1080
     preview = _get(data, "preview", dict, "", problems, {})
+    _unknown_keys(preview, "preview", "preview", problems)
     preview_height = _positive_int(_get(preview, "height", int, "preview", problems, 360), "preview.height", problems) or 360
     cell_frames = _positive_int(_get(preview, "cell_frames", int, "preview", problems), "preview.cell_frames", problems, 100_000)
 
@@ -162,6 +181,7 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
         if not isinstance(entry, dict):
             problems.add(where, "expected a table with 'id' and 'path'")
             continue
+        _unknown_keys(entry, "media", where, problems)
         mid = _get(entry, "id", str, where, problems, required=True)
         mpath = _get(entry, "path", str, where, problems, required=True)
         if mid is None or mpath is None:
@@ -181,6 +201,7 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
         if not isinstance(entry, dict):
             problems.add(where, "expected a table with 'media', 'in' and 'out'")
             continue
+        _unknown_keys(entry, "clips", where, problems)
         mid = _get(entry, "media", str, where, problems, required=True)
         if mid is not None and mid not in by_id:
             problems.add(f"{where}.media", f"unknown media id {mid!r}")

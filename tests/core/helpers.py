@@ -1,0 +1,24 @@
+"""Small builders shared by core tests (values, not mocks: real MediaInfo records)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from core.media import AudioInfo, MediaInfo, VideoInfo
+from core.timeline import MediaRef, Timeline
+
+
+def media_info(seconds: int | Fraction, fps: Fraction = Fraction(30), *, video: bool = True, audio: bool = True) -> MediaInfo:
+    v = VideoInfo("h264", 320, 240, "yuv420p", fps, int(seconds * fps), 0, Fraction(0)) if video else None
+    a = AudioInfo("aac", 48000, 2, Fraction(0)) if audio else None
+    return MediaInfo(Path(f"/media/{seconds}.mp4"), 1000, "mov", Fraction(seconds), v, a)
+
+
+def timeline_with(lengths: dict[str, int], fps: Fraction = Fraction(30)) -> Timeline:
+    """A timeline whose media ``id`` lasts ``lengths[id]`` frames (no clips yet)."""
+    refs = tuple(
+        MediaRef(mid, f"{mid}.mp4", Path(f"/media/{mid}.mp4"), media_info(Fraction(n) / fps, fps))
+        for mid, n in lengths.items()
+    )
+    return Timeline(fps, refs)

@@ -1,0 +1,78 @@
+"""The headless CLI: real subprocesses, so exit codes and stderr are what a user sees."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.testpattern import make_source
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def livecut(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env=_env())
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_version() -> None:
+    result = livecut("--version")
+    assert result.returncode == 0 and result.stdout.startswith("livecut ")
+
+
+def test_probe_json_and_errors(tmp_path: Path) -> None:
+    src = make_source(tmp_path / "a.mp4", frames=10, width=64, height=48, fps=25)
+    result = livecut("probe", str(src), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["video"]["fps"] == "25" and data["has_audio"] is True
+    assert_one_line_error(livecut("probe", str(tmp_path / "nope.mp4")), "nope.mp4", "file not found")
+
+
+def test_new_then_info(tmp_path: Path) -> None:
+    a = make_source(tmp_path / "a.mp4", frames=30, width=64, height=48, fps=30)
+    b = make_source(tmp_path / "b.mp4", frames=20, width=64, height=48, fps=25, video=True, audio=False)
+    result = livecut("new", str(tmp_path / "p.toml"), str(a), str(b))
+    assert result.returncode == 0, result.stderr
+    info = json.loads(livecut("info", str(tmp_path / "p.toml"), "--json").stdout)
+    assert info["clips"] == 2 and info["duration_frames"] == 30 + 24 and info["offline"] == []
+    text = livecut("info", str(tmp_path / "p.toml"))
+    assert "2 clips" in text.stdout
+    assert_one_line_error(livecut("new", str(tmp_path / "p.toml"), str(a)), "already exists")
+    assert_one_line_error(livecut("new", str(tmp_path / "q.toml"), str(tmp_path / "zz.mp4")), "zz.mp4")
+
+
+def test_info_reports_offline_and_validation_errors(tmp_path: Path) -> None:
+    (tmp_path / "o.toml").write_text('version = 1\n[project]\n[[media]]\nid = "a"\npath = "x.mp4"\n[[clips]]\nmedia = "a"\nin = 0\nout = 5\n')
+    result = livecut("info", str(tmp_path / "o.toml"))
+    assert result.returncode == 0 and "OFFLINE" in result.stdout and "x.mp4" in result.stdout
+    (tmp_path / "bad.toml").write_text("version = 1\n[project]\nfps = 'x'\n")
+    assert_one_line_error(livecut("info", str(tmp_path / "bad.toml")), "bad.toml", "project.fps")
+    assert_one_line_error(livecut("info", str(tmp_path / "none.toml")), "none.toml", "file not found")
+
+
+@pytest.mark.parametrize("argv", [["probe"], ["info"], ["frobnicate"]])
+def test_usage_mistakes(argv: list[str]) -> None:
+    result = livecut(*argv)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
