@@ -1,0 +1,240 @@
+"""The cell store: content-addressed preview cells on disk, verified, evicted LRU by bytes.
+
+Each entry is one file named by its cell key, holding a small header (magic, xxh3-128 of the
+payload, payload length) and the cell's fragmented-MP4 bytes. The header lets a read prove the
+bytes are whole: a truncated or corrupt entry is deleted and reported missing, so it is
+re-encoded rather than played. Writes are atomic (temp file + fsync + rename), so a crash or a
+full disk never leaves a half entry under a real key.
+
+Recency is the file's mtime (touched on read), so LRU order survives restarts without a
+separate index file to keep consistent. Cells the current plan needs near the playhead can be
+pinned; eviction never removes a pinned cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import shutil
+import struct
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+import xxhash
+
+from core.atomic import write_atomic
+from core.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"LCC1"
+_HEADER = struct.Struct("<4s16sQ")
+DEFAULT_LIMIT = 2 * 1024**3
+SUFFIX = ".cell"
+
+
+def default_cache_dir() -> Path:
+    """``LIVECUT_CACHE_DIR`` if set, else the user cache dir (XDG on Linux)."""
+    override = os.environ.get("LIVECUT_CACHE_DIR")
+    return Path(override) if override else Path(platformdirs.user_cache_dir("livecut"))
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """What ``livecut cache stats`` prints."""
+
+    root: str
+    entries: int
+    bytes: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    checked: int
+    removed: int
+    """Corrupt or truncated entries deleted."""
+
+
+@dataclass
+class _Entry:
+    size: int
+    used: float
+
+
+class CellStore:
+    """Thread-safe store of cell bytes keyed by hex cell keys."""
+
+    def __init__(self, root: Path | None = None, *, limit_bytes: int = DEFAULT_LIMIT) -> None:
+        self.root = (root or default_cache_dir()) / "cells"
+        self.limit = limit_bytes
+        self._lock = threading.Lock()
+        self._index: dict[str, _Entry] = {}
+        self._total = 0
+        self._pinned: frozenset[str] = frozenset()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{self.root}: cache folder cannot be created ({exc.strerror or exc})") from None
+        self._scan()
+
+    # -- index -------------------------------------------------------------------------------------
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}{SUFFIX}"
+
+    def _scan(self) -> None:
+        for path in self.root.glob(f"*/*{SUFFIX}"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            self._index[path.stem] = _Entry(st.st_size, st.st_mtime)
+            self._total += st.st_size
+        for tmp in self.root.glob("*/.*.tmp"):  # left by a process killed mid-write
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+    def has(self, key: str) -> bool:
+        with self._lock:
+            return key in self._index
+
+    def keys(self) -> set[str]:
+        with self._lock:
+            return set(self._index)
+
+    @property
+    def total_bytes(self) -> int:
+        with self._lock:
+            return self._total
+
+    def size_of(self, key: str) -> int:
+        with self._lock:
+            entry = self._index.get(key)
+            return entry.size if entry else 0
+
+    # -- read/write --------------------------------------------------------------------------------
+    def get(self, key: str) -> bytes | None:
+        """The cell's bytes, verified; None when absent or corrupt (a corrupt entry is removed)."""
+        path = self._path(key)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            self._forget(key)
+            return None
+        except OSError as exc:
+            log.warning("cannot read cell %s: %s", key, exc)
+            return None
+        payload = _unwrap(blob)
+        if payload is None:
+            log.warning("cell %s is corrupt or truncated: discarded, it will be re-encoded", key)
+            self.discard(key)
+            return None
+        now = time.time()
+        with contextlib.suppress(OSError):
+            os.utime(path, (now, now))
+        with self._lock:
+            entry = self._index.get(key)
+            if entry:
+                entry.used = now
+            else:
+                self._index[key] = _Entry(len(blob), now)
+                self._total += len(blob)
+        return payload
+
+    def put(self, key: str, payload: bytes) -> None:
+        """Store ``payload`` atomically; raises ``StoreError`` (disk full, ...) leaving nothing behind."""
+        blob = _HEADER.pack(MAGIC, xxhash.xxh3_128_digest(payload), len(payload)) + payload
+        path = self._path(key)
+        try:
+            path.parent.mkdir(exist_ok=True)
+            write_atomic(path, blob)
+        except OSError as exc:
+            reason = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+            raise StoreError(f"{self.root}: cannot write a preview cell ({reason})") from None
+        with self._lock:
+            old = self._index.get(key)
+            if old:
+                self._total -= old.size
+            self._index[key] = _Entry(len(blob), time.time())
+            self._total += len(blob)
+        self.evict()
+
+    def discard(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            self._path(key).unlink()
+        self._forget(key)
+
+    def _forget(self, key: str) -> None:
+        with self._lock:
+            entry = self._index.pop(key, None)
+            if entry:
+                self._total -= entry.size
+
+    # -- eviction ----------------------------------------------------------------------------------
+    def pin(self, keys: Iterable[str]) -> None:
+        """Protect ``keys`` (the current plan near the playhead) from eviction; replaces the old set."""
+        with self._lock:
+            self._pinned = frozenset(keys)
+        self.evict()
+
+    def evict(self) -> int:
+        """Remove least-recently-used unpinned entries until the total fits the limit."""
+        with self._lock:
+            if self._total <= self.limit:
+                return 0
+            victims = sorted((e.used, k) for k, e in self._index.items() if k not in self._pinned)
+            chosen = []
+            total = self._total
+            for _, key in victims:
+                if total <= self.limit:
+                    break
+                total -= self._index[key].size
+                chosen.append(key)
+        for key in chosen:
+            self.discard(key)
+        if chosen:
+            log.info("evicted %d cells to stay under %d bytes", len(chosen), self.limit)
+        return len(chosen)
+
+    # -- maintenance -------------------------------------------------------------------------------
+    def stats(self) -> StoreStats:
+        with self._lock:
+            return StoreStats(str(self.root), len(self._index), self._total, self.limit)
+
+    def verify(self) -> VerifyReport:
+        """Read every entry and remove the corrupt ones."""
+        checked = removed = 0
+        for key in sorted(self.keys()):
+            checked += 1
+            blob = None
+            with contextlib.suppress(OSError):
+                blob = self._path(key).read_bytes()
+            if blob is None or _unwrap(blob) is None:
+                self.discard(key)
+                removed += 1
+        return VerifyReport(checked, removed)
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._index)
+            self._index.clear()
+            self._total = 0
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        return count
+
+
+def _unwrap(blob: bytes) -> bytes | None:
+    if len(blob) < _HEADER.size:
+        return None
+    magic, digest, length = _HEADER.unpack_from(blob)
+    payload = blob[_HEADER.size :]
+    if magic != MAGIC or length != len(payload) or xxhash.xxh3_128_digest(payload) != digest:
+        return None
+    return payload
