@@ -254,6 +254,8 @@ class StreamSession:
         segs = self.segments[self.start :]
         fps = self.timeline.fps
         sigs = [self._sig(s) for s in segs]
+        if sigs:  # the last fragment flushes the audio encoder: reuse it only as a last fragment
+            sigs[-1] = (*sigs[-1], "end")
         reused = self.assembler.reusable(self.start, sigs)
         built: list[_Built] = []
         audio_start = samples_at(self.start_frame, fps)

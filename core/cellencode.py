@@ -127,6 +127,7 @@ class _CellWriter:
         settings = encoder_settings(profile.encoder, profile.crf, profile.preset)
         self._pix_fmt = settings.pix_fmt
         self._frames = 0
+        self._closed = False
         self._time_base = 1 / profile.fps
         try:
             self._container = av.open(self._buffer, "w", format="mp4", options={"movflags": MOVFLAGS})
@@ -165,12 +166,17 @@ class _CellWriter:
     def finish(self) -> bytes:
         try:
             self._mux(self._stream.encode(None))
+            self._closed = True
             self._container.close()
         except av.FFmpegError as exc:
             raise EncodeError(f"{self._path}: preview encoder {self._profile.encoder} failed ({exc})") from None
         return self._buffer.getvalue()
 
     def abandon(self) -> None:
+        """Close without keeping anything (safe after ``finish`` and when called twice)."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._container.close()
         except av.FFmpegError as exc:  # half-written cell being thrown away: nothing to report
@@ -239,34 +245,19 @@ def _encode(writer: _CellWriter, frame: av.VideoFrame, profile: PreviewProfile, 
 
 @functools.lru_cache(maxsize=8)
 def encode_black(profile: PreviewProfile, frames: int) -> bytes:
-    """A cell of ``frames`` black frames (timeline gaps), headers identical to every other cell."""
-    if frames < 1:
-        raise ValueError(f"a black cell needs at least one frame, not {frames}")
+    """A cell of ``frames`` (at least 1) black frames: the picture under audio-only clips,
+    offline media and failed cells, so the stream keeps playing. Headers are identical to
+    every other cell of the profile; results are cached (the bytes never change)."""
     black = av.VideoFrame(profile.width, profile.height, "yuv420p")
     for plane, level in zip(black.planes, (16, 128, 128), strict=True):
         np.frombuffer(plane, np.uint8)[:] = level
     black.color_range = av.video.reformatter.ColorRange.MPEG
     writer = _CellWriter(profile, 1, "black cell")
     try:
-        for _ in range(frames):
-            writer.add(black)
-        return writer.finish()
-    except av.FFmpegError as exc:
-        writer.abandon()
-        raise EncodeError(f"black cell: preview encoder {profile.encoder} failed ({exc})") from None
-
-
-def encode_black(profile: PreviewProfile, frames: int) -> bytes:
-    """A cell of ``frames`` black frames: the picture under audio-only clips, offline media and
-    failed cells, so the stream keeps playing (one shared cell, whatever the clip)."""
-    writer = _CellWriter(profile, 1, "black")
-    black = av.VideoFrame(profile.width, profile.height, "yuv420p")
-    for plane, value in zip(black.planes, (16, 128, 128), strict=True):
-        plane.update(bytes([value]) * plane.buffer_size)
-    try:
         for _ in range(max(1, frames)):
             writer.add(black)
         return writer.finish()
-    except BaseException:
-        writer.abandon()
-        raise
+    except av.FFmpegError as exc:
+        raise EncodeError(f"black cell: preview encoder {profile.encoder} failed ({exc})") from None
+    finally:
+        writer.abandon()  # no-op once finished

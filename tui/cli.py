@@ -210,8 +210,14 @@ def _run_editor(args: argparse.Namespace) -> int:
     return run_editor(args)
 
 
+def _load_commands() -> None:
+    """Import the modules that register more commands (kept apart to keep this file small)."""
+    import tui.headless  # noqa: F401
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _load_commands()
     from tui.logsetup import setup_logging
 
     setup_logging()

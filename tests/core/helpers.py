@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.media import AudioInfo, MediaInfo, VideoInfo
 from core.timeline import MediaRef, Timeline
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def media_info(seconds: int | Fraction, fps: Fraction = Fraction(30), *, video: bool = True, audio: bool = True) -> MediaInfo:
@@ -22,3 +26,15 @@ def timeline_with(lengths: dict[str, int], fps: Fraction = Fraction(30)) -> Time
         for mid, n in lengths.items()
     )
     return Timeline(fps, refs)
+
+
+def picture_index(rgb: np.ndarray, source_size: tuple[int, int], rotation: int = 0) -> int | None:
+    """Read the frame index drawn by ``core.testpattern`` from a canvas that may have bars."""
+    from core.framesource import fit_picture
+    from core.testpattern import read_index
+
+    h, w = rgb.shape[:2]
+    fit = fit_picture(source_size[0], source_size[1], Fraction(1), rotation, (w, h))
+    pw, ph = fit.scaled if rotation in (0, 180) else fit.scaled[::-1]
+    x, y = fit.offset
+    return read_index(rgb[y : y + ph, x : x + pw], rotation=-rotation if rotation else 0)

@@ -1,0 +1,758 @@
+"""A typed facade over one libmpv handle that plays a growing fragmented-MP4 stream.
+
+Why it is shaped so:
+
+* **One handle, one owner.** libmpv is expensive to create and python-mpv's handle is untyped and
+  thread-hostile at shutdown, so ``Player`` wraps exactly one ``mpv.MPV`` for its whole life. The
+  thread that creates it owns it and must ``close()`` it (terminating from another thread, or
+  leaving it to the garbage collector, can deadlock python-mpv's event thread).
+* **The stream is fed, not opened.** Sessions come from the stream assembler as ``GrowingStream``
+  objects. Each ``load`` gets a unique ``livecut://<n>`` URL served by a stream protocol that we
+  register with ctypes ourselves: python-mpv's ``register_stream_protocol`` copies every byte in
+  a Python loop (≈12 ms per 64 KiB), which would cap the preview at a few MB/s. The stream is
+  **non-seekable** with a blocking ``read`` (a seekable growing stream makes libmpv jump to the
+  end and stall); libmpv's demuxer cache (``cache=yes``, ``force-seekable=yes``, a large
+  back-buffer) makes everything received seekable. Replacing a session closes the old reader, so
+  no libmpv thread stays blocked in ``read``.
+* **Events, not polling.** Observers run on python-mpv's event thread, so they only translate
+  property changes into small frozen dataclasses (``Position``, ``Waiting``, ``Paused``,
+  ``Ended``, ``Speed``, ``Error``) handed to one ``on_event`` callback. The TUI turns those into
+  Textual messages; nothing here knows about widgets.
+* **Frames off the event thread.** In ``frames`` mode a small render thread, woken by libmpv's
+  update callback, renders RGB frames with ``SoftwareRenderer`` and hands them to ``on_frame``.
+* **Seconds at the edge, frames for the engine.** libmpv speaks float seconds; ``seek_frame`` and
+  ``position_frame`` convert with the project's ``Fraction`` fps. A session can start at any
+  timeline time (``start_offset_seconds``): positions and seeks are in timeline seconds.
+* **Reverse shuttle is emulated.** libmpv cannot play backwards smoothly, so negative speeds pause
+  playback and a shuttle thread issues exact backward seeks paced by the wall clock; the preview
+  is all-intra, so each seek decodes a single frame.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import locale
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from types import TracebackType
+from typing import Any, Literal
+
+import mpv
+import numpy as np
+
+from core.bytestream import GrowingStream, StreamReader
+from core.errors import LivecutError
+from core.mpv_render import RenderError, SoftwareRenderer
+
+logger = logging.getLogger(__name__)
+
+VideoOutput = Literal["window", "frames", "null"]
+"""``window``: libmpv's own window; ``frames``: RGB frames to ``on_frame``; ``null``: none."""
+
+PROTOCOL = "livecut"
+"""URL scheme of the sessions served to libmpv."""
+
+MAX_SPEED = 4.0
+"""Largest shuttle speed, forwards and backwards."""
+
+_READ_CHUNK = 1 << 20
+_STARVING_AFTER = 0.15  # seconds a read must block before the first frame to count as waiting
+_MPV_ERROR_LOADING_FAILED = -13
+_MPV_LOG_LEVELS = {
+    "fatal": logging.CRITICAL,
+    "error": logging.ERROR,
+    "warn": logging.WARNING,
+    "info": logging.INFO,
+    "v": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "trace": logging.DEBUG,
+}
+
+
+_EXPECTED_MPV_WARNINGS = frozenset(
+    # Our streams are non-seekable on purpose; force-seekable makes the cache seekable.
+    {"Not seekable, but enabling seeking on user request."}
+)
+
+
+class PlayerError(LivecutError):
+    """libmpv could not be started or refused a command."""
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    """The playhead moved."""
+
+    seconds: float
+    """Timeline time of the displayed frame (stream time + the session's start offset)."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Playback is (or stopped being) held up because the stream has no data yet."""
+
+    waiting: bool
+    """True while libmpv waits for bytes that the assembler has not produced yet."""
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The pause state changed (by a command, or libmpv pausing at the end)."""
+
+    paused: bool
+    """True when playback is paused."""
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Playback reached the end of a finished stream (the last frame stays on screen)."""
+
+
+@dataclass(frozen=True)
+class Speed:
+    """The shuttle speed changed."""
+
+    x: float
+    """Signed speed: 1.0 normal, negative for reverse shuttle, 0.0 when stopped."""
+
+
+@dataclass(frozen=True)
+class Error:
+    """libmpv failed to play the stream; the player itself stays usable."""
+
+    message: str
+    """One sentence for the user."""
+
+
+PlayerEvent = Position | Waiting | Paused | Ended | Speed | Error
+
+
+def detect_display() -> bool:
+    """True when a graphical display is reachable locally (X11 or Wayland, and not over SSH)."""
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    over_ssh = bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
+    return has_display and not over_ssh
+
+
+# --- stream protocol ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Session:
+    """One loaded stream: its URL, the readers libmpv opened on it, its waiting state."""
+
+    number: int
+    stream: GrowingStream
+    offset: float
+    readers: list[StreamReader]
+    blocked: bool = False
+    blocked_since: float = 0.0
+
+
+class _StreamProtocol:
+    """libmpv's ``mpv_stream_cb`` for ``livecut://`` URLs, written with ctypes.
+
+    All callbacks run on libmpv threads and must never call libmpv. ``read`` blocks inside
+    ``StreamReader.read`` (which releases the GIL while waiting) and copies with ``memmove``.
+    """
+
+    def __init__(self, on_state: Callable[[_Session], None]) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, _Session] = {}
+        self._readers: dict[int, tuple[_Session, StreamReader]] = {}
+        self._cookies = itertools.count(1)
+        self._on_state = on_state
+        # The CFUNCTYPE objects must stay alive as long as the mpv core.
+        self._open_fn = mpv.StreamOpenFn(self._open)
+        self._read_fn = mpv.StreamReadFn(self._read)
+        self._close_fn = mpv.StreamCloseFn(self._close)
+        self._cancel_fn = mpv.StreamCancelFn(self._cancel)
+
+    def register(self, handle: mpv.MPV) -> None:
+        add = mpv.backend["mpv_stream_cb_add_ro"]
+        add.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p, mpv.StreamOpenFn]
+        add.restype = ctypes.c_int
+        code = add(handle.handle, PROTOCOL.encode("ascii"), None, self._open_fn)
+        if code < 0:
+            raise PlayerError(f"libmpv refused the {PROTOCOL}:// stream protocol (error {code})")
+
+    def add(self, url: str, session: _Session) -> None:
+        with self._lock:
+            self._sessions[url] = session
+
+    def drop(self, url: str) -> None:
+        """Forget ``url`` and close every reader libmpv opened on it (unblocks its threads)."""
+        with self._lock:
+            session = self._sessions.pop(url, None)
+        if session is not None:
+            for reader in list(session.readers):
+                reader.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            urls = list(self._sessions)
+            readers = [reader for _, reader in self._readers.values()]
+        for url in urls:
+            self.drop(url)
+        for reader in readers:
+            reader.close()
+
+    # --- callbacks (libmpv threads) ------------------------------------------------------------
+
+    def _open(self, _userdata: Any, uri: bytes, info: Any) -> int:
+        try:
+            url = uri.decode("utf-8")
+            with self._lock:
+                session = self._sessions.get(url)
+                if session is None:
+                    return _MPV_ERROR_LOADING_FAILED
+                cookie = next(self._cookies)
+                reader = session.stream.reader(on_wait=lambda: self._set_blocked(session, True))
+                session.readers.append(reader)
+                self._readers[cookie] = (session, reader)
+            contents = info.contents
+            contents.cookie = cookie
+            contents.read = self._read_fn
+            contents.close = self._close_fn
+            contents.cancel = self._cancel_fn
+            return 0
+        except Exception:
+            logger.exception("opening %s failed", uri)
+            return _MPV_ERROR_LOADING_FAILED
+
+    def _read(self, cookie: int | None, buf: Any, nbytes: int) -> int:
+        try:
+            with self._lock:
+                entry = self._readers.get(cookie or 0)
+            if entry is None:
+                return -1
+            session, reader = entry
+            data = reader.read(min(int(nbytes), _READ_CHUNK))
+            if data:
+                ctypes.memmove(buf, data, len(data))
+                if session.blocked:
+                    self._set_blocked(session, False)
+            return len(data)
+        except Exception:
+            logger.exception("reading the preview stream failed")
+            return -1
+
+    def _set_blocked(self, session: _Session, blocked: bool) -> None:
+        if blocked and not session.blocked:
+            session.blocked_since = time.monotonic()
+        session.blocked = blocked
+        self._on_state(session)
+
+    def _close(self, cookie: int | None) -> None:
+        with self._lock:
+            entry = self._readers.pop(cookie or 0, None)
+        if entry is not None:
+            session, reader = entry
+            reader.close()
+            if reader in session.readers:
+                session.readers.remove(reader)
+
+    def _cancel(self, cookie: int | None) -> None:
+        with self._lock:
+            entry = self._readers.get(cookie or 0)
+        if entry is not None:
+            entry[1].close()
+
+
+# --- the player --------------------------------------------------------------------------------
+
+
+class Player:
+    """Plays ``GrowingStream`` sessions with libmpv; see the module docstring for the contract.
+
+    ``on_event`` and ``on_frame`` are called from libmpv's and the player's own threads: keep
+    them quick and thread-safe (post a message, set a flag). Every other method is meant for the
+    owning thread, although libmpv commands are safe from any thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        vo: VideoOutput = "null",
+        audio: bool = True,
+        frame_size: tuple[int, int] = (320, 180),
+        on_frame: Callable[[np.ndarray], None] | None = None,
+        on_event: Callable[[PlayerEvent], None] | None = None,
+        cache_pause_wait: float = 0.2,
+        cache_bytes: int = 512 * 1024 * 1024,
+    ) -> None:
+        """Start libmpv.
+
+        ``audio=False`` uses ``ao=null``; with ``audio=True`` libmpv falls back to ``null``
+        when there is no audio device. ``frame_size`` is the (width, height) rendered in
+        ``frames`` mode. ``cache_pause_wait`` is how many seconds of new data libmpv buffers
+        before resuming after it ran out (lower: faster resume, more stutter).
+        """
+        if vo not in ("window", "frames", "null"):
+            raise ValueError(f"unknown video output {vo!r}")
+        if vo == "window" and not detect_display():
+            raise PlayerError("no graphical display is available for a video window")
+        self._check_size(frame_size)
+        self._owner = threading.get_ident()
+        self._vo: VideoOutput = vo
+        self._on_event = on_event
+        self._on_frame = on_frame
+        self._frame_size = frame_size
+        self._lock = threading.Lock()
+        self._closed = False
+        self._session: _Session | None = None
+        self._session_numbers = itertools.count(1)
+        self._live = False
+        self._loading = False
+        self._paused_for_cache = False
+        self._eof = False
+        self._waiting = False
+        self._speed = 1.0
+        self._shuttle: _Shuttle | None = None
+        self._protocol = _StreamProtocol(self._on_stream_state)
+
+        options: dict[str, Any] = {
+            "idle": "yes",
+            "keep_open": "yes",
+            "cache": "yes",
+            "force_seekable": "yes",
+            "demuxer_max_bytes": str(cache_bytes),
+            "demuxer_max_back_bytes": str(cache_bytes),
+            "cache_pause": "yes",
+            "cache_pause_wait": f"{cache_pause_wait:.3f}",
+            "demuxer_lavf_format": "mp4",
+            "hr_seek": "yes",
+            "rebase_start_time": "no",
+            "hwdec": "no",
+            "input_default_bindings": "no",
+            "input_vo_keyboard": "no",
+            "osc": "no",
+            "osd_level": "0",
+            "terminal": "no",
+            "config": "no",
+            "audio_fallback_to_null": "yes",
+        }
+        if not audio:
+            options["ao"] = "null"
+        if vo == "null":
+            options["vo"] = "null"
+        elif vo == "frames":
+            options["vo"] = "libmpv"
+        else:
+            options["force_window"] = "yes"
+
+        # python-mpv (and libmpv's option parser) need the C numeric locale.
+        locale.setlocale(locale.LC_NUMERIC, "C")
+        try:
+            self._mpv = mpv.MPV(log_handler=self._log, loglevel="warn", **options)
+        except Exception as exc:
+            raise PlayerError(f"libmpv could not start: {exc}") from exc
+
+        self._renderer: SoftwareRenderer | None = None
+        self._render_thread: threading.Thread | None = None
+        self._render_wake = threading.Event()
+        self._render_stop = False
+        try:
+            self._protocol.register(self._mpv)
+            if vo == "frames":
+                self._renderer = SoftwareRenderer(self._mpv, pixel_format="rgb0")
+                self._renderer.set_update_callback(self._render_wake.set)
+                self._render_thread = threading.Thread(target=self._render_loop, name="livecut-render", daemon=True)
+                self._render_thread.start()
+            self._mpv.observe_property("time-pos", self._observe_time)
+            self._mpv.observe_property("pause", self._observe_pause)
+            self._mpv.observe_property("paused-for-cache", self._observe_cache)
+            self._mpv.observe_property("eof-reached", self._observe_eof)
+            self._mpv.event_callback("file-loaded", "end-file", "playback-restart")(self._on_mpv_event)
+        except Exception:
+            self._shutdown()
+            raise
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop playback and terminate libmpv; must run on the thread that created the player.
+        Idempotent."""
+        if self._closed:
+            return
+        if threading.get_ident() != self._owner:
+            raise PlayerError("the player must be closed by the thread that created it")
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        self._closed = True
+        self._stop_shuttle()
+        self._protocol.close_all()
+        if self._render_thread is not None:
+            self._render_stop = True
+            self._render_wake.set()
+            self._render_thread.join(timeout=5)
+        if self._renderer is not None:
+            self._renderer.free()
+        self._mpv.terminate()
+
+    def __enter__(self) -> Player:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- feeding -------------------------------------------------------------------------------
+
+    def load(self, stream: GrowingStream, *, start_offset_seconds: float = 0.0) -> None:
+        """Play ``stream`` from its start, replacing the current session.
+
+        Positions and seeks are in timeline seconds: the stream's own timestamps (libmpv does not
+        rebase them to 0) plus ``start_offset_seconds``. A session whose timestamps start at 0
+        passes the timeline time of its first frame; one written in timeline time passes 0.
+        The pause state is kept, so a paused player shows the first frame and waits.
+        """
+        self._require_open()
+        self._stop_shuttle()
+        number = next(self._session_numbers)
+        url = f"{PROTOCOL}://{number}"
+        session = _Session(number, stream, float(start_offset_seconds), [])
+        with self._lock:
+            old = self._session
+            self._session = session
+            self._live = False
+            self._loading = True
+            self._paused_for_cache = False
+            self._eof = False
+        self._protocol.add(url, session)
+        try:
+            self._mpv.command("loadfile", url, "replace")
+        except Exception as exc:
+            raise PlayerError(f"libmpv could not load the preview stream: {exc}") from exc
+        finally:
+            if old is not None:
+                self._protocol.drop(f"{PROTOCOL}://{old.number}")
+        self._update_waiting()
+
+    # --- transport -----------------------------------------------------------------------------
+
+    def play(self) -> None:
+        """Resume playback at normal direction and the current forward speed."""
+        self._require_open()
+        self._stop_shuttle()
+        self._mpv.pause = False
+
+    def pause(self) -> None:
+        """Pause (also stops a reverse shuttle)."""
+        self._require_open()
+        self._stop_shuttle()
+        self._mpv.pause = True
+
+    def toggle_pause(self) -> None:
+        """Pause when playing, play when paused."""
+        if self.paused:
+            self.play()
+        else:
+            self.pause()
+
+    @property
+    def paused(self) -> bool:
+        """True while paused (a reverse shuttle counts as playing)."""
+        if self._shuttle is not None:
+            return False
+        return bool(self._mpv.pause)
+
+    def seek(self, seconds: float, *, exact: bool = True) -> None:
+        """Jump to timeline time ``seconds``; ``exact=False`` lands on a keyframe (free in an
+        all-intra stream anyway). Inside the received range only: the caller starts a new session
+        for positions the stream does not hold yet."""
+        self._require_open()
+        self._stop_shuttle()
+        self._seek_stream(seconds - self._offset(), exact)
+
+    def seek_frame(self, frame: int, fps: Fraction) -> None:
+        """Jump exactly to timeline frame ``frame`` at ``fps``."""
+        self.seek(float(Fraction(frame) / Fraction(fps)), exact=True)
+
+    def frame_step(self) -> None:
+        """Show the next frame and pause."""
+        self._require_open()
+        self._stop_shuttle()
+        self._command("frame-step")
+
+    def frame_back_step(self) -> None:
+        """Show the previous frame and pause."""
+        self._require_open()
+        self._stop_shuttle()
+        self._command("frame-back-step")
+
+    def set_speed(self, x: float) -> None:
+        """J/K/L shuttle: ``0`` pauses, positive plays forwards at ``x``, negative plays
+        backwards (emulated with paced exact seeks). ``|x|`` is clamped to ``MAX_SPEED``."""
+        self._require_open()
+        x = max(-MAX_SPEED, min(MAX_SPEED, float(x)))
+        self._stop_shuttle()
+        if x == 0:
+            self._mpv.pause = True
+        elif x > 0:
+            self._mpv.speed = x
+            self._mpv.pause = False
+        else:
+            self._mpv.pause = True
+            start = self._mpv.time_pos
+            if start is not None:
+                self._shuttle = _Shuttle(self, float(start), -x)
+                self._shuttle.start()
+        self._speed = x
+        self._emit(Speed(x))
+
+    @property
+    def speed(self) -> float:
+        """Signed shuttle speed last set (``1.0`` by default)."""
+        return self._speed
+
+    def set_frame_size(self, width: int, height: int) -> None:
+        """Change the size of the frames delivered in ``frames`` mode (applies to the next frame;
+        a paused player re-renders at once)."""
+        self._check_size((width, height))
+        self._frame_size = (width, height)
+        self._render_wake.set()
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of frames delivered in ``frames`` mode."""
+        return self._frame_size
+
+    # --- state ---------------------------------------------------------------------------------
+
+    @property
+    def position(self) -> float | None:
+        """Timeline seconds of the displayed frame, or None when nothing is loaded."""
+        self._require_open()
+        pos = self._mpv.time_pos
+        if pos is None:
+            return None
+        return float(pos) + self._offset()
+
+    def position_frame(self, fps: Fraction) -> int | None:
+        """Timeline frame index of the displayed frame at ``fps``."""
+        pos = self.position
+        if pos is None:
+            return None
+        return round(Fraction(pos) * Fraction(fps))
+
+    @property
+    def seeking(self) -> bool:
+        """True while libmpv executes a seek (``position`` then reports the target, not yet the
+        frame it lands on)."""
+        self._require_open()
+        return bool(self._mpv.seeking)
+
+    @property
+    def waiting(self) -> bool:
+        """True while playback waits for stream data."""
+        return self._waiting
+
+    @property
+    def ended(self) -> bool:
+        """True when playback sits at the end of a finished stream."""
+        return bool(self._live and self._mpv.eof_reached)
+
+    def seekable_range(self) -> tuple[float, float] | None:
+        """Timeline seconds (start, end) that libmpv can seek to without new data, or None."""
+        state = self._mpv.demuxer_cache_state
+        if not isinstance(state, dict):
+            return None
+        ranges = state.get("seekable-ranges") or []
+        if not ranges:
+            return None
+        offset = self._offset()
+        first = ranges[0]
+        return float(first["start"]) + offset, float(first["end"]) + offset
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise PlayerError("the player was already closed")
+
+    @staticmethod
+    def _check_size(size: tuple[int, int]) -> None:
+        width, height = size
+        if width <= 0 or height <= 0:
+            raise ValueError(f"frame size must be positive, got {width}x{height}")
+
+    def _offset(self) -> float:
+        session = self._session
+        return session.offset if session is not None else 0.0
+
+    def _command(self, *args: Any) -> None:
+        if self._session is None:
+            return
+        try:
+            self._mpv.command(*args)
+        except Exception as exc:
+            raise PlayerError(f"libmpv refused {args[0]}: {exc}") from exc
+
+    def _seek_stream(self, stream_seconds: float, exact: bool) -> None:
+        self._command("seek", f"{max(0.0, stream_seconds):.6f}", "absolute+" + ("exact" if exact else "keyframes"))
+
+    def _stop_shuttle(self) -> None:
+        shuttle, self._shuttle = self._shuttle, None
+        if shuttle is not None:
+            shuttle.stop()
+
+    def _shuttle_finished(self, shuttle: _Shuttle) -> None:
+        """Called by the shuttle thread when it reached the start of the stream."""
+        if self._shuttle is shuttle:
+            self._shuttle = None
+            self._speed = 0.0
+            self._emit(Speed(0.0))
+            self._emit(Paused(True))
+
+    def _emit(self, event: PlayerEvent) -> None:
+        callback = self._on_event
+        if callback is None or self._closed:
+            return
+        try:
+            callback(event)
+        except Exception:
+            logger.exception("player event callback failed on %r", event)
+
+    def _log(self, level: str, prefix: str, text: str) -> None:
+        message = text.rstrip()
+        severity = _MPV_LOG_LEVELS.get(level, logging.INFO)
+        if message in _EXPECTED_MPV_WARNINGS:
+            severity = logging.DEBUG
+        logger.log(severity, "mpv[%s] %s", prefix, message)
+
+    # observers run on python-mpv's event thread: translate and return.
+
+    def _observe_time(self, _name: str, value: Any) -> None:
+        if value is None or not self._live:
+            return
+        self._emit(Position(float(value) + self._offset()))
+
+    def _observe_pause(self, _name: str, value: Any) -> None:
+        if value is None or self._shuttle is not None:
+            return
+        self._emit(Paused(bool(value)))
+
+    def _observe_cache(self, _name: str, value: Any) -> None:
+        with self._lock:
+            self._paused_for_cache = bool(value)
+        self._update_waiting()
+
+    def _observe_eof(self, _name: str, value: Any) -> None:
+        with self._lock:
+            ended = bool(value) and self._live and not self._eof
+            self._eof = bool(value)
+        if ended:
+            self._emit(Ended())
+
+    def _on_mpv_event(self, event: Any) -> None:
+        eid = event.event_id.value
+        if eid == mpv.MpvEventID.FILE_LOADED:
+            with self._lock:
+                self._live = True
+        elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
+            with self._lock:
+                self._loading = False
+            self._update_waiting()
+        elif eid == mpv.MpvEventID.END_FILE:
+            data = event.data
+            if data is not None and data.reason == mpv.MpvEventEndFile.ERROR:
+                self._emit(Error(f"the preview stream could not be played (libmpv error {data.error})"))
+
+    def _on_stream_state(self, session: _Session) -> None:
+        """A reader of ``session`` started or stopped blocking for data (libmpv thread)."""
+        if session is not self._session:
+            return
+        if session.blocked and self._loading:
+            # libmpv reads ahead everything available before showing the first frame, so a short
+            # block while loading is normal: report it only if it lasts.
+            timer = threading.Timer(_STARVING_AFTER + 0.01, self._update_waiting)
+            timer.daemon = True
+            timer.start()
+        self._update_waiting()
+
+    def _update_waiting(self) -> None:
+        with self._lock:
+            session = self._session
+            starving = (
+                self._loading
+                and session is not None
+                and session.blocked
+                and time.monotonic() - session.blocked_since >= _STARVING_AFTER
+            )
+            waiting = self._paused_for_cache or starving
+            changed = waiting != self._waiting
+            self._waiting = waiting
+        if changed:
+            self._emit(Waiting(waiting))
+
+    def _render_loop(self) -> None:
+        renderer = self._renderer
+        assert renderer is not None
+        while True:
+            self._render_wake.wait()
+            self._render_wake.clear()
+            if self._render_stop:
+                return
+            try:
+                if not renderer.update():
+                    continue
+                width, height = self._frame_size
+                frame = renderer.render(width, height)
+            except RenderError as exc:
+                self._emit(Error(str(exc)))
+                continue
+            callback = self._on_frame
+            if callback is not None and not self._closed:
+                try:
+                    callback(frame)
+                except Exception:
+                    logger.exception("frame callback failed")
+
+
+class _Shuttle:
+    """Reverse playback: exact backward seeks paced by the wall clock, on its own thread."""
+
+    TICK = 1 / 30
+
+    def __init__(self, player: Player, start: float, rate: float) -> None:
+        self._player = player
+        self._start = start
+        self._rate = rate
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="livecut-shuttle", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        began = time.monotonic()
+        while not self._stop.wait(self.TICK):
+            target = self._start - self._rate * (time.monotonic() - began)
+            try:
+                self._player._seek_stream(max(0.0, target), exact=True)
+            except PlayerError as exc:
+                logger.warning("reverse shuttle stopped: %s", exc)
+                break
+            if target <= 0:
+                self._player._shuttle_finished(self)
+                return
