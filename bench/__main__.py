@@ -1,0 +1,27 @@
+"""``python -m bench`` (or ``make bench``): run every benchmark, print ONE JSON document."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+
+from bench import cells, stream
+
+
+def main() -> int:
+    started = time.time()
+    doc = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "cells": cells.run(),
+        "stream": stream.run(),
+    }
+    doc["total_seconds"] = round(time.time() - started, 1)
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

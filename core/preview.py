@@ -1,0 +1,186 @@
+"""The live preview: engine + stream assembler + libmpv player, driven in timeline frames.
+
+A front end owns one ``Preview``. It restarts a stream *session* at the playhead whenever the
+timeline changes or a seek leaves what the current session has received, so the player always
+plays the newest timeline and never waits on segments behind the playhead. Seeking into a
+segment that is not encoded yet moves the engine's priority there and the session waits at it
+("loading"), then plays as soon as the cell arrives.
+
+``first_frame`` decodes one source frame directly for the instant still shown before a clip's
+first cell is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from core.assembler import Assembler, StreamSession
+from core.bytestream import GrowingStream
+from core.engine import Engine
+from core.framesource import iter_project_frames
+from core.media import MediaInfo
+from core.plan import segment_at
+from core.player import Ended, Paused, Player, PlayerEvent, VideoOutput, Waiting
+from core.player import Position as PlayerPosition
+from core.timeline import Timeline
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Position:
+    """The playhead, in timeline frames."""
+
+    frame: int
+
+
+PreviewEvent = Position | Waiting | Paused | Ended
+
+
+class Preview:
+    """Owns the player and the current stream session (create and close on the main thread)."""
+
+    def __init__(self, engine: Engine, *, mode: VideoOutput = "null", frame_size: tuple[int, int] = (320, 180),
+                 on_frame: Callable[[np.ndarray], None] | None = None,
+                 on_event: Callable[[PreviewEvent], None] | None = None, audio: bool = True) -> None:
+        self.engine = engine
+        self.fps: Fraction = engine.fps
+        self.assembler = Assembler(engine.store, engine.fps)
+        self._on_event = on_event
+        self._lock = threading.Lock()
+        self._session: StreamSession | None = None
+        self._timeline: Timeline = engine.timeline
+        self._frame = 0
+        self.player = Player(vo=mode, audio=audio, frame_size=frame_size, on_frame=on_frame,
+                             on_event=self._player_event)
+        self.player.pause()
+
+    # -- events ------------------------------------------------------------------------------------
+    def _player_event(self, event: PlayerEvent) -> None:
+        if isinstance(event, PlayerPosition):
+            frame = max(0, round(Fraction(event.seconds).limit_denominator(10**6) * self.fps))
+            with self._lock:
+                self._frame = frame
+            self.engine.set_playhead(frame)
+            self._emit(Position(frame))
+        elif isinstance(event, (Waiting, Paused, Ended)):
+            self._emit(event)
+
+    def _emit(self, event: PreviewEvent) -> None:
+        if self._on_event is not None:
+            try:
+                self._on_event(event)
+            except Exception:
+                log.exception("preview event callback failed")
+
+    # -- sessions ----------------------------------------------------------------------------------
+    @property
+    def frame(self) -> int:
+        with self._lock:
+            return self._frame
+
+    def _restart(self, frame: int) -> None:
+        segs = self.engine.segments
+        with self._lock:
+            old, self._session = self._session, None
+            timeline = self._timeline
+        if old is not None:
+            old.cancel()
+        if not segs:
+            return
+        start = segment_at(segs, frame)
+        if start is None:
+            start = len(segs) - 1
+        sink = GrowingStream()
+        session = self.assembler.session(timeline, segs, start, sink, self.engine.resolve).start_thread()
+        with self._lock:
+            self._session = session
+            self._frame = frame
+        self.engine.set_playhead(frame)
+        self.player.load(sink)
+        if frame != session.start_frame:
+            self.player.seek_frame(frame, self.fps)
+
+    def set_timeline(self, timeline: Timeline, frame: int | None = None) -> None:
+        """After an edit: re-plan and restart the stream at ``frame`` (default: where it was)."""
+        self.engine.set_timeline(timeline)
+        with self._lock:
+            self._timeline = timeline
+            here = self._frame if frame is None else frame
+        self._restart(max(0, min(here, max(0, timeline.duration - 1))))
+
+    def _received(self, frame: int) -> bool:
+        with self._lock:
+            session = self._session
+        if session is None:
+            return False
+        frags = list(session.state.fragments)
+        return bool(frags) and session.start_frame <= frame < frags[-1].end
+
+    def seek(self, frame: int) -> None:
+        """Inside what the session received: a libmpv seek; elsewhere: a new session from there."""
+        frame = max(0, min(frame, max(0, self._timeline.duration - 1)))
+        if self._received(frame):
+            with self._lock:
+                self._frame = frame
+            self.engine.set_playhead(frame)
+            self.player.seek_frame(frame, self.fps)
+        else:
+            self._restart(frame)
+        self._emit(Position(frame))
+
+    def step(self, frames: int) -> None:
+        self.seek(self.frame + frames)
+
+    def play(self) -> None:
+        if self._session is None:
+            self._restart(self.frame)
+        self.player.play()
+
+    def pause(self) -> None:
+        self.player.pause()
+
+    def toggle(self) -> None:
+        if self.player.paused:
+            self.play()
+        else:
+            self.pause()
+
+    def set_speed(self, x: float) -> None:
+        if self._session is None:
+            self._restart(self.frame)
+        self.player.set_speed(x)
+
+    def close(self) -> None:
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.cancel()
+        self.player.close()
+        self.assembler.close()
+
+    def __enter__(self) -> Preview:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def first_frame(info: MediaInfo, source_frame: int, fps: Fraction, size: tuple[int, int]) -> np.ndarray | None:
+    """One source frame decoded directly at ``size`` (RGB), for the still before a cell is ready."""
+    if info.video is None:
+        return None
+    w, h = size
+    canvas = (max(2, w - w % 2), max(2, h - h % 2))
+    try:
+        for _, frame in iter_project_frames(info, source_frame, source_frame + 1, fps, canvas):
+            return frame.to_ndarray(format="rgb24")
+    except Exception as exc:  # a still is a nicety: never let it break the editor
+        log.warning("first frame of %s unavailable: %s", info.path, exc)
+    return None
