@@ -13,10 +13,12 @@ first cell is ready.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
@@ -46,9 +48,9 @@ PreviewEvent = Position | Waiting | Paused | Ended
 class Preview:
     """Owns the player and the current stream session (create and close on the main thread)."""
 
-    def __init__(self, engine: Engine, *, mode: VideoOutput = "null", frame_size: tuple[int, int] = (320, 180),
+    def __init__(self, engine: Engine, mode: VideoOutput = "null", frame_size: tuple[int, int] = (320, 180),
                  on_frame: Callable[[np.ndarray], None] | None = None,
-                 on_event: Callable[[PreviewEvent], None] | None = None, audio: bool = True) -> None:
+                 on_event: Callable[[PreviewEvent], None] | None = None, *, audio: bool = True) -> None:
         self.engine = engine
         self.fps: Fraction = engine.fps
         self.assembler = Assembler(engine.store, engine.fps)
@@ -57,7 +59,8 @@ class Preview:
         self._session: StreamSession | None = None
         self._timeline: Timeline = engine.timeline
         self._frame = 0
-        self.player = Player(vo=mode, audio=audio, frame_size=frame_size, on_frame=on_frame,
+        frame_size = (max(16, frame_size[0]), max(16, frame_size[1]))  # before layout a pane may be 0×0
+        self.player = Player(vo=mode, audio=audio and audio_device_available(), frame_size=frame_size, on_frame=on_frame,
                              on_event=self._player_event)
         self.player.pause()
 
@@ -123,10 +126,28 @@ class Preview:
         frags = list(session.state.fragments)
         return bool(frags) and session.start_frame <= frame < frags[-1].end
 
+    def _sync(self, frame: int | None = None) -> bool:
+        """Follow an edit made through the engine directly; True when a new session started."""
+        timeline = self.engine.timeline
+        with self._lock:
+            stale = timeline is not self._timeline
+            if stale:
+                self._timeline = timeline
+            here = self._frame if frame is None else frame
+        if stale:
+            self._restart(max(0, min(here, max(0, timeline.duration - 1))))
+        return stale
+
+    def set_frame_size(self, width: int, height: int) -> None:
+        if width > 0 and height > 0:
+            self.player.set_frame_size(width, height)
+
     def seek(self, frame: int) -> None:
         """Inside what the session received: a libmpv seek; elsewhere: a new session from there."""
         frame = max(0, min(frame, max(0, self._timeline.duration - 1)))
-        if self._received(frame):
+        if self._sync(frame):
+            pass
+        elif self._received(frame):
             with self._lock:
                 self._frame = frame
             self.engine.set_playhead(frame)
@@ -139,6 +160,7 @@ class Preview:
         self.seek(self.frame + frames)
 
     def play(self) -> None:
+        self._sync()
         if self._session is None:
             self._restart(self.frame)
         self.player.play()
@@ -153,6 +175,7 @@ class Preview:
             self.pause()
 
     def set_speed(self, x: float) -> None:
+        self._sync()
         if self._session is None:
             self._restart(self.frame)
         self.player.set_speed(x)
@@ -172,10 +195,31 @@ class Preview:
         self.close()
 
 
-def first_frame(info: MediaInfo, source_frame: int, fps: Fraction, size: tuple[int, int]) -> np.ndarray | None:
-    """One source frame decoded directly at ``size`` (RGB), for the still before a cell is ready."""
+def audio_device_available() -> bool:
+    """True when a sound server or ALSA device exists; otherwise audio goes to ``ao=null``.
+
+    Probing by opening an audio output would let libpulse/ALSA print their complaints straight to
+    the terminal the TUI owns, so only look for their sockets and devices.
+    """
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    candidates = [
+        Path("/dev/snd"),
+        Path(runtime) / "pulse" / "native" if runtime else None,
+        Path(runtime) / "pipewire-0" if runtime else None,
+    ]
+    if os.environ.get("PULSE_SERVER"):
+        return True
+    return any(c is not None and c.exists() for c in candidates)
+
+
+def first_frame(info: MediaInfo, source_frame: int, size: tuple[int, int], fps: Fraction | None = None) -> np.ndarray | None:
+    """One source frame decoded directly at ``size`` (RGB), for the still before a cell is ready.
+
+    ``source_frame`` counts frames at ``fps`` (the project rate; default: the media's own rate).
+    """
     if info.video is None:
         return None
+    fps = fps or info.video.fps
     w, h = size
     canvas = (max(2, w - w % 2), max(2, h - h % 2))
     try:

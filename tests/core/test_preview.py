@@ -77,7 +77,7 @@ def test_first_frame_is_decoded_directly(project: proj.Project) -> None:
     info = project.timeline.media_by_id("a").info
     assert info is not None
     t0 = time.perf_counter()
-    rgb = first_frame(info, 17, project.fps, (160, 120))
+    rgb = first_frame(info, 17, (160, 120), project.fps)
     assert time.perf_counter() - t0 < 2
     assert rgb is not None and rgb.shape == (120, 160, 3)
     assert read_index(rgb) == 17
