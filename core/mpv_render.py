@@ -68,7 +68,8 @@ def _render_function() -> ctypes._CFuncPtr:  # type: ignore[name-defined]
     return fn
 
 
-def _error_string(code: int) -> str:
+def mpv_error_string(code: int) -> str:
+    """libmpv's text for an ``mpv_error`` code (e.g. -13: \"loading failed\")."""
     fn = mpv.backend["mpv_error_string"]
     fn.argtypes = [ctypes.c_int]
     fn.restype = ctypes.c_char_p
@@ -154,7 +155,7 @@ class SoftwareRenderer:
             target = self._target = _SwTarget(width, height, self._pixel_format)
         code = self._render_fn(self._ctx.handle, target.params)
         if code < 0:
-            raise RenderError(f"libmpv software render failed: {_error_string(code)}")
+            raise RenderError(f"libmpv software render failed: {mpv_error_string(code)}")
         if self._pixel_format == "rgb0":
             return np.ascontiguousarray(target.pixels[:, :, :3])
         return np.ascontiguousarray(target.pixels[:, :, 2::-1])

@@ -48,7 +48,7 @@ import numpy as np
 
 from core.bytestream import GrowingStream, StreamReader
 from core.errors import LivecutError
-from core.mpv_render import RenderError, SoftwareRenderer
+from core.mpv_render import RenderError, SoftwareRenderer, mpv_error_string
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,8 @@ class _Session:
     readers: list[StreamReader]
     blocked: bool = False
     blocked_since: float = 0.0
+    entry_id: int | None = None
+    opened: bool = False
 
 
 class _StreamProtocol:
@@ -218,6 +220,7 @@ class _StreamProtocol:
                 cookie = next(self._cookies)
                 reader = session.stream.reader(on_wait=lambda: self._set_blocked(session, True))
                 session.readers.append(reader)
+                session.opened = True
                 self._readers[cookie] = (session, reader)
             contents = info.contents
             contents.cookie = cookie
@@ -315,6 +318,7 @@ class Player:
         self._loading = False
         self._paused_for_cache = False
         self._eof = False
+        self._pending_seek: tuple[float, bool] | None = None
         self._waiting = False
         self._speed = 1.0
         self._shuttle: _Shuttle | None = None
@@ -413,13 +417,22 @@ class Player:
 
     # --- feeding -------------------------------------------------------------------------------
 
-    def load(self, stream: GrowingStream, *, start_offset_seconds: float = 0.0) -> None:
+    def load(
+        self,
+        stream: GrowingStream,
+        *,
+        start_offset_seconds: float = 0.0,
+        start_seconds: float | None = None,
+    ) -> None:
         """Play ``stream`` from its start, replacing the current session.
 
         Positions and seeks are in timeline seconds: the stream's own timestamps (libmpv does not
         rebase them to 0) plus ``start_offset_seconds``. A session whose timestamps start at 0
         passes the timeline time of its first frame; one written in timeline time passes 0.
-        The pause state is kept, so a paused player shows the first frame and waits.
+        ``start_seconds`` (timeline seconds) starts playback there instead of at the first frame
+        (libmpv reads up to it, waiting for data if needed). The pause state is kept, so a paused
+        player shows the first frame and waits. Seeks issued before the stream is open are applied
+        once it is.
         """
         self._require_open()
         self._stop_shuttle()
@@ -433,9 +446,17 @@ class Player:
             self._loading = True
             self._paused_for_cache = False
             self._eof = False
+            self._pending_seek = None
         self._protocol.add(url, session)
+        args = ["loadfile", url, "replace"]
+        if start_seconds is not None:
+            if getattr(self._mpv, "mpv_version_tuple", (0, 0, 0)) >= (0, 38, 0):
+                args.append("-1")  # libmpv 0.38 added an insert index before the options
+            args.append(f"start={max(0.0, start_seconds - session.offset):.6f}")
         try:
-            self._mpv.command("loadfile", url, "replace")
+            result = self._mpv.command(*args)
+            if isinstance(result, dict) and isinstance(result.get("playlist_entry_id"), int):
+                session.entry_id = result["playlist_entry_id"]
         except Exception as exc:
             raise PlayerError(f"libmpv could not load the preview stream: {exc}") from exc
         finally:
@@ -467,6 +488,7 @@ class Player:
     @property
     def paused(self) -> bool:
         """True while paused (a reverse shuttle counts as playing)."""
+        self._require_open()
         if self._shuttle is not None:
             return False
         return bool(self._mpv.pause)
@@ -565,10 +587,12 @@ class Player:
     @property
     def ended(self) -> bool:
         """True when playback sits at the end of a finished stream."""
+        self._require_open()
         return bool(self._live and self._mpv.eof_reached)
 
     def seekable_range(self) -> tuple[float, float] | None:
         """Timeline seconds (start, end) that libmpv can seek to without new data, or None."""
+        self._require_open()
         state = self._mpv.demuxer_cache_state
         if not isinstance(state, dict):
             return None
@@ -596,15 +620,27 @@ class Player:
         return session.offset if session is not None else 0.0
 
     def _command(self, *args: Any) -> None:
-        if self._session is None:
+        """Run a playback command; a no-op until the current session's file is loaded."""
+        if not self._live:
             return
         try:
             self._mpv.command(*args)
         except Exception as exc:
             raise PlayerError(f"libmpv refused {args[0]}: {exc}") from exc
 
+    @staticmethod
+    def _seek_args(stream_seconds: float, exact: bool) -> tuple[str, str, str]:
+        return "seek", f"{max(0.0, stream_seconds):.6f}", "absolute+" + ("exact" if exact else "keyframes")
+
     def _seek_stream(self, stream_seconds: float, exact: bool) -> None:
-        self._command("seek", f"{max(0.0, stream_seconds):.6f}", "absolute+" + ("exact" if exact else "keyframes"))
+        with self._lock:
+            if self._session is None:
+                return
+            if not self._live:
+                # libmpv refuses seeks until the file is loaded: apply it on file-loaded.
+                self._pending_seek = (stream_seconds, exact)
+                return
+        self._command(*self._seek_args(stream_seconds, exact))
 
     def _stop_shuttle(self) -> None:
         shuttle, self._shuttle = self._shuttle, None
@@ -663,15 +699,24 @@ class Player:
         eid = event.event_id.value
         if eid == mpv.MpvEventID.FILE_LOADED:
             with self._lock:
-                self._live = True
+                # A late event of a replaced file must not revive it: only the file libmpv opened
+                # for the current session counts.
+                self._live = self._session is not None and self._session.opened
+                pending, self._pending_seek = (self._pending_seek, None) if self._live else (None, None)
+            if pending is not None:
+                self._mpv.command_async(*self._seek_args(*pending))
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
             with self._lock:
                 self._loading = False
             self._update_waiting()
         elif eid == mpv.MpvEventID.END_FILE:
             data = event.data
-            if data is not None and data.reason == mpv.MpvEventEndFile.ERROR:
-                self._emit(Error(f"the preview stream could not be played (libmpv error {data.error})"))
+            session = self._session
+            if data is None or data.reason != mpv.MpvEventEndFile.ERROR or session is None:
+                return
+            if session.entry_id is not None and data.playlist_entry_id != session.entry_id:
+                return  # a replaced session failing on its way out
+            self._emit(Error(f"the preview stream could not be played: {mpv_error_string(data.error)}"))
 
     def _on_stream_state(self, session: _Session) -> None:
         """A reader of ``session`` started or stopped blocking for data (libmpv thread)."""

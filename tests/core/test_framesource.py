@@ -226,3 +226,11 @@ def test_ten_bit_and_odd_sizes_convert() -> None:
         _, frame = next(iter_project_frames(probe(path), 0, 1, FPS30, (96, 54)))
         assert (frame.width, frame.height, frame.format.name) == (96, 54, "yuv420p")
         assert isinstance(frame, av.VideoFrame)
+
+
+@pytest.mark.parametrize(("codec", "suffix"), [("mjpeg", ".avi"), ("mpeg4", ".avi"), ("libx264", ".mkv")])
+def test_other_codecs_and_containers(tmp_path: Path, codec: str, suffix: str) -> None:
+    info = probe(make_source(tmp_path / f"src{suffix}", frames=20, width=160, height=120, fps=25, codec=codec, audio=False))
+    expected = [n * 25 // 30 for n in range(24)]
+    assert indices(info, 0, 24) == expected
+    assert indices(info, 13, 24) == expected[13:]

@@ -24,6 +24,7 @@ from core.bytestream import GrowingStream
 from core.mpv_render import SoftwareRenderer
 from core.player import (
     Ended,
+    Error,
     Paused,
     Player,
     PlayerError,
@@ -180,6 +181,18 @@ def test_seeks_land_on_the_requested_frame(player: Player, fmp4: bytes) -> None:
         assert player.paused
 
 
+def test_seek_right_after_load_and_start_position(player: Player, fmp4: bytes) -> None:
+    player.pause()
+    player.load(finished_stream(fmp4))
+    player.seek_frame(40, FPS)  # before libmpv has opened the stream: applied once it has
+    wait_until(settled_at(player, 40, tolerance=1), what="seek issued right after load")
+    rng = player.seekable_range()
+    assert rng is not None and rng[0] <= 0.05 and rng[1] >= float(Fraction(FRAMES - 2) / FPS)
+
+    player.load(finished_stream(fmp4), start_offset_seconds=5.0, start_seconds=5.5)
+    wait_until(settled_at(player, 165, tolerance=1), what="start position of a new session")
+
+
 def test_frame_step_and_back_step_move_one_frame(player: Player, fmp4: bytes) -> None:
     player.pause()
     player.load(finished_stream(fmp4))
@@ -257,6 +270,16 @@ def test_loading_a_new_stream_replaces_a_blocked_session(player: Player, events:
     player.load(finished_stream(fmp4))
     events.wait(lambda e: isinstance(e, Ended), since=mark)
     assert abs(player.position_frame(FPS) - (FRAMES - 1)) <= 1
+
+
+def test_an_unplayable_stream_reports_an_error_and_the_player_stays_usable(
+    player: Player, events: Events, fmp4: bytes
+) -> None:
+    player.load(finished_stream(b"this is not an mp4 file" * 100))
+    failed = events.wait(lambda e: isinstance(e, Error))
+    assert "could not be played" in events.items[failed - 1].message
+    player.load(finished_stream(fmp4))
+    events.wait(lambda e: isinstance(e, Ended), since=failed)
 
 
 def test_close_does_not_hang_while_libmpv_waits_for_data(fmp4: bytes) -> None:

@@ -1,0 +1,226 @@
+"""Files through the real app: save and reopen, save as, open, quit with unsaved changes,
+autosave and recovery, offline media, adding good and bad files through the media bin, themes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from core import project as proj
+from core.plan import SegmentState
+from core.timeline import Clip, Timeline
+from tests.tui.conftest import FPS, make_app, three_clips
+from tui.app import LivecutApp, run_editor
+from tui.config import Config, load_config
+from tui.document import Document
+from tui.screens.choice import ChoiceScreen
+from tui.screens.path_prompt import PathPrompt
+from tui.widgets.media_bin import MediaBin
+from tui.widgets.timeline_view import TimelineView
+
+SIZE = (100, 30)
+
+
+def notes(app: LivecutApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def project_on_disk(folder: Path, media: dict[str, Path], *, missing: bool = False) -> Path:
+    """A saved project using two tiny media files (one of them moved away when ``missing``)."""
+    doc = Document.new(folder / "p.toml")
+    a = proj.media_ref("a", str(media["a"]), folder)
+    b = proj.media_ref("b", str(media["b"]), folder)
+    doc.apply("build", lambda tl: tl.add_media(a).add_media(b).append(Clip("a", 0, 60)).append(Clip("b", 0, 30)))
+    path = doc.save()
+    if missing:
+        text = path.read_text().replace(str(os.path.relpath(media["b"], folder)), "gone/b.mp4")
+        path.write_text(text)
+    return path
+
+
+async def test_save_and_reopen(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    path = project_on_disk(tmp_path, tiny_media)
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "right", "i", "ctrl+s")
+        await pilot.pause()
+        assert not app.document.dirty
+        assert app.editor.message == "saved p.toml"
+    reopened = proj.load(path)
+    assert reopened.timeline.clips == (Clip("a", 2, 60), Clip("b", 0, 30))
+    assert reopened.timeline.media[0].online
+
+
+async def test_new_project_save_asks_for_a_path(tmp_path: Path) -> None:
+    app = make_app(Document(three_clips()))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PathPrompt)
+        prompt = app.screen.query_one("#path")
+        prompt.value = str(tmp_path / "cut")  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.document.path == (tmp_path / "cut.toml").resolve()
+        assert (tmp_path / "cut.toml").exists() and not app.document.dirty
+
+
+async def test_save_as_asks_before_replacing(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    path = project_on_disk(tmp_path, tiny_media)
+    other = tmp_path / "other.toml"
+    other.write_text("keep me")
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(other)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert other.read_text() == "keep me" and app.document.path == path.resolve()
+
+
+async def test_quit_asks_when_unsaved() -> None:
+    app = make_app(three_clips())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")  # clean: would quit at once, so make it dirty in a second app
+    assert app.return_code == 0
+    app = make_app(three_clips())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        assert "before quitting" in app.screen.question
+        await pilot.press("escape")  # cancel: still editing
+        await pilot.pause()
+        assert not isinstance(app.screen, ChoiceScreen) and app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("d")  # discard
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_quit_and_save(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    path = project_on_disk(tmp_path, tiny_media)
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", "ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert len(proj.load(path).timeline.clips) == 1
+
+
+async def test_autosave_and_recovery(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    path = project_on_disk(tmp_path, tiny_media)
+    auto = proj.autosave_path(path)
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.autosave()
+        assert not auto.exists()  # clean: nothing to autosave
+        await pilot.press("x")
+        app.autosave()
+        assert auto.exists()
+        assert len(proj.load(auto).timeline.clips) == 1
+    os.utime(path, (1, 1))  # the project file is older than its autosave
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("r")
+        await pilot.pause()
+        assert len(app.document.timeline.clips) == 1 and app.document.dirty
+        await pilot.press("ctrl+z")  # recovery is an edit like any other
+        assert len(app.document.timeline.clips) == 2
+        await pilot.press("ctrl+y", "ctrl+s")
+        await pilot.pause()
+        assert not auto.exists()  # a clean save removes the autosave
+
+
+async def test_open_another_project(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    path = project_on_disk(tmp_path, tiny_media)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("version = 1\n[project]\nfps = 'abc'\n")
+    app = make_app(three_clips())
+    async with app.run_test(size=SIZE) as pilot:
+        for target in (broken, path):
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            app.screen.query_one("#path").value = str(target)  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            await pilot.pause()
+        assert any("broken.toml" in n for n in notes(app))
+        assert app.document.path == path.resolve()
+        assert app.editor.cursor.playhead == 0
+
+
+async def test_offline_media_is_marked_and_still_editable(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    path = project_on_disk(tmp_path, tiny_media, missing=True)
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tl = app.document.timeline
+        assert not tl.media_by_id("b").online
+        assert SegmentState.OFFLINE in app.editor.snapshot.states
+        view = app.editor.query_one(TimelineView)
+        assert any("OFFLINE" in "".join(s.text for s in view.render_line(y)) for y in range(1, 4))
+        await pilot.press("down", "right", "right", "i")
+        assert app.document.timeline.clips[1] == Clip("b", 2, 30)
+
+
+async def test_media_bin_adds_a_file_and_reports_a_bad_one(tiny_media: dict[str, Path]) -> None:
+    app = make_app(Document.new())
+    async with app.run_test(size=SIZE) as pilot:
+        bin_ = app.editor.query_one(MediaBin)
+        await pilot.press("a")
+        assert bin_.input_open
+        await pilot.press("s", "x", "i", "space")  # typed into the input, not editing keys
+        assert bin_.query_one("#media-path").value == "sxi "  # type: ignore[attr-defined]
+        bin_.query_one("#media-path").value = str(tiny_media["bad"])  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and not app.document.timeline.clips
+        assert any("notes.mp4" in n for n in notes(app))
+        await pilot.press("a")
+        bin_.query_one("#media-path").value = str(tiny_media["c"])  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tl = app.document.timeline
+        assert [m.name for m in tl.media] == ["c.mp4"]
+        assert tl.clips == (Clip("a", 0, tl.media[0].length(FPS) or 0),)
+        assert not bin_.input_open
+        await pilot.press("ctrl+z")
+        assert app.document.timeline == Timeline(FPS)
+
+
+async def test_theme_from_flag_and_remembered(tmp_path: Path) -> None:
+    config = Config(path=tmp_path / "config.toml")
+    app = make_app(three_clips(), config=config, theme="light")
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "light"
+        app.theme = "high-contrast"  # as the command palette does
+        await pilot.pause()
+    assert load_config(tmp_path / "config.toml")[0].theme == "high-contrast"
+    app = make_app(three_clips(), config=Config(path=tmp_path / "c2.toml"), theme="nope")
+    async with app.run_test(size=SIZE):
+        assert app.theme == "dark"
+        assert any("unknown theme" in n for n in notes(app))
+
+
+def test_run_editor_reports_a_bad_project(tmp_path: Path) -> None:
+    import argparse
+
+    import pytest
+
+    from core.errors import ProjectError
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("not toml [")
+    with pytest.raises(ProjectError, match=r"bad\.toml"):
+        run_editor(argparse.Namespace(project=str(bad), theme=None, preview="none", workers=None))

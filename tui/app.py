@@ -1,0 +1,261 @@
+"""The livecut Textual app: themes, key map, config, and the file-level flows around the editor.
+
+Why the split with ``tui.screens.editor``: the editor screen owns what is on screen and the
+engine; this app owns what outlives a project: the config file (theme, key remaps), the theme
+registry, and the flows that can lose work if done wrong (save, save as, open, quit with
+unsaved changes, autosave every 30 s while dirty, and offering a newer autosave back on open).
+Those flows are written as async workers awaiting modal answers, so each reads top to bottom.
+
+``run_editor(args)`` is the entry point ``tui.cli`` calls for ``livecut [PROJECT]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import BindingType
+from textual.screen import Screen
+
+from core.errors import LivecutError
+from tui import keys, themes
+from tui.config import Config, load_config, save_config
+from tui.document import Document
+from tui.engine_bridge import Bridge, PreviewChoice
+from tui.screens.choice import Choice, ChoiceScreen
+from tui.screens.editor import EditorScreen
+from tui.screens.help import HelpScreen
+from tui.screens.path_prompt import PathPrompt
+from tui.suggest import PROJECT_EXTENSIONS, PathSuggester
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_SECONDS = 30.0
+SAVE_CHOICES = [Choice("save", "Save", "s"), Choice("discard", "Discard", "d"), Choice("cancel", "Cancel", "escape")]
+
+
+class LivecutApp(App[int]):
+    """The editor application around one ``Document`` at a time."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "livecut"
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("app")  # type: ignore[assignment]
+
+    def __init__(self, document: Document, *, theme: str | None = None, preview: PreviewChoice = "auto",
+                 workers: int | None = None, config: Config | None = None, config_problems: Iterable[str] = (),
+                 bridge: Bridge | None = None, autosave_seconds: float = AUTOSAVE_SECONDS,
+                 check_autosave: bool = True) -> None:
+        super().__init__()
+        self.config = config if config is not None else Config()
+        self.problems = list(config_problems)
+        found, theme_problems = themes.load_themes()
+        self.problems += theme_problems
+        for item in found:
+            self.register_theme(item)
+        self._wanted_theme = theme or self.config.theme or themes.DEFAULT_THEME
+        self.editor = EditorScreen(document, preview=preview, workers=workers, bridge=bridge)
+        self.autosave_seconds = autosave_seconds
+        self.check_autosave = check_autosave
+        self._asking = False
+
+    # -- setup -----------------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        return self.editor
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return themes.variable_defaults(self.current_theme.to_color_system().generate())
+
+    def on_mount(self) -> None:
+        if self._wanted_theme in self.available_themes:
+            self.theme = self._wanted_theme
+        else:
+            self.theme = themes.DEFAULT_THEME if themes.DEFAULT_THEME in self.available_themes else "textual-dark"
+            self.problems.append(f"unknown theme {self._wanted_theme!r}; choose one with ctrl+p → theme")
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        help_keys = keys.effective_keys(self.config.keys)["help"]
+        self.editor.help_hint = f"{keys.display(help_keys.split(',')[0])} help"
+        for problem in self.problems:
+            self.notify(problem, title="config", severity="warning", timeout=10)
+        self.set_interval(self.autosave_seconds, self.autosave)
+        if self.check_autosave:
+            self.offer_recovery()
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember a theme picked from the command palette."""
+        if self.is_mounted and theme != self.config.theme and theme in self.available_themes:
+            self.config = self.config.with_theme(theme)
+            save_config(self.config)
+
+    @property
+    def document(self) -> Document:
+        return self.editor.document
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        effective = keys.effective_keys(self.config.keys)
+        for spec in keys.KEYS:
+            target = self if spec.scope == "app" else self.editor
+            yield SystemCommand(spec.description, f"key: {keys.display(effective[spec.id])}",
+                                partial(self.call_later, target.run_action, spec.id))
+
+    # -- autosave --------------------------------------------------------------------------------
+    def autosave(self) -> None:
+        try:
+            written = self.document.autosave()
+        except LivecutError as exc:
+            log.warning("autosave failed: %s", exc)
+            self.notify(f"autosave failed: {exc}", severity="warning")
+            return
+        if written:
+            self.editor.message = f"autosaved {written.name}"
+            self.editor.timeline_changed(seek=False)
+
+    @work(exclusive=True, group="dialog")
+    async def offer_recovery(self) -> None:
+        doc = self.document
+        autosave = doc.newer_autosave()
+        if autosave is None:
+            return
+        question = (f"An autosave of {doc.title} is newer than the file: recover the unsaved changes?\n"
+                    "(Recovering keeps them unsaved; save to keep them. Discarding deletes the autosave.)")
+        self._asking = True
+        try:
+            answer = await self.push_screen_wait(ChoiceScreen(question, [
+                Choice("recover", "Recover", "r"), Choice("discard", "Discard", "d"), Choice("later", "Not now", "escape"),
+            ], title="recover autosave"))
+        finally:
+            self._asking = False
+        if answer == "recover":
+            try:
+                doc.recover(autosave)
+            except LivecutError as exc:
+                self.notify(str(exc), title="cannot recover", severity="error")
+                return
+            self.editor.message = "recovered the autosave (unsaved)"
+            self.editor.timeline_changed()
+        elif answer == "discard":
+            doc.remove_autosave()
+
+    # -- save / open / quit ------------------------------------------------------------------------
+    def action_save(self) -> None:
+        if not self._asking:
+            self.save_flow()
+
+    def action_save_as(self) -> None:
+        if not self._asking:
+            self.save_flow(ask_path=True)
+
+    def action_open(self) -> None:
+        if not self._asking:
+            self.open_flow()
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        if not self._asking:
+            self.quit_flow()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.config.keys, self.config.path))
+
+    @work(exclusive=True, group="dialog")
+    async def save_flow(self, ask_path: bool = False) -> None:
+        await self._save(ask_path)
+
+    @work(exclusive=True, group="dialog")
+    async def quit_flow(self) -> None:
+        if await self._settle_unsaved("quitting"):
+            self.exit(0)
+
+    @work(exclusive=True, group="dialog")
+    async def open_flow(self) -> None:
+        if not await self._settle_unsaved("opening another project"):
+            return
+        text = await self._ask_path("open project", str(self.document.base_dir) + "/")
+        if text is None:
+            return
+        try:
+            document = Document.open(Path(text).expanduser())
+        except LivecutError as exc:
+            self.notify(str(exc), title="cannot open", severity="error", timeout=10)
+            return
+        self.editor.load_document(document)
+        self.notify(f"opened {document.title}")
+        if self.check_autosave:
+            self.offer_recovery()
+
+    async def _settle_unsaved(self, doing: str) -> bool:
+        """Ask to save unsaved changes before ``doing``; False when the user cancels."""
+        if not self.document.dirty:
+            return True
+        answer = await self._ask(ChoiceScreen(f"Save the changes to {self.document.title} before {doing}?",
+                                              SAVE_CHOICES, title="unsaved changes"))
+        if answer == "save":
+            return await self._save(ask_path=False)
+        if answer == "discard":
+            self.document.remove_autosave()
+            return True
+        return False
+
+    async def _save(self, ask_path: bool) -> bool:
+        doc = self.document
+        target = doc.path
+        if ask_path or target is None:
+            initial = str(target or doc.base_dir / f"{doc.project.name}.toml")
+            text = await self._ask_path("save project as", initial)
+            if text is None:
+                return False
+            target = Path(text).expanduser()
+            if target.suffix != ".toml":
+                target = target.with_name(target.name + ".toml")
+            if target.exists() and target.resolve() != doc.path:
+                answer = await self._ask(ChoiceScreen(f"{target} exists. Replace it?", [
+                    Choice("replace", "Replace", "r"), Choice("cancel", "Cancel", "escape")], title="save as"))
+                if answer != "replace":
+                    return False
+        try:
+            saved = doc.save(target)
+        except LivecutError as exc:
+            self.notify(str(exc), title="not saved", severity="error", timeout=10)
+            return False
+        self.editor.message = f"saved {saved.name}"
+        self.editor.timeline_changed(seek=False)
+        return True
+
+    async def _ask(self, screen: ChoiceScreen) -> str:
+        self._asking = True
+        try:
+            return await self.push_screen_wait(screen)
+        finally:
+            self._asking = False
+
+    async def _ask_path(self, title: str, initial: str) -> str | None:
+        suggester = PathSuggester(lambda: self.document.base_dir, PROJECT_EXTENSIONS)
+        self._asking = True
+        try:
+            return await self.push_screen_wait(PathPrompt(title, initial, suggester))
+        finally:
+            self._asking = False
+
+
+def run_editor(args: argparse.Namespace) -> int:
+    """Open ``args.project`` (or a new project) in the editor; returns the exit status."""
+    config, problems = load_config()
+    path = Path(args.project) if args.project else None
+    if path is None:
+        document = Document.new()
+    elif path.exists():
+        document = Document.open(path)
+    else:
+        document = Document.new(path)
+    app = LivecutApp(document, theme=args.theme, preview=args.preview, workers=args.workers,
+                     config=config, config_problems=problems)
+    result = app.run()
+    return result or 0
+

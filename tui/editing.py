@@ -1,0 +1,203 @@
+"""What each editing key does, as pure functions of (timeline, cursor).
+
+Why pure: the rules that make an editor feel right (which clip is selected, where the playhead
+lands after a trim so the preview shows the frame you just cut to, how a ripple delete keeps
+the picture under the playhead) are easy to get subtly wrong and easy to test without a
+terminal. The editor screen only calls these and pushes the result through ``History``.
+
+The *selected* clip is the one under the playhead, unless tab/shift+tab picked another
+(``Cursor.picked``); moving the playhead drops the pick. Each edit returns an ``Outcome`` or
+raises ``EditError`` with the sentence the user sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from core.errors import EditError
+from core.timeline import Clip, Timeline
+
+Edge = Literal["in", "out"]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the user is: the playhead and what is selected."""
+
+    playhead: int = 0
+    """Timeline frame under the playhead, 0 ≤ playhead ≤ last frame."""
+    picked: int | None = None
+    """Clip chosen with tab/shift+tab; None: the clip under the playhead."""
+    edge: Edge | None = None
+    """Selected edge of the selected clip (what ``,`` ``.`` ``<`` ``>`` nudge)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An edit's result: the label shown in undo, the new timeline and where the cursor goes."""
+
+    label: str
+    timeline: Timeline
+    cursor: Cursor
+
+
+# -- queries ---------------------------------------------------------------------------------------
+def last_frame(tl: Timeline) -> int:
+    return max(0, tl.duration - 1)
+
+
+def clamp(tl: Timeline, frame: int) -> int:
+    return max(0, min(frame, last_frame(tl)))
+
+
+def selected(tl: Timeline, cur: Cursor) -> int | None:
+    """Index of the selected clip, or None (empty timeline)."""
+    if cur.picked is not None and 0 <= cur.picked < len(tl.clips):
+        return cur.picked
+    placed = tl.clip_at(cur.playhead)
+    return placed.index if placed else None
+
+
+def clip_name(tl: Timeline, clip: Clip) -> str:
+    return tl.media_by_id(clip.media).name if tl.has_media(clip.media) else clip.media
+
+
+# -- navigation (no edit) ----------------------------------------------------------------------------
+def seek(tl: Timeline, cur: Cursor, frame: int) -> Cursor:
+    """Move the playhead; the selection follows it again."""
+    return Cursor(clamp(tl, frame), None, cur.edge)
+
+
+def next_edit(tl: Timeline, cur: Cursor) -> Cursor:
+    later = [p for p in tl.edit_points() if p > cur.playhead]
+    return seek(tl, cur, later[0] if later else last_frame(tl))
+
+
+def prev_edit(tl: Timeline, cur: Cursor) -> Cursor:
+    earlier = [p for p in tl.edit_points() if p < cur.playhead]
+    return seek(tl, cur, earlier[-1] if earlier else 0)
+
+
+def pick(tl: Timeline, cur: Cursor, delta: int) -> Cursor:
+    """Select the next (``delta`` = 1) or previous clip without moving the playhead."""
+    if not tl.clips:
+        return cur
+    current = selected(tl, cur)
+    index = (0 if delta > 0 else len(tl.clips) - 1) if current is None else (current + delta) % len(tl.clips)
+    return replace(cur, picked=index)
+
+
+def toggle_edge(cur: Cursor, edge: Edge) -> Cursor:
+    return replace(cur, edge=None if cur.edge == edge else edge)
+
+
+def after_history(tl: Timeline, cur: Cursor) -> Cursor:
+    """The cursor after undo/redo replaced the timeline under it."""
+    picked = cur.picked if cur.picked is not None and cur.picked < len(tl.clips) else None
+    return Cursor(clamp(tl, cur.playhead), picked, cur.edge)
+
+
+# -- edits ---------------------------------------------------------------------------------------------
+def _selected_or_fail(tl: Timeline, cur: Cursor) -> int:
+    index = selected(tl, cur)
+    if index is None:
+        raise EditError("there is no clip to edit (add media with a)")
+    return index
+
+
+def _playhead_source(tl: Timeline, cur: Cursor, index: int) -> int:
+    shown = tl.source_frame(cur.playhead)
+    if shown is None:
+        raise EditError("the playhead is not over a clip")
+    clip, source = shown
+    target = tl.clips[index]
+    if clip.media != target.media:
+        raise EditError(
+            f"the playhead shows {clip_name(tl, clip)}, not {clip_name(tl, target)}: "
+            "put the playhead inside the clip to trim it"
+        )
+    return source
+
+
+def _trimmed(old: Timeline, new: Timeline, what: str) -> Timeline:
+    if new == old:
+        raise EditError(f"the clip's {what} cannot move further that way")
+    return new
+
+
+def trim_in(tl: Timeline, cur: Cursor) -> Outcome:
+    """I: the selected clip starts at the playhead's source frame; the playhead shows that frame."""
+    index = _selected_or_fail(tl, cur)
+    source = _playhead_source(tl, cur, index)
+    new = _trimmed(tl, tl.trim_in(index, source), "start")
+    return Outcome("trim start", new, Cursor(new.starts()[index], index, "in"))
+
+
+def trim_out(tl: Timeline, cur: Cursor) -> Outcome:
+    """O: the selected clip's last frame is the playhead's source frame."""
+    index = _selected_or_fail(tl, cur)
+    source = _playhead_source(tl, cur, index)
+    new = _trimmed(tl, tl.trim_out(index, source + 1), "end")
+    return Outcome("trim end", new, Cursor(_last_of(new, index), index, "out"))
+
+
+def _last_of(tl: Timeline, index: int) -> int:
+    return tl.starts()[index] + tl.clips[index].length - 1
+
+
+def nudge(tl: Timeline, cur: Cursor, delta: int) -> Outcome:
+    """Move the selected edge by ``delta`` source frames; the playhead shows the edge frame."""
+    index = _selected_or_fail(tl, cur)
+    if cur.edge is None:
+        raise EditError("select an edge first: [ for the start, ] for the end")
+    clip = tl.clips[index]
+    if cur.edge == "in":
+        new = _trimmed(tl, tl.trim_in(index, clip.in_ + delta), "start")
+        return Outcome("nudge start", new, Cursor(new.starts()[index], index, "in"))
+    new = _trimmed(tl, tl.trim_out(index, clip.out + delta), "end")
+    return Outcome("nudge end", new, Cursor(_last_of(new, index), index, "out"))
+
+
+def split(tl: Timeline, cur: Cursor) -> Outcome:
+    """Cut the clip under the playhead; the right half (under the playhead) becomes selected."""
+    new = tl.split(cur.playhead)
+    if new == tl:
+        raise EditError("the playhead is on an edit point: nothing to split")
+    return Outcome("split", new, Cursor(cur.playhead, None, None))
+
+
+def _locate(tl: Timeline, frame: int) -> tuple[int, int] | None:
+    placed = tl.clip_at(frame)
+    return (placed.index, frame - placed.start) if placed else None
+
+
+def delete(tl: Timeline, cur: Cursor) -> Outcome:
+    """Ripple delete the selected clip; the playhead stays on the same picture where it can."""
+    index = _selected_or_fail(tl, cur)
+    new = tl.delete(index)
+    here = _locate(tl, cur.playhead)
+    if here is None or here[0] == index:
+        playhead = tl.starts()[index]
+    elif here[0] > index:
+        playhead = cur.playhead - tl.clips[index].length
+    else:
+        playhead = cur.playhead
+    return Outcome("delete clip", new, Cursor(clamp(new, playhead), None, None))
+
+
+def move(tl: Timeline, cur: Cursor, delta: int) -> Outcome:
+    """Swap the selected clip with its neighbour; the playhead keeps showing the same picture."""
+    index = _selected_or_fail(tl, cur)
+    target = index + delta
+    if not 0 <= target < len(tl.clips):
+        raise EditError(f"the clip is already the {'first' if delta < 0 else 'last'} one")
+    new = tl.move(index, delta)
+    here = _locate(tl, cur.playhead)
+    playhead = cur.playhead
+    if here is not None:
+        k, offset = here
+        k = target if k == index else index if k == target else k
+        playhead = new.starts()[k] + offset
+    picked = target if cur.picked is not None else None
+    return Outcome("move clip", new, Cursor(clamp(new, playhead), picked, cur.edge))

@@ -1,0 +1,105 @@
+"""Draw an RGB frame in a terminal with half blocks: two pixels per character cell.
+
+Why this shape: over SSH or without a display, the only picture a terminal reliably shows is
+coloured text. ``▀`` with the foreground set to the upper pixel and the background to the lower
+one doubles the vertical resolution, and terminal cells being about twice as tall as wide makes
+those pixels roughly square. The function is pure (array in, ``Strip`` rows out) so it is tested
+on tiny arrays, and cheap enough to run per frame:
+
+* scaling is nearest-neighbour with precomputed index vectors (one numpy gather);
+* each pixel pair is packed into one 48-bit integer, and runs of equal pairs along a row become
+  a single ``Segment``, so flat areas cost one segment, not one per cell;
+* ``Style`` objects are cached by that integer (building a Rich style is the slow part), and a
+  pair whose halves are equal is drawn as a space with only a background.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+UPPER_HALF = "▀"
+
+
+def fit(src_w: int, src_h: int, cols: int, rows: int) -> tuple[int, int]:
+    """Pixel size (w, h) of the largest picture with ``src``'s aspect in ``cols`` × ``rows`` cells.
+
+    ``h`` is even (two pixels per row of cells); both are at least 1×2 when there is any room.
+    """
+    if src_w <= 0 or src_h <= 0 or cols <= 0 or rows <= 0:
+        return 0, 0
+    max_h = rows * 2
+    w = cols
+    h = round(src_h * w / src_w)
+    if h > max_h:
+        h = max_h
+        w = max(1, min(cols, round(src_w * h / src_h)))
+    h = max(2, h - h % 2)
+    return w, h
+
+
+def resize_nearest(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
+    """``rgb`` (H×W×3) scaled to h×w×3 by nearest neighbour (pixel centres)."""
+    src_h, src_w = rgb.shape[:2]
+    if (src_w, src_h) == (w, h):
+        return rgb
+    ys = ((np.arange(h) * 2 + 1) * src_h // (2 * h)).clip(0, src_h - 1)
+    xs = ((np.arange(w) * 2 + 1) * src_w // (2 * w)).clip(0, src_w - 1)
+    return rgb[ys[:, None], xs[None, :]]
+
+
+@lru_cache(maxsize=65536)
+def _pair_style(pair: int) -> tuple[str, Style]:
+    top, bottom = pair >> 24, pair & 0xFFFFFF
+    bg = Color.from_rgb(bottom >> 16, (bottom >> 8) & 0xFF, bottom & 0xFF)
+    if top == bottom:
+        return " ", Style(bgcolor=bg)
+    fg = Color.from_rgb(top >> 16, (top >> 8) & 0xFF, top & 0xFF)
+    return UPPER_HALF, Style(color=fg, bgcolor=bg)
+
+
+def pack_pairs(rgb: np.ndarray) -> np.ndarray:
+    """(h/2)×w int64 array: upper pixel's 24-bit colour << 24 | lower pixel's colour."""
+    px = rgb.astype(np.int64)
+    packed = (px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]
+    return (packed[0::2] << 24) | packed[1::2]
+
+
+def row_strip(pairs: np.ndarray, pad_left: int = 0, pad_right: int = 0, pad_style: Style | None = None) -> Strip:
+    """One row of packed pairs as a ``Strip``, runs of equal pairs merged into one segment."""
+    segments: list[Segment] = []
+    if pad_left:
+        segments.append(Segment(" " * pad_left, pad_style))
+    n = len(pairs)
+    if n:
+        starts = np.flatnonzero(np.diff(pairs)) + 1
+        bounds = [0, *starts.tolist(), n]
+        values = pairs[bounds[:-1]].tolist()
+        for value, a, b in zip(values, bounds[:-1], bounds[1:], strict=True):
+            char, style = _pair_style(value)
+            segments.append(Segment(char * (b - a), style))
+    if pad_right:
+        segments.append(Segment(" " * pad_right, pad_style))
+    return Strip(segments, pad_left + n + pad_right)
+
+
+def render(rgb: np.ndarray, cols: int, rows: int, pad_style: Style | None = None) -> list[Strip]:
+    """``rows`` strips of ``cols`` cells showing ``rgb`` fitted and centred (letterboxed)."""
+    if rgb.ndim != 3 or rgb.shape[2] < 3:
+        raise ValueError(f"expected an H×W×3 RGB array, got shape {rgb.shape}")
+    blank = Strip([Segment(" " * max(cols, 0), pad_style)], max(cols, 0))
+    w, h = fit(rgb.shape[1], rgb.shape[0], cols, rows)
+    if w == 0:
+        return [blank] * max(rows, 0)
+    picture = resize_nearest(np.ascontiguousarray(rgb[..., :3]), w, h)
+    pairs = pack_pairs(picture)
+    left = (cols - w) // 2
+    right = cols - w - left
+    top = (rows - h // 2) // 2
+    body = [row_strip(row, left, right, pad_style) for row in pairs]
+    return [blank] * top + body + [blank] * (rows - top - len(body))

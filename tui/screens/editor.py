@@ -1,0 +1,413 @@
+"""The editor screen: preview, media bin, timeline, segment bar and status line, and their keys.
+
+Why it is the controller: each key maps to one small action here that calls a pure rule from
+``tui.editing`` / ``tui.transport``, records edits in the document's ``History`` and then
+redraws every view from the same state (``_refresh_views``), so no widget keeps its own copy of
+the truth. Engine and player events arrive as messages from ``tui.engine_bridge`` and only
+update that state. File-level work (save, open, quit, autosave) belongs to the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+
+from core import project as proj
+from core.errors import EditError, LivecutError
+from core.plan import SegmentState, segment_at
+from core.timebase import frames_to_timecode, nominal_fps
+from core.timeline import Clip, MediaRef, Timeline
+from tui import editing, keys, viewport
+from tui.document import Document
+from tui.editing import Cursor, Outcome
+from tui.engine_bridge import Bridge, PreviewChoice, SnapshotLike
+from tui.messages import EngineChanged, PreviewFrame, PreviewPosition, PreviewState
+from tui.suggest import PathSuggester
+from tui.transport import Transport
+from tui.widgets.media_bin import MediaBin
+from tui.widgets.preview_pane import PreviewPane
+from tui.widgets.segment_bar import SegmentBar
+from tui.widgets.status_line import Status, StatusLine
+from tui.widgets.timeline_view import TimelineState, TimelineView
+
+log = logging.getLogger(__name__)
+
+Rule = Callable[[Timeline, Cursor], Outcome]
+
+
+class MediaProbed(Message):
+    """A file typed into the bin was probed (on a worker thread)."""
+
+    def __init__(self, ref: MediaRef) -> None:
+        super().__init__()
+        self.ref = ref
+
+
+class EditorScreen(Screen[None]):
+    """The main (and default) screen of the app."""
+
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("editor")  # type: ignore[assignment]
+    AUTO_FOCUS = None
+    """Nothing takes focus: the keys belong to the editor until the bin's input is opened."""
+
+    def __init__(self, document: Document, *, preview: PreviewChoice = "auto", workers: int | None = None,
+                 bridge: Bridge | None = None) -> None:
+        super().__init__()
+        self.document = document
+        self.bridge = bridge or Bridge(preview=preview, workers=workers)
+        self.bridge.attach(self.post_message)
+        self.cursor = Cursor()
+        self.transport = Transport()
+        self.zoom: Fraction | None = None
+        self.scale = viewport.Scale()
+        self.snapshot: SnapshotLike = self.bridge.snapshot()
+        self.message = ""
+        self.waiting = False
+        self.help_hint = "? help"
+        """Set by the app from the user's key map."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            yield PreviewPane(id="preview")
+            yield MediaBin(PathSuggester(Path.cwd), id="bin")
+        yield TimelineView(id="timeline")
+        yield SegmentBar(id="segments")
+        yield StatusLine(id="status")
+
+    def on_mount(self) -> None:
+        self.bridge.open(self.document.project, self.query_one(PreviewPane).pixel_size)
+        self.query_one(PreviewPane).border_title = self._preview_title()
+        self.timeline_changed(seek=False)
+        self.call_after_refresh(self._after_resize)  # sizes are known after the first layout
+
+    def on_unmount(self) -> None:
+        self.bridge.close()
+
+    def on_resize(self, _event: Resize) -> None:
+        self.call_after_refresh(self._after_resize)
+
+    def _after_resize(self) -> None:
+        self.bridge.set_frame_size(self.query_one(PreviewPane).pixel_size)
+        self._refresh_views()
+
+    # -- state changes ---------------------------------------------------------------------------
+    def load_document(self, document: Document) -> None:
+        """Show another project (after open): new engine, playhead at the start."""
+        self.document = document
+        self.cursor, self.transport, self.zoom = Cursor(), Transport(), None
+        self.query_one(PreviewPane).show_frame(None)
+        self.bridge.open(document.project, self.query_one(PreviewPane).pixel_size)
+        self.timeline_changed(seek=False)
+
+    def timeline_changed(self, *, seek: bool = True) -> None:
+        """The document's timeline was replaced: tell the engine, re-read its state, redraw."""
+        tl = self.document.timeline
+        self.cursor = replace(self.cursor, playhead=editing.clamp(tl, self.cursor.playhead))
+        self.bridge.set_timeline(tl)
+        self.snapshot = self.bridge.snapshot()
+        if seek:
+            self.bridge.seek(self.cursor.playhead)
+        self._refresh_views()
+        self._request_still()
+
+    def _move(self, cursor: Cursor, *, seek: bool = True) -> None:
+        """Move the playhead / selection (no edit)."""
+        moved = cursor.playhead != self.cursor.playhead
+        self.cursor = cursor
+        if moved and seek:
+            self.bridge.seek(cursor.playhead)
+        self._refresh_views()
+        if moved:
+            self._request_still()
+
+    def _navigate(self, rule: Callable[[Timeline, Cursor], Cursor]) -> None:
+        if self.transport.playing:
+            self._set_transport(self.transport.stop())
+        self.message = ""
+        self._move(rule(self.document.timeline, self.cursor))
+
+    def _edit(self, rule: Rule) -> None:
+        try:
+            outcome = rule(self.document.timeline, self.cursor)
+        except EditError as exc:
+            self.app.notify(str(exc), severity="warning")
+            return
+        self.document.apply(outcome.label, lambda _tl: outcome.timeline)
+        self.cursor = outcome.cursor
+        self.message = outcome.label
+        self.timeline_changed()
+
+    def _set_transport(self, transport: Transport) -> None:
+        self.transport = transport
+        if transport.playing:
+            self.bridge.play(transport.speed)
+        else:
+            self.bridge.pause()
+        self._refresh_views()
+
+    # -- views -----------------------------------------------------------------------------------
+    def _refresh_views(self) -> None:
+        tl = self.document.timeline
+        cur = self.cursor
+        sel = editing.selected(tl, cur)
+        width = self.query_one(TimelineView).size.width
+        self.scale = viewport.layout(self.zoom, self.scale, cur.playhead, max(width, 1), tl.duration)
+        self.query_one(TimelineView).show(
+            TimelineState(tl, cur.playhead, sel, cur.edge if sel is not None else None, self.scale))
+        self.query_one(SegmentBar).show(self.snapshot, self.scale)
+        current = tl.clips[sel].media if sel is not None else None
+        self.query_one(MediaBin).show(tl.media, tl.fps, current)
+        self.query_one(StatusLine).show(Status(
+            transport=("waiting… " if self.waiting and self.transport.playing else "") + self.transport.label(),
+            position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
+            selection=self._selection_text(tl, sel),
+            message=self.message,
+            note=self.bridge.status,
+            title=self.document.title,
+            dirty=self.document.dirty,
+            hint=self.help_hint,
+        ))
+        self._update_placeholder(tl)
+
+    def _selection_text(self, tl: Timeline, sel: int | None) -> str:
+        if sel is None:
+            return "no clip"
+        clip = tl.clips[sel]
+        edge = {"in": " [start", "out": " end]", None: ""}[self.cursor.edge]
+        return f"clip {sel + 1}/{len(tl.clips)} {editing.clip_name(tl, clip)}{edge}"
+
+    def _preview_title(self) -> str:
+        if self.bridge.status:
+            return "preview"
+        return {"window": "preview · window", "frames": "preview · terminal", "null": "preview · off"}[self.bridge.mode]
+
+    def _update_placeholder(self, tl: Timeline) -> None:
+        shown = tl.source_frame(self.cursor.playhead)
+        if shown is None:
+            title = "empty timeline: press a to add media" if not tl.clips else ""
+        else:
+            clip, source = shown
+            ref = tl.media_by_id(clip.media)
+            state = "" if ref.online else f"  OFFLINE: {ref.error}"
+            title = f"{ref.name} · source {frames_to_timecode(source, tl.fps)}{state}"
+        if self.bridge.status:
+            hint = self.bridge.status
+        else:
+            hint = {"window": "playing in its own window", "null": "preview off (--preview none)"}.get(
+                self.bridge.mode, "waiting for the first frame…")
+        self.query_one(PreviewPane).show_placeholder(title, hint)
+
+    @work(thread=True, exclusive=True, group="still", exit_on_error=False)
+    def _still_worker(self, info: object, source: int, size: tuple[int, int]) -> None:
+        rgb = self.bridge.still(info, source, size)  # type: ignore[arg-type]
+        if rgb is not None:
+            self.post_message(PreviewFrame(rgb))
+
+    def _request_still(self) -> None:
+        """Paused over a segment that is not ready: decode its frame directly (engine present)."""
+        if self.transport.playing or not self.bridge.frames_mode:
+            return
+        tl = self.document.timeline
+        shown = tl.source_frame(self.cursor.playhead)
+        if shown is None:
+            return
+        ref = tl.media_by_id(shown[0].media)
+        index = segment_at(list(self.snapshot.segments), self.cursor.playhead)
+        if ref.info is None or (index is not None and self.snapshot.states[index] == SegmentState.READY):
+            return
+        self._still_worker(ref.info, shown[1], self.query_one(PreviewPane).pixel_size)
+
+    # -- engine / player messages ----------------------------------------------------------------
+    @on(EngineChanged)
+    def _engine_changed(self) -> None:
+        self.snapshot = self.bridge.snapshot()
+        self.query_one(SegmentBar).show(self.snapshot, self.scale)
+
+    @on(PreviewFrame)
+    def _preview_frame(self, message: PreviewFrame) -> None:
+        self.query_one(PreviewPane).show_frame(message.rgb)
+
+    @on(PreviewPosition)
+    def _preview_position(self, message: PreviewPosition) -> None:
+        if self.transport.playing:
+            self._move(editing.seek(self.document.timeline, self.cursor, message.frame), seek=False)
+
+    @on(PreviewState)
+    def _preview_state(self, message: PreviewState) -> None:
+        if message.kind == "waiting":
+            self.waiting = message.value
+        elif message.kind == "ended" or (message.kind == "paused" and message.value and self.transport.playing):
+            self.transport = self.transport.stop()
+        elif message.kind == "error":
+            self.app.notify(message.text, severity="error")
+        self._refresh_views()
+
+    # -- media -----------------------------------------------------------------------------------
+    @on(MediaBin.AddRequested)
+    def _add_requested(self, message: MediaBin.AddRequested) -> None:
+        self.message = f"probing {message.path}…"
+        self._refresh_views()
+        self._probe_worker(message.path)
+
+    @work(thread=True, exit_on_error=False, group="probe")
+    def _probe_worker(self, path_text: str) -> None:
+        self.post_message(MediaProbed(proj.media_ref("?", path_text, Path.cwd())))
+
+    @on(MediaProbed)
+    def _media_probed(self, message: MediaProbed) -> None:
+        ref = message.ref
+        if not ref.online:
+            self.message = ""
+            self.app.notify(f"{ref.resolved}: {ref.error}", title="cannot add media", severity="error")
+            self._refresh_views()
+            return
+        tl = self.document.timeline
+        existing = next((m for m in tl.media if m.resolved == ref.resolved and m.online), None)
+        ref = existing or replace(ref, id=proj.next_media_id(tl))
+        length = ref.length(tl.fps) or 1
+        start = tl.duration
+
+        def add(timeline: Timeline) -> Timeline:
+            return (timeline if existing else timeline.add_media(ref)).append(Clip(ref.id, 0, length))
+
+        try:
+            self.document.apply(f"add {ref.name}", add)
+        except LivecutError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.cursor = Cursor(start)
+        self.message = f"added {ref.name}"
+        self.timeline_changed()
+
+    # -- actions: transport ----------------------------------------------------------------------
+    def action_play_pause(self) -> None:
+        self._set_transport(self.transport.toggle())
+
+    def action_shuttle_forward(self) -> None:
+        self._set_transport(self.transport.forward())
+
+    def action_shuttle_back(self) -> None:
+        self._set_transport(self.transport.backward())
+
+    def action_stop(self) -> None:
+        self._set_transport(self.transport.stop())
+
+    # -- actions: navigation ---------------------------------------------------------------------
+    def _step(self, frames: int) -> None:
+        self._navigate(lambda tl, cur: editing.seek(tl, cur, cur.playhead + frames))
+
+    def _second(self) -> int:
+        return nominal_fps(self.document.timeline.fps)
+
+    def action_frame_back(self) -> None:
+        self._step(-1)
+
+    def action_frame_forward(self) -> None:
+        self._step(1)
+
+    def action_second_back(self) -> None:
+        self._step(-self._second())
+
+    def action_second_forward(self) -> None:
+        self._step(self._second())
+
+    def action_prev_edit(self) -> None:
+        self._navigate(editing.prev_edit)
+
+    def action_next_edit(self) -> None:
+        self._navigate(editing.next_edit)
+
+    def action_go_start(self) -> None:
+        self._navigate(lambda tl, cur: editing.seek(tl, cur, 0))
+
+    def action_go_end(self) -> None:
+        self._navigate(lambda tl, cur: editing.seek(tl, cur, editing.last_frame(tl)))
+
+    def action_select_next(self) -> None:
+        self._move(editing.pick(self.document.timeline, self.cursor, 1))
+
+    def action_select_prev(self) -> None:
+        self._move(editing.pick(self.document.timeline, self.cursor, -1))
+
+    def action_edge_in(self) -> None:
+        self._move(editing.toggle_edge(self.cursor, "in"))
+
+    def action_edge_out(self) -> None:
+        self._move(editing.toggle_edge(self.cursor, "out"))
+
+    # -- actions: edits --------------------------------------------------------------------------
+    def action_trim_in(self) -> None:
+        self._edit(editing.trim_in)
+
+    def action_trim_out(self) -> None:
+        self._edit(editing.trim_out)
+
+    def action_nudge_back(self) -> None:
+        self._edit(lambda tl, cur: editing.nudge(tl, cur, -1))
+
+    def action_nudge_forward(self) -> None:
+        self._edit(lambda tl, cur: editing.nudge(tl, cur, 1))
+
+    def action_nudge_back_second(self) -> None:
+        self._edit(lambda tl, cur: editing.nudge(tl, cur, -self._second()))
+
+    def action_nudge_forward_second(self) -> None:
+        self._edit(lambda tl, cur: editing.nudge(tl, cur, self._second()))
+
+    def action_split(self) -> None:
+        self._edit(editing.split)
+
+    def action_delete_clip(self) -> None:
+        self._edit(editing.delete)
+
+    def action_move_left(self) -> None:
+        self._edit(lambda tl, cur: editing.move(tl, cur, -1))
+
+    def action_move_right(self) -> None:
+        self._edit(lambda tl, cur: editing.move(tl, cur, 1))
+
+    def _history(self, step: Callable[[], str | None], verb: str) -> None:
+        label = step()
+        if label is None:
+            self.app.notify(f"nothing to {verb.lower()}", severity="information")
+            return
+        self.cursor = editing.after_history(self.document.timeline, self.cursor)
+        self.message = f"{verb} {label}"
+        self.timeline_changed()
+
+    def action_undo(self) -> None:
+        self._history(self.document.undo, "Undo")
+
+    def action_redo(self) -> None:
+        self._history(self.document.redo, "Redo")
+
+    def action_add_media(self) -> None:
+        self.query_one(MediaBin).open_input()
+
+    # -- actions: view ---------------------------------------------------------------------------
+    def _zoom(self, step: int) -> None:
+        width = max(1, self.query_one(TimelineView).size.width)
+        duration = self.document.timeline.duration
+        self.zoom = None if step == 0 else viewport.zoom(self.zoom, duration, width, step)
+        self._refresh_views()
+
+    def action_zoom_in(self) -> None:
+        self._zoom(1)
+
+    def action_zoom_out(self) -> None:
+        self._zoom(-1)
+
+    def action_zoom_fit(self) -> None:
+        self._zoom(0)

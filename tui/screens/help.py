@@ -1,0 +1,94 @@
+"""The ``?`` screen: every key, grouped, as the user's keymap has it now.
+
+Why generated: it is built from ``tui.keys.KEYS`` with the config file's remaps applied, so it
+can never disagree with what the keys actually do, and it tells where to remap them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui import keys
+
+
+def group_table(group: str, effective: dict[str, str]) -> Table:
+    table = Table(title=group, title_justify="left", title_style="bold", show_header=False, box=None,
+                  padding=(0, 1), expand=False)
+    table.add_column("keys", style="bold", min_width=11, no_wrap=True)
+    table.add_column("action", no_wrap=True)
+    for spec in keys.KEYS:
+        if spec.group == group:
+            table.add_row(keys.display(effective[spec.id]), spec.description)
+    return table
+
+
+LAYOUTS: dict[int, tuple[tuple[str, ...], ...]] = {
+    1: (keys.GROUPS,),
+    2: (("Transport", "Navigate", "Select", "View"), ("Edit", "File")),
+    3: (("Transport", "Navigate", "View"), ("Edit",), ("Select", "File")),
+}
+"""Groups per column, balanced by height, for 1, 2 or 3 columns."""
+
+
+def key_columns(keymap: dict[str, str], width: int) -> Table:
+    """Every group of keys laid out in as many columns as ``width`` allows."""
+    effective = keys.effective_keys(keymap)
+    count = 3 if width >= 150 else 2 if width >= 96 else 1
+    grid = Table.grid(padding=(0, 3))
+    columns = LAYOUTS[count]
+    for _ in columns:
+        grid.add_column(vertical="top")
+    cells = []
+    for groups in columns:
+        stack: list[Table | Text] = []
+        for group in groups:
+            stack += [group_table(group, effective), Text()]
+        cells.append(Group(*stack[:-1]))
+    grid.add_row(*cells)
+    return grid
+
+
+def _home(path: Path | None) -> str:
+    if path is None:
+        return "config.toml"
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Key reference; escape, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", show=False),
+    ]
+
+    def __init__(self, keymap: dict[str, str], config_file: Path | None) -> None:
+        super().__init__()
+        self.keymap = keymap
+        self.config_file = config_file
+
+    def compose(self) -> ComposeResult:
+        footer = Text.assemble(
+            ("ctrl+p", "bold"), " command palette (themes, every action)   ",
+            ("esc", "bold"), " close\n",
+            "Remap keys in ", (_home(self.config_file), "italic"),
+            ':  [keys]  split = "ctrl+k"',
+        )
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = "livecut keys"
+            yield Static(Group(key_columns(self.keymap, self.app.size.width), Text(), footer))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

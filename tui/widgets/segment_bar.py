@@ -1,0 +1,141 @@
+"""The segment status bar: every preview segment's state on the timeline's scale, plus a summary.
+
+Why it reads a snapshot: the engine's state changes on worker threads many times a second; the
+UI receives a coalesced "changed" message and hands the bar one immutable snapshot
+(``SnapshotLike``: segments, states, progress, totals), so the bar never races the engine and
+tests can feed it any mix of states with no encoder and no clock.
+
+Where several segments share a column, the column shows the one that most needs attention
+(failed > offline > encoding > queued > pending > ready): a column is green only when all of it
+is ready. States differ by glyph as well as by colour, for colour-blind users and monochrome
+terminals. An encoding segment fills with its progress.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from core.plan import SegmentState
+from tui.cells import CellRow
+from tui.engine_bridge import SnapshotLike, StaticSnapshot
+from tui.viewport import Scale
+
+PRIORITY = {
+    SegmentState.READY: 0, SegmentState.PENDING: 1, SegmentState.QUEUED: 2, SegmentState.ENCODING: 3,
+    SegmentState.OFFLINE: 4, SegmentState.FAILED: 5,
+}
+GLYPH = {
+    SegmentState.READY: "█", SegmentState.PENDING: "·", SegmentState.QUEUED: "░", SegmentState.ENCODING: "▒",
+    SegmentState.OFFLINE: "╳", SegmentState.FAILED: "!",
+}
+_EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+def human_bytes(n: int) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def summary(snapshot: SnapshotLike, note: str = "") -> str:
+    """``38/52 ready · 2 encoding · 14.2 MB · libx264`` (+ failures, offline, ``note``)."""
+    total = len(snapshot.segments)
+    if not total:
+        return note or "no segments"
+    states = list(snapshot.states)
+    parts = [f"{snapshot.ready}/{total} ready"]
+    if snapshot.encoding:
+        parts.append(f"{snapshot.encoding} encoding")
+    queued = states.count(SegmentState.QUEUED)
+    if queued:
+        parts.append(f"{queued} queued")
+    failed = states.count(SegmentState.FAILED)
+    if failed:
+        first = next(iter(snapshot.errors.values()), "")
+        parts.append(f"{failed} failed" + (f": {first}" if first else ""))
+    offline = states.count(SegmentState.OFFLINE)
+    if offline:
+        parts.append(f"{offline} offline")
+    if snapshot.bytes:
+        parts.append(human_bytes(snapshot.bytes))
+    if snapshot.encoder:
+        parts.append(snapshot.encoder)
+    if note:
+        parts.append(note)
+    return " · ".join(parts)
+
+
+class SegmentBar(Widget):
+    """One row of segment states under the timeline and one summary row."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "segbar--empty", "segbar--summary", "segbar--pending", "segbar--queued", "segbar--encoding",
+        "segbar--progress", "segbar--ready", "segbar--failed", "segbar--offline",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.snapshot: SnapshotLike = StaticSnapshot()
+        self.scale = Scale()
+        self.note = ""
+        """Shown at the end of the summary (e.g. "preview engine unavailable")."""
+
+    def show(self, snapshot: SnapshotLike, scale: Scale, note: str = "") -> None:
+        if (snapshot, scale, note) != (self.snapshot, self.scale, self.note):
+            self.snapshot, self.scale, self.note = snapshot, scale, note
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._bar(width)
+        if y == 1:
+            row = CellRow(width, self.get_component_rich_style("segbar--summary"))
+            row.text(0, width, summary(self.snapshot, self.note))
+            return row.strip()
+        return Strip.blank(width)
+
+    def column_states(self, width: int) -> list[tuple[SegmentState | None, float]]:
+        """(state, progress) shown in each column; None where there is no segment."""
+        cols: list[tuple[SegmentState | None, float]] = [(None, 0.0)] * width
+        snap = self.snapshot
+        progress = list(snap.progress)
+        for i, (seg, state) in enumerate(zip(snap.segments, snap.states, strict=False)):
+            c0, c1 = self.scale.span(seg.at, seg.end)
+            if c1 <= 0 or c0 >= width:
+                continue
+            done = progress[i] if i < len(progress) else 0.0
+            span = c1 - c0
+            for c in range(max(c0, 0), min(c1, width)):
+                current = cols[c][0]
+                if current is None or PRIORITY[state] > PRIORITY[current]:
+                    if state == SegmentState.ENCODING and span > 1:
+                        cols[c] = (state, 1.0 if (c - c0 + 0.5) / span <= done else 0.0)
+                    else:
+                        cols[c] = (state, done)
+        return cols
+
+    def _bar(self, width: int) -> Strip:
+        styles = {state: self.get_component_rich_style(f"segbar--{state.value}") for state in SegmentState}
+        progress_style: Style = self.get_component_rich_style("segbar--progress")
+        row = CellRow(width, self.get_component_rich_style("segbar--empty"))
+        for c, (state, done) in enumerate(self.column_states(width)):
+            if state is None:
+                continue
+            if state == SegmentState.ENCODING:
+                if done >= 1.0:
+                    row.put(c, "█", progress_style + Style(color=progress_style.bgcolor))
+                elif done > 0.0:
+                    row.put(c, _EIGHTHS[max(1, int(done * 8))], styles[state] + Style(color=progress_style.bgcolor))
+                else:
+                    row.put(c, GLYPH[state], styles[state])
+            elif state == SegmentState.READY:
+                row.put(c, GLYPH[state], styles[state] + Style(color=styles[state].bgcolor))
+            else:
+                row.put(c, GLYPH[state], styles[state])
+        return row.strip()

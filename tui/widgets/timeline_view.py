@@ -1,0 +1,156 @@
+"""The timeline: a timecode ruler over clips drawn as blocks proportional to their length.
+
+Why it is drawn by hand (``render_line``) rather than built from child widgets: every column is
+a slice of time on the shared ``Scale``, the playhead is one column through every row, and the
+segment bar below must line up exactly; one widget painting cells keeps that exact and makes a
+redraw cost a few hundred cells. It shows what it is given (``TimelineState``) and owns no
+editing logic. Colours come from component classes styled in ``app.tcss`` with theme variables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import ClassVar
+
+from rich.style import Style
+from textual.strip import Strip
+from textual.widget import Widget
+
+from core.timebase import format_seconds, frames_to_timecode, nominal_fps
+from core.timeline import Timeline
+from tui.cells import CellRow
+from tui.editing import Edge
+from tui.viewport import Scale
+
+_NO_SCALE = Scale()
+_TICK_SECONDS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+_TICK_FRAMES = (1, 2, 5, 10)
+_LABEL_COLS = 11
+"""Columns a ruler label needs: tick, ``MM:SS:FF`` and a gap."""
+
+
+def short_timecode(frame: int, fps: Fraction) -> str:
+    """``MM:SS:FF`` under an hour, ``H:MM:SS:FF`` beyond."""
+    text = frames_to_timecode(frame, fps)
+    return text[3:] if text.startswith("00:") else text.lstrip("0")
+
+
+def tick_interval(fpc: float, fps_nominal: int) -> int:
+    """Frames between labelled ruler ticks so labels never overlap."""
+    for frames in (*_TICK_FRAMES, *(s * fps_nominal for s in _TICK_SECONDS)):
+        if frames >= _LABEL_COLS * fpc and (frames < fps_nominal or frames % fps_nominal == 0):
+            return frames
+    return 3600 * fps_nominal * max(1, round(_LABEL_COLS * fpc / (3600 * fps_nominal)))
+
+
+@dataclass(frozen=True)
+class TimelineState:
+    """Everything the timeline draws."""
+
+    timeline: Timeline
+    playhead: int = 0
+    selected: int | None = None
+    edge: Edge | None = None
+    scale: Scale = _NO_SCALE
+
+
+class TimelineView(Widget):
+    """Ruler (first row) and clip blocks (the other rows)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "timeline--ruler", "timeline--empty", "timeline--clip-1", "timeline--clip-2", "timeline--clip-3",
+        "timeline--clip-4", "timeline--selected", "timeline--edge", "timeline--offline", "timeline--playhead",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = TimelineState(Timeline(Fraction(30)))
+        self._lines: list[Strip] | None = None
+        self._lines_key: tuple[object, ...] | None = None
+
+    def show(self, state: TimelineState) -> None:
+        if state != self.state:
+            self.state = state
+            self.refresh()
+
+    def notify_style_update(self) -> None:
+        self._lines = None
+        super().notify_style_update()
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        key = (self.state, width, height)
+        if self._lines is None or self._lines_key != key:
+            self._lines = self._build(width, height)
+            self._lines_key = key
+        return self._lines[y] if 0 <= y < len(self._lines) else Strip.blank(width)
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"timeline--{name}")
+
+    def _build(self, width: int, height: int) -> list[Strip]:
+        if width <= 0 or height <= 0:
+            return []
+        ruler = self._ruler(width)
+        rows = [CellRow(width, self._style("empty")) for _ in range(height - 1)]
+        self._paint_clips(rows, width)
+        playhead = self._style("playhead")
+        col = self.state.scale.col(self.state.playhead)
+        if 0 <= col < width and self.state.timeline.clips:
+            ruler.put(col, "▼", playhead)
+            for row in rows:
+                row.put(col, row.chars[col], playhead)
+        return [ruler.strip(), *(row.strip() for row in rows)]
+
+    def _ruler(self, width: int) -> CellRow:
+        state = self.state
+        tl = state.timeline
+        row = CellRow(width, self._style("ruler"))
+        fps_n = nominal_fps(tl.fps)
+        every = tick_interval(float(state.scale.fpc), fps_n)
+        first = state.scale.frame(0)
+        frame = (first // every) * every
+        last = state.scale.frame(width)
+        while frame <= last:
+            col = state.scale.col(frame)
+            if 0 <= col < width:
+                row.put(col, "╷")
+                row.text(col + 1, width, short_timecode(frame, tl.fps))
+            frame += every
+        return row
+
+    def _paint_clips(self, rows: list[CellRow], width: int) -> None:
+        state = self.state
+        tl = state.timeline
+        scale = state.scale
+        media_index = {m.id: i for i, m in enumerate(tl.media)}
+        gap = self._style("empty").bgcolor
+        order = [p for p in tl.placed() if p.index != state.selected]
+        order += [p for p in tl.placed() if p.index == state.selected]
+        for placed in order:
+            c0, c1 = scale.span(placed.start, placed.end)
+            if c1 <= 0 or c0 >= width:
+                continue
+            ref = tl.media_by_id(placed.clip.media) if tl.has_media(placed.clip.media) else None
+            online = ref is not None and ref.online
+            if placed.index == state.selected:
+                style = self._style("selected")
+            elif not online:
+                style = self._style("offline")
+            else:
+                style = self._style(f"clip-{media_index.get(placed.clip.media, 0) % 4 + 1}")
+            name = ref.name if ref else placed.clip.media
+            label = f"{name} {format_seconds(placed.clip.length, tl.fps)}" if online else f"OFFLINE {name}"
+            source = f"{short_timecode(placed.clip.in_, tl.fps)}–{short_timecode(placed.clip.out, tl.fps)}"
+            for r, row in enumerate(rows):
+                row.fill(c0, c1, style, "╱" if not online and r >= 1 else " ")
+                if c1 - c0 > 2 and c0 > 0:
+                    row.put(c0, "▏", style + Style(color=gap))
+                text = label if r == 0 else source if r == 1 and online else ""
+                row.text(max(c0, 0) + 1, c1, text)
+            if placed.index == state.selected and state.edge is not None:
+                edge_col, mark = (c0, "[") if state.edge == "in" else (c1 - 1, "]")
+                for row in rows:
+                    row.put(edge_col, mark, self._style("edge"))
