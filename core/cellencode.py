@@ -200,8 +200,8 @@ def encode_run(
     Yields ``(cell, fmp4_bytes)`` as soon as each cell is complete. Cell ``k`` holds project
     frames ``[k*C, (k+1)*C)`` clipped to ``info.frames_at(profile.fps)``. ``threads`` is the
     decoder, scaler and encoder thread count: 1 when a pool runs several runs at once, 0 for
-    automatic (one per core). ``on_progress(done,
-    total)`` counts frames of the whole run, at most ~10 calls a second. Raises ``Cancelled``
+    automatic (one per core). ``on_progress(done, total)`` counts frames of the whole run, at
+    most ~10 calls a second and always once at the end. Raises ``Cancelled``
     (nothing further is yielded) once ``cancel`` is set, ``EncodeError`` naming the file and
     time when decoding or encoding fails (cells already yielded stay valid), ``MediaError``
     when the file cannot be opened, ``ValueError`` for cells outside the media.
@@ -218,17 +218,14 @@ def encode_run(
     cell = first_cell
     try:
         for n, frame in frames:
-            if writer is not None and n // cell_frames != cell:
-                data, writer = writer.finish(), None
-                yield cell, data
             if writer is None:
                 cell = n // cell_frames
                 writer = _CellWriter(profile, threads, str(info.path))
             _encode(writer, frame, profile, info, n)
             progress.frame_done(n - first + 1)
-        if writer is not None:
-            data, writer = writer.finish(), None
-            yield cell, data
+            if n + 1 == min((cell + 1) * cell_frames, stop):  # the cell's last frame: hand it over now
+                data, writer = writer.finish(), None
+                yield cell, data
     finally:
         frames.close()
         if writer is not None:

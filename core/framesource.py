@@ -228,6 +228,13 @@ def _decode_error(info: MediaInfo, at: Fraction, exc: BaseException) -> EncodeEr
     return EncodeError(f"{info.path}: video cannot be decoded at {seconds:.2f} s ({_reason(exc)})")
 
 
+def _failed_at(packet: av.Packet | None, clock: _Clock) -> Fraction:
+    """Best guess of where decoding failed: the bad packet's time, else the last good frame's."""
+    if packet is not None and packet.pts is not None:
+        return packet.pts * clock.time_base - clock.start
+    return clock.last if clock.last is not None else Fraction(0)
+
+
 def _timed_frames(
     info: MediaInfo,
     container: av.container.InputContainer,
@@ -241,14 +248,14 @@ def _timed_frames(
     packets = container.demux(stream)
     while True:
         _check(cancel)
+        packet: av.Packet | None = None
         try:
             packet = next(packets, None)
             if packet is None:
                 return
             frames = packet.decode()
         except av.FFmpegError as exc:
-            where = clock.last if clock.last is not None else Fraction(0)
-            raise _decode_error(info, where, exc) from None
+            raise _decode_error(info, _failed_at(packet, clock), exc) from None
         for frame in frames:
             stats.add(decoded=1)
             yield clock.time_of(frame), frame

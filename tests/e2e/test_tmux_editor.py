@@ -1,0 +1,80 @@
+"""End to end: the real editor, engine and libmpv in tmux, driven with keys like a user."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from core.demo import generate_demo
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux drives this test; make test installs it")]
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20).stdout
+
+
+def screen(session: str) -> str:
+    return tmux("capture-pane", "-p", "-t", session)
+
+
+def wait_for(session: str, text: str, timeout: float = 90) -> str:
+    deadline = time.monotonic() + timeout
+    shown = ""
+    while time.monotonic() < deadline:
+        shown = screen(session)
+        if text in shown:
+            return shown
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} never appeared; screen:\n{shown}")
+
+
+@pytest.mark.timeout(240)
+def test_demo_in_tmux_trim_and_save(tmp_path: Path) -> None:
+    generate_demo(tmp_path / "demo-media")
+    project = tmp_path / "demo.toml"
+    shutil.copy(ROOT / "projects" / "demo.toml", project)
+    before = tomllib.loads(project.read_text())
+    session = f"livecut-e2e-{os.getpid()}"
+    env = f"LIVECUT_CACHE_DIR={tmp_path / 'cache'} LIVECUT_LOG_DIR={tmp_path / 'log'} XDG_CONFIG_HOME={tmp_path / 'cfg'}"
+    cmd = f"cd {ROOT} && {env} {sys.executable} -m tui.cli {project} --preview terminal"
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", cmd)
+    try:
+        total = sum(1 for _ in before["clips"])
+        shown = wait_for(session, "ready", 60)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # every segment ready: "N/N ready"
+            shown = screen(session)
+            line = next((ln for ln in shown.splitlines() if " ready" in ln), "")
+            done, _, rest = line.strip().partition("/")
+            if done.isdigit() and rest.split(" ")[0] == done:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError(f"segments never all ready:\n{shown}")
+        assert total >= 3
+        for key in ("Right",) * 15:  # playhead to frame 15 of the first clip
+            tmux("send-keys", "-t", session, key)
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session, "i")  # trim the first clip's start to the playhead
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session, "C-s")
+        shown = wait_for(session, "saved", 20)
+        after = tomllib.loads(project.read_text())
+        first_before, first_after = before["clips"][0], after["clips"][0]
+        assert first_after["in"] == first_before["in"] + 15
+        assert first_after["out"] == first_before["out"]
+        assert after["clips"][1:] == before["clips"][1:]
+        assert "Traceback" not in shown
+    finally:
+        tmux("send-keys", "-t", session, "C-q")
+        time.sleep(1)
+        tmux("kill-session", "-t", session)
