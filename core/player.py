@@ -62,7 +62,7 @@ MAX_SPEED = 4.0
 """Largest shuttle speed, forwards and backwards."""
 
 _READ_CHUNK = 1 << 20
-_STARVING_AFTER = 0.15  # seconds a read must block before the first frame to count as waiting
+_WAITING_AFTER = 0.15  # seconds a block or a pending seek lasts before it is reported as waiting
 _MPV_ERROR_LOADING_FAILED = -13
 _MPV_LOG_LEVELS = {
     "fatal": logging.CRITICAL,
@@ -271,6 +271,50 @@ class _StreamProtocol:
             entry[1].close()
 
 
+# --- seeking inside the received data ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PendingSeek:
+    """A seek waiting for the file to open or for its target to reach libmpv's cache."""
+
+    seconds: float
+    """Target in stream seconds."""
+    exact: bool
+    """Exact (hr-seek) or keyframe seek."""
+    since: float
+    """``time.monotonic()`` when it was requested."""
+
+
+_WAIT = None
+
+
+def _resolve_seek(target: float, cache_state: Any) -> float | None:
+    """Where to seek for ``target`` given libmpv's ``demuxer-cache-state``; ``None``: not yet.
+
+    A seek outside the cached ranges makes libmpv read forward and *discard* the bytes it skips
+    on a non-seekable stream, so the skipped part could never be sought back to. We only seek
+    inside a cached range; past its end we wait for the data (or clamp to the last frame once
+    the stream is fully cached). Raises ``PlayerError`` for a target whose data is gone.
+    """
+    if not isinstance(cache_state, dict):
+        return _WAIT
+    ranges = sorted(
+        (float(r["start"]), float(r["end"])) for r in cache_state.get("seekable-ranges") or [] if isinstance(r, dict)
+    )
+    if not ranges:
+        return _WAIT
+    for start, end in ranges:
+        if start - 1e-3 <= target <= end + 1e-3:
+            return target
+    first, last = ranges[0][0], ranges[-1][1]
+    if target > last:
+        return last if cache_state.get("eof-cached") else _WAIT
+    if target < first and cache_state.get("bof-cached"):
+        return first
+    raise PlayerError(f"{target:.3f} s is no longer held by the player: start a new stream session there")
+
+
 # --- the player --------------------------------------------------------------------------------
 
 
@@ -292,13 +336,17 @@ class Player:
         on_event: Callable[[PlayerEvent], None] | None = None,
         cache_pause_wait: float = 0.2,
         cache_bytes: int = 512 * 1024 * 1024,
+        decoder_threads: int = 1,
     ) -> None:
         """Start libmpv.
 
-        ``audio=False`` uses ``ao=null``; with ``audio=True`` libmpv falls back to ``null``
-        when there is no audio device. ``frame_size`` is the (width, height) rendered in
-        ``frames`` mode. ``cache_pause_wait`` is how many seconds of new data libmpv buffers
-        before resuming after it ran out (lower: faster resume, more stutter).
+        ``audio=False`` uses ``ao=null``; with ``audio=True`` libmpv falls back to ``null`` when
+        there is no audio device. ``frame_size`` is the (width, height) rendered in ``frames``
+        mode. ``cache_pause_wait`` is how many seconds of new data libmpv buffers before resuming
+        after it ran dry (lower: faster resume, more stutter). ``cache_bytes`` bounds libmpv's
+        demuxer cache forwards and backwards: what it holds is what can be sought to.
+        ``decoder_threads`` (0: automatic) trades decode speed for latency: every extra frame
+        thread holds one more of the newest frames back at the edge of a growing stream.
         """
         if vo not in ("window", "frames", "null"):
             raise ValueError(f"unknown video output {vo!r}")
@@ -306,25 +354,28 @@ class Player:
             raise PlayerError("no graphical display is available for a video window")
         self._check_size(frame_size)
         self._owner = threading.get_ident()
-        self._vo: VideoOutput = vo
         self._on_event = on_event
         self._on_frame = on_frame
         self._frame_size = frame_size
-        self._lock = threading.Lock()
         self._closed = False
-        self._session: _Session | None = None
-        self._session_numbers = itertools.count(1)
-        self._live = False
-        self._loading = False
-        self._paused_for_cache = False
-        self._eof = False
-        self._pending_seek: tuple[float, bool] | None = None
-        self._waiting = False
         self._speed = 1.0
         self._shuttle: _Shuttle | None = None
+        self._session_numbers = itertools.count(1)
+        # State shared with libmpv's threads, guarded by _lock (never held while calling libmpv).
+        self._lock = threading.Lock()
+        self._session: _Session | None = None
+        self._live = False  # the current session's file is open in libmpv
+        self._loading = False  # ... and has not shown its first frame yet
+        self._paused_for_cache = False
+        self._eof = False
+        self._waiting = False
+        self._pending_seek: _PendingSeek | None = None
+        # Seeks are resolved and issued under _seek_lock, by the caller or by the seek thread.
+        self._seek_lock = threading.Lock()
+        self._seek_wake = threading.Condition(self._lock)
         self._protocol = _StreamProtocol(self._on_stream_state)
 
-        options: dict[str, Any] = {
+        options: dict[str, str] = {
             "idle": "yes",
             "keep_open": "yes",
             "cache": "yes",
@@ -333,9 +384,13 @@ class Player:
             "demuxer_max_back_bytes": str(cache_bytes),
             "cache_pause": "yes",
             "cache_pause_wait": f"{cache_pause_wait:.3f}",
+            # Straight to libavformat's mp4 demuxer: mpv's own probing peeks ~2 KiB first and
+            # would block on a young stream that holds less than that.
+            "demuxer": "lavf",
             "demuxer_lavf_format": "mp4",
-            "hr_seek": "yes",
+            "vd_lavc_threads": str(decoder_threads),
             "rebase_start_time": "no",
+            "hr_seek": "yes",
             "hwdec": "no",
             "input_default_bindings": "no",
             "input_vo_keyboard": "no",
@@ -344,6 +399,7 @@ class Player:
             "terminal": "no",
             "config": "no",
             "audio_fallback_to_null": "yes",
+            "title": "livecut preview",
         }
         if not audio:
             options["ao"] = "null"
@@ -362,16 +418,15 @@ class Player:
             raise PlayerError(f"libmpv could not start: {exc}") from exc
 
         self._renderer: SoftwareRenderer | None = None
-        self._render_thread: threading.Thread | None = None
         self._render_wake = threading.Event()
-        self._render_stop = False
+        self._threads: list[threading.Thread] = []
         try:
             self._protocol.register(self._mpv)
             if vo == "frames":
                 self._renderer = SoftwareRenderer(self._mpv, pixel_format="rgb0")
                 self._renderer.set_update_callback(self._render_wake.set)
-                self._render_thread = threading.Thread(target=self._render_loop, name="livecut-render", daemon=True)
-                self._render_thread.start()
+                self._start_thread(self._render_loop, "livecut-render")
+            self._start_thread(self._seek_loop, "livecut-seek")
             self._mpv.observe_property("time-pos", self._observe_time)
             self._mpv.observe_property("pause", self._observe_pause)
             self._mpv.observe_property("paused-for-cache", self._observe_cache)
@@ -393,15 +448,16 @@ class Player:
         self._shutdown()
 
     def _shutdown(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
+            self._seek_wake.notify_all()
         self._stop_shuttle()
-        self._protocol.close_all()
-        if self._render_thread is not None:
-            self._render_stop = True
-            self._render_wake.set()
-            self._render_thread.join(timeout=5)
+        self._protocol.close_all()  # unblock libmpv threads waiting in read()
+        self._render_wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
         if self._renderer is not None:
-            self._renderer.free()
+            self._renderer.free()  # before terminate(), as libmpv requires
         self._mpv.terminate()
 
     def __enter__(self) -> Player:
@@ -424,15 +480,13 @@ class Player:
         start_offset_seconds: float = 0.0,
         start_seconds: float | None = None,
     ) -> None:
-        """Play ``stream`` from its start, replacing the current session.
+        """Play ``stream``, replacing the current session.
 
         Positions and seeks are in timeline seconds: the stream's own timestamps (libmpv does not
         rebase them to 0) plus ``start_offset_seconds``. A session whose timestamps start at 0
         passes the timeline time of its first frame; one written in timeline time passes 0.
-        ``start_seconds`` (timeline seconds) starts playback there instead of at the first frame
-        (libmpv reads up to it, waiting for data if needed). The pause state is kept, so a paused
-        player shows the first frame and waits. Seeks issued before the stream is open are applied
-        once it is.
+        ``start_seconds`` (timeline) seeks there as soon as the data is in. The pause state is
+        kept: a paused player shows the first frame and stays paused.
         """
         self._require_open()
         self._stop_shuttle()
@@ -448,13 +502,8 @@ class Player:
             self._eof = False
             self._pending_seek = None
         self._protocol.add(url, session)
-        args = ["loadfile", url, "replace"]
-        if start_seconds is not None:
-            if getattr(self._mpv, "mpv_version_tuple", (0, 0, 0)) >= (0, 38, 0):
-                args.append("-1")  # libmpv 0.38 added an insert index before the options
-            args.append(f"start={max(0.0, start_seconds - session.offset):.6f}")
         try:
-            result = self._mpv.command(*args)
+            result = self._mpv.command("loadfile", url, "replace")
             if isinstance(result, dict) and isinstance(result.get("playlist_entry_id"), int):
                 session.entry_id = result["playlist_entry_id"]
         except Exception as exc:
@@ -462,12 +511,14 @@ class Player:
         finally:
             if old is not None:
                 self._protocol.drop(f"{PROTOCOL}://{old.number}")
+        if start_seconds is not None:
+            self.seek(start_seconds)
         self._update_waiting()
 
     # --- transport -----------------------------------------------------------------------------
 
     def play(self) -> None:
-        """Resume playback at normal direction and the current forward speed."""
+        """Resume playback forwards at the last forward speed."""
         self._require_open()
         self._stop_shuttle()
         self._mpv.pause = False
@@ -485,21 +536,17 @@ class Player:
         else:
             self.pause()
 
-    @property
-    def paused(self) -> bool:
-        """True while paused (a reverse shuttle counts as playing)."""
-        self._require_open()
-        if self._shuttle is not None:
-            return False
-        return bool(self._mpv.pause)
-
     def seek(self, seconds: float, *, exact: bool = True) -> None:
-        """Jump to timeline time ``seconds``; ``exact=False`` lands on a keyframe (free in an
-        all-intra stream anyway). Inside the received range only: the caller starts a new session
-        for positions the stream does not hold yet."""
+        """Jump to timeline time ``seconds`` (``exact=False``: nearest keyframe before it).
+
+        A target the stream has not delivered yet is kept pending — ``seeking`` stays True and
+        ``Waiting(True)`` is reported if it lasts — until its fragment arrives; a newer seek
+        replaces it. Raises ``PlayerError`` when the target's data was already dropped from
+        libmpv's cache: start a new session there.
+        """
         self._require_open()
         self._stop_shuttle()
-        self._seek_stream(seconds - self._offset(), exact)
+        self._request_seek(seconds - self._offset(), exact)
 
     def seek_frame(self, frame: int, fps: Fraction) -> None:
         """Jump exactly to timeline frame ``frame`` at ``fps``."""
@@ -509,12 +556,14 @@ class Player:
         """Show the next frame and pause."""
         self._require_open()
         self._stop_shuttle()
+        self._cancel_pending_seek()
         self._command("frame-step")
 
     def frame_back_step(self) -> None:
         """Show the previous frame and pause."""
         self._require_open()
         self._stop_shuttle()
+        self._cancel_pending_seek()
         self._command("frame-back-step")
 
     def set_speed(self, x: float) -> None:
@@ -529,6 +578,7 @@ class Player:
             self._mpv.speed = x
             self._mpv.pause = False
         else:
+            self._cancel_pending_seek()
             self._mpv.pause = True
             start = self._mpv.time_pos
             if start is not None:
@@ -537,28 +587,36 @@ class Player:
         self._speed = x
         self._emit(Speed(x))
 
-    @property
-    def speed(self) -> float:
-        """Signed shuttle speed last set (``1.0`` by default)."""
-        return self._speed
-
     def set_frame_size(self, width: int, height: int) -> None:
-        """Change the size of the frames delivered in ``frames`` mode (applies to the next frame;
-        a paused player re-renders at once)."""
+        """Size of the frames delivered in ``frames`` mode from the next frame on (a paused
+        player re-renders at once)."""
         self._check_size((width, height))
         self._frame_size = (width, height)
         self._render_wake.set()
 
-    @property
-    def frame_size(self) -> tuple[int, int]:
-        """(width, height) of frames delivered in ``frames`` mode."""
-        return self._frame_size
-
     # --- state ---------------------------------------------------------------------------------
 
     @property
+    def paused(self) -> bool:
+        """True while paused (a reverse shuttle counts as playing)."""
+        self._require_open()
+        if self._shuttle is not None:
+            return False
+        return bool(self._mpv.pause)
+
+    @property
+    def speed(self) -> float:
+        """Signed shuttle speed last set (``1.0`` at start)."""
+        return self._speed
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frames delivered in ``frames`` mode."""
+        return self._frame_size
+
+    @property
     def position(self) -> float | None:
-        """Timeline seconds of the displayed frame, or None when nothing is loaded."""
+        """Timeline seconds of the displayed frame (the target while seeking), or None."""
         self._require_open()
         pos = self._mpv.time_pos
         if pos is None:
@@ -574,14 +632,13 @@ class Player:
 
     @property
     def seeking(self) -> bool:
-        """True while libmpv executes a seek (``position`` then reports the target, not yet the
-        frame it lands on)."""
+        """True while a seek is pending or running (``position`` then reports the target)."""
         self._require_open()
-        return bool(self._mpv.seeking)
+        return self._pending_seek is not None or bool(self._mpv.seeking)
 
     @property
     def waiting(self) -> bool:
-        """True while playback waits for stream data."""
+        """True while playback or a seek waits for stream data."""
         return self._waiting
 
     @property
@@ -591,19 +648,16 @@ class Player:
         return bool(self._live and self._mpv.eof_reached)
 
     def seekable_range(self) -> tuple[float, float] | None:
-        """Timeline seconds (start, end) that libmpv can seek to without new data, or None."""
+        """Timeline seconds (first, last) that can be sought to without new data, or None."""
         self._require_open()
         state = self._mpv.demuxer_cache_state
-        if not isinstance(state, dict):
+        if not isinstance(state, dict) or not state.get("seekable-ranges"):
             return None
-        ranges = state.get("seekable-ranges") or []
-        if not ranges:
-            return None
+        ranges = [(float(r["start"]), float(r["end"])) for r in state["seekable-ranges"]]
         offset = self._offset()
-        first = ranges[0]
-        return float(first["start"]) + offset, float(first["end"]) + offset
+        return min(r[0] for r in ranges) + offset, max(r[1] for r in ranges) + offset
 
-    # --- internals -----------------------------------------------------------------------------
+    # --- internals: commands and seeks -----------------------------------------------------------
 
     def _require_open(self) -> None:
         if self._closed:
@@ -615,12 +669,17 @@ class Player:
         if width <= 0 or height <= 0:
             raise ValueError(f"frame size must be positive, got {width}x{height}")
 
+    def _start_thread(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
     def _offset(self) -> float:
         session = self._session
         return session.offset if session is not None else 0.0
 
-    def _command(self, *args: Any) -> None:
-        """Run a playback command; a no-op until the current session's file is loaded."""
+    def _command(self, *args: str) -> None:
+        """Run a playback command; a no-op until the current session's file is open."""
         if not self._live:
             return
         try:
@@ -628,19 +687,70 @@ class Player:
         except Exception as exc:
             raise PlayerError(f"libmpv refused {args[0]}: {exc}") from exc
 
-    @staticmethod
-    def _seek_args(stream_seconds: float, exact: bool) -> tuple[str, str, str]:
-        return "seek", f"{max(0.0, stream_seconds):.6f}", "absolute+" + ("exact" if exact else "keyframes")
+    def _request_seek(self, stream_seconds: float, exact: bool) -> None:
+        """Queue a seek and issue it at once if its target is cached (any thread)."""
+        with self._seek_lock:
+            with self._lock:
+                if self._session is None:
+                    return
+                self._pending_seek = _PendingSeek(max(0.0, stream_seconds), exact, time.monotonic())
+                self._seek_wake.notify_all()
+            self._apply_pending_seek()
+        self._update_waiting()
 
-    def _seek_stream(self, stream_seconds: float, exact: bool) -> None:
+    def _cancel_pending_seek(self) -> None:
+        with self._seek_lock, self._lock:
+            self._pending_seek = None
+        self._update_waiting()
+
+    def _apply_pending_seek(self) -> bool:
+        """Issue the pending seek if libmpv can serve it now; ``_seek_lock`` must be held.
+
+        True when nothing is left pending. Raises ``PlayerError`` for an unreachable target.
+        """
         with self._lock:
-            if self._session is None:
-                return
+            pending = self._pending_seek
+            if pending is None:
+                return True
             if not self._live:
-                # libmpv refuses seeks until the file is loaded: apply it on file-loaded.
-                self._pending_seek = (stream_seconds, exact)
-                return
-        self._command(*self._seek_args(stream_seconds, exact))
+                return False
+        try:
+            target = _resolve_seek(pending.seconds, self._mpv.demuxer_cache_state)
+        except PlayerError:
+            with self._lock:
+                self._pending_seek = None
+            raise
+        if target is _WAIT:
+            return False
+        with self._lock:
+            self._pending_seek = None
+        mode = "absolute+exact" if pending.exact else "absolute+keyframes"
+        self._command("seek", f"{target:.6f}", mode)
+        return True
+
+    def _seek_loop(self) -> None:
+        """Seek thread: retries a pending seek until its data is cached (polling, because
+        libmpv publishes ``demuxer-cache-state`` changes only every 250 ms)."""
+        delay = 0.005
+        while True:
+            with self._lock:
+                while self._pending_seek is None and not self._closed:
+                    self._seek_wake.wait()
+                    delay = 0.005
+                if self._closed:
+                    return
+            try:
+                with self._seek_lock:
+                    done = self._apply_pending_seek()
+            except PlayerError as exc:
+                self._emit(Error(str(exc)))
+                done = True
+            self._update_waiting()
+            if not done:
+                with self._lock:
+                    if not self._closed:
+                        self._seek_wake.wait(delay)
+                delay = min(delay * 2, 0.05)
 
     def _stop_shuttle(self) -> None:
         shuttle, self._shuttle = self._shuttle, None
@@ -654,6 +764,8 @@ class Player:
             self._speed = 0.0
             self._emit(Speed(0.0))
             self._emit(Paused(True))
+
+    # --- internals: events (libmpv and player threads) -------------------------------------------
 
     def _emit(self, event: PlayerEvent) -> None:
         callback = self._on_event
@@ -670,8 +782,6 @@ class Player:
         if message in _EXPECTED_MPV_WARNINGS:
             severity = logging.DEBUG
         logger.log(severity, "mpv[%s] %s", prefix, message)
-
-    # observers run on python-mpv's event thread: translate and return.
 
     def _observe_time(self, _name: str, value: Any) -> None:
         if value is None or not self._live:
@@ -702,9 +812,7 @@ class Player:
                 # A late event of a replaced file must not revive it: only the file libmpv opened
                 # for the current session counts.
                 self._live = self._session is not None and self._session.opened
-                pending, self._pending_seek = (self._pending_seek, None) if self._live else (None, None)
-            if pending is not None:
-                self._mpv.command_async(*self._seek_args(*pending))
+                self._seek_wake.notify_all()
         elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
             with self._lock:
                 self._loading = False
@@ -725,21 +833,20 @@ class Player:
         if session.blocked and self._loading:
             # libmpv reads ahead everything available before showing the first frame, so a short
             # block while loading is normal: report it only if it lasts.
-            timer = threading.Timer(_STARVING_AFTER + 0.01, self._update_waiting)
+            timer = threading.Timer(_WAITING_AFTER + 0.01, self._update_waiting)
             timer.daemon = True
             timer.start()
         self._update_waiting()
 
     def _update_waiting(self) -> None:
+        now = time.monotonic()
         with self._lock:
             session = self._session
-            starving = (
-                self._loading
-                and session is not None
-                and session.blocked
-                and time.monotonic() - session.blocked_since >= _STARVING_AFTER
-            )
-            waiting = self._paused_for_cache or starving
+            starving = self._loading and session is not None and session.blocked
+            starving = starving and session is not None and now - session.blocked_since >= _WAITING_AFTER
+            pending = self._pending_seek
+            seeking = pending is not None and now - pending.since >= _WAITING_AFTER
+            waiting = self._paused_for_cache or starving or seeking
             changed = waiting != self._waiting
             self._waiting = waiting
         if changed:
@@ -751,7 +858,7 @@ class Player:
         while True:
             self._render_wake.wait()
             self._render_wake.clear()
-            if self._render_stop:
+            if self._closed:
                 return
             try:
                 if not renderer.update():
@@ -792,12 +899,13 @@ class _Shuttle:
     def _run(self) -> None:
         began = time.monotonic()
         while not self._stop.wait(self.TICK):
-            target = self._start - self._rate * (time.monotonic() - began)
+            target = max(0.0, self._start - self._rate * (time.monotonic() - began))
             try:
-                self._player._seek_stream(max(0.0, target), exact=True)
+                self._player._request_seek(target, exact=True)
             except PlayerError as exc:
-                logger.warning("reverse shuttle stopped: %s", exc)
-                break
+                logger.info("reverse shuttle stopped: %s", exc)
+                self._player._shuttle_finished(self)
+                return
             if target <= 0:
                 self._player._shuttle_finished(self)
                 return

@@ -47,6 +47,9 @@ class LivecutApp(App[int]):
     TITLE = "livecut"
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings("app")  # type: ignore[assignment]
 
+    _theme_ready = False
+    """True once the starting theme is set: later changes come from the user and are remembered."""
+
     def __init__(self, document: Document, *, theme: str | None = None, preview: PreviewChoice = "auto",
                  workers: int | None = None, config: Config | None = None, config_problems: Iterable[str] = (),
                  bridge: Bridge | None = None, autosave_seconds: float = AUTOSAVE_SECONDS,
@@ -74,9 +77,12 @@ class LivecutApp(App[int]):
     def on_mount(self) -> None:
         if self._wanted_theme in self.available_themes:
             self.theme = self._wanted_theme
+            if self._wanted_theme != (self.config.theme or themes.DEFAULT_THEME):
+                self._remember_theme(self._wanted_theme)  # --theme is remembered too
         else:
             self.theme = themes.DEFAULT_THEME if themes.DEFAULT_THEME in self.available_themes else "textual-dark"
             self.problems.append(f"unknown theme {self._wanted_theme!r}; choose one with ctrl+p → theme")
+        self._theme_ready = True
         if self.config.keys:
             self.set_keymap(self.config.keys)
         help_keys = keys.effective_keys(self.config.keys)["help"]
@@ -89,9 +95,13 @@ class LivecutApp(App[int]):
 
     def watch_theme(self, theme: str) -> None:
         """Remember a theme picked from the command palette."""
-        if self.is_mounted and theme != self.config.theme and theme in self.available_themes:
-            self.config = self.config.with_theme(theme)
-            save_config(self.config)
+        if self._theme_ready and theme != self.config.theme and theme in self.available_themes:
+            self._remember_theme(theme)
+
+    def _remember_theme(self, theme: str) -> None:
+        self.config = self.config.with_theme(theme)
+        if save_config(self.config) is None:
+            self.notify("the theme could not be saved to the config file", severity="warning")
 
     @property
     def document(self) -> Document:
@@ -114,8 +124,7 @@ class LivecutApp(App[int]):
             self.notify(f"autosave failed: {exc}", severity="warning")
             return
         if written:
-            self.editor.message = f"autosaved {written.name}"
-            self.editor.timeline_changed(seek=False)
+            self.editor.document_saved(f"autosaved {written.name}")
 
     @work(exclusive=True, group="dialog")
     async def offer_recovery(self) -> None:
@@ -224,8 +233,7 @@ class LivecutApp(App[int]):
         except LivecutError as exc:
             self.notify(str(exc), title="not saved", severity="error", timeout=10)
             return False
-        self.editor.message = f"saved {saved.name}"
-        self.editor.timeline_changed(seek=False)
+        self.editor.document_saved(f"saved {saved.name}")
         return True
 
     async def _ask(self, screen: ChoiceScreen) -> str:

@@ -262,12 +262,21 @@ class Bridge:
             self._preview = None
 
     # -- engine --------------------------------------------------------------------------------
-    def set_timeline(self, timeline: Timeline) -> None:
+    def set_timeline(self, timeline: Timeline, playhead: int) -> None:
+        """After an edit (or on open): re-plan, and show ``playhead`` of the new timeline."""
         self._timeline = timeline
         if self._clock is not None:
             self._clock.set_duration(timeline.duration)
+            self._clock.seek(playhead)
+        restart = getattr(self._preview, "set_timeline", None)
+        if restart is not None:
+            restart(timeline, playhead)  # re-plans the engine and restarts the stream there
+            return
         if self._engine is not None:
             self._engine.set_timeline(timeline)
+            self._engine.set_playhead(playhead)
+        if self._preview is not None:
+            self._preview.seek(playhead)
 
     def set_playhead(self, frame: int) -> None:
         if self._engine is not None:
@@ -285,9 +294,9 @@ class Bridge:
 
     # -- transport -------------------------------------------------------------------------------
     def play(self, speed: float) -> None:
+        """Shuttle at ``speed`` (negative: backwards); the player's ``set_speed`` also unpauses."""
         if self._preview is not None:
             self._preview.set_speed(speed)
-            self._preview.play()
         elif self._clock is not None:
             self._clock.play(speed)
 
@@ -313,10 +322,11 @@ class Bridge:
                 log.exception("cannot resize the preview")
 
     def still(self, info: MediaInfo, source_frame: int, size: tuple[int, int]) -> np.ndarray | None:
-        """The frame shown before its cell is ready (decoded directly); call from a worker thread."""
-        if self._first_frame is None:
+        """Source frame ``source_frame`` (project frames) decoded directly at ``size``, shown before
+        its cell is ready; call from a worker thread."""
+        if self._first_frame is None or self._timeline is None:
             return None
-        return self._first_frame(info, source_frame, size)
+        return self._first_frame(info, source_frame, size, self._timeline.fps)
 
     def close(self) -> None:
         """Stop the player, then the engine (UI thread)."""

@@ -23,9 +23,11 @@ class EngineChanged(Message):
 class PreviewFrame(Message):
     """A rendered RGB frame (H×W×3 uint8) for the terminal preview."""
 
-    def __init__(self, rgb: np.ndarray) -> None:
+    def __init__(self, rgb: np.ndarray, still_of: int | None = None) -> None:
         super().__init__()
         self.rgb = rgb
+        self.still_of = still_of
+        """For a still decoded directly: the playhead it was decoded for (stale once it moved)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, PreviewFrame)

@@ -1,6 +1,6 @@
 """J/K/L shuttle rules as a value.
 
-Why a value: the speed ladder (L plays, L again doubles up to 8×, J the same backwards, K stops,
+Why a value: the speed ladder (L plays, L again doubles up to 4×, J the same backwards, K stops,
 space toggles 1×) is the same whether frames come from libmpv or from the stand-in clock, and
 it is easier to test as arithmetic than through a player.
 """
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_SPEED = 8.0
+MAX_SPEED = 4.0
+"""Fastest shuttle, the player's own limit (``core.player.MAX_SPEED``)."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from core.player import (
     Position,
     Speed,
     Waiting,
+    _resolve_seek,
     detect_display,
 )
 
@@ -191,6 +192,48 @@ def test_seek_right_after_load_and_start_position(player: Player, fmp4: bytes) -
 
     player.load(finished_stream(fmp4), start_offset_seconds=5.0, start_seconds=5.5)
     wait_until(settled_at(player, 165, tolerance=1), what="start position of a new session")
+
+
+def test_a_seek_past_the_received_data_waits_for_it(player: Player, events: Events, fmp4: bytes) -> None:
+    moofs = fragment_offsets(fmp4)
+    stream = GrowingStream()
+    stream.append(fmp4[: moofs[15]])
+    player.pause()
+    player.load(stream)
+    wait_until(settled_at(player, 0), what="first frame")
+    mark = events.mark()
+    player.seek_frame(40, FPS)
+    assert player.seeking
+    events.wait(lambda e: e == Waiting(True), since=mark)
+    assert player.position_frame(FPS) < 15, "libmpv must not skip ahead before the data is there"
+
+    stream.append(fmp4[moofs[15] :])
+    stream.finish()
+    wait_until(settled_at(player, 40), what="pending seek landing once the data arrived")
+    events.wait(lambda e: e == Waiting(False), since=mark)
+    # nothing was skipped: the start of the stream is still seekable
+    player.seek_frame(2, FPS)
+    wait_until(settled_at(player, 2), what="seek back to the start")
+
+
+@pytest.mark.parametrize(
+    ("target", "state", "expected"),
+    [
+        (1.0, {"seekable-ranges": [{"start": 0.0, "end": 2.0}]}, 1.0),
+        (3.0, {"seekable-ranges": [{"start": 0.0, "end": 2.0}], "eof-cached": False}, None),
+        (3.0, {"seekable-ranges": [{"start": 0.0, "end": 2.0}], "eof-cached": True}, 2.0),
+        (0.0, {"seekable-ranges": [{"start": 0.04, "end": 2.0}], "bof-cached": True}, 0.04),
+        (1.0, {"seekable-ranges": []}, None),
+        (1.0, None, None),
+    ],
+)
+def test_seek_targets_stay_inside_the_cached_data(target: float, state: object, expected: float | None) -> None:
+    assert _resolve_seek(target, state) == expected
+
+
+def test_a_seek_to_data_dropped_from_the_cache_is_refused() -> None:
+    with pytest.raises(PlayerError, match="new stream session"):
+        _resolve_seek(0.5, {"seekable-ranges": [{"start": 4.0, "end": 9.0}], "bof-cached": False})
 
 
 def test_frame_step_and_back_step_move_one_frame(player: Player, fmp4: bytes) -> None:

@@ -224,3 +224,20 @@ def test_run_editor_reports_a_bad_project(tmp_path: Path) -> None:
     bad.write_text("not toml [")
     with pytest.raises(ProjectError, match=r"bad\.toml"):
         run_editor(argparse.Namespace(project=str(bad), theme=None, preview="none", workers=None))
+
+
+async def test_autosave_timer_writes_while_dirty(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    path = project_on_disk(tmp_path, tiny_media)
+    app = make_app(Document.open(path), autosave_seconds=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await pilot.pause(0.3)
+        assert proj.autosave_path(path).exists()
+        assert app.editor.message == f"autosaved {proj.autosave_path(path).name}"
+
+
+async def test_default_theme_is_not_written_to_config(tmp_path: Path) -> None:
+    app = make_app(three_clips(), config=Config(path=tmp_path / "config.toml"))
+    async with app.run_test(size=SIZE):
+        assert app.theme == "dark"
+    assert not (tmp_path / "config.toml").exists()

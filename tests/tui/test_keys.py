@@ -193,3 +193,16 @@ async def test_keys_are_remappable_from_config(tmp_path: Path) -> None:
         await pilot.press("u")
         assert len(clips(app)) == 3
         assert app.editor.help_hint == "? help"
+
+
+async def test_command_palette_runs_editor_actions() -> None:
+    app = make_app(three_clips())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "right", "ctrl+p")
+        await pilot.pause()
+        for ch in "split at":
+            await pilot.press("space" if ch == " " else ch)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(clips(app)) == 4

@@ -109,7 +109,7 @@ def test_any_key_sequence_keeps_the_cursor_valid(ops: list[str], start: int) -> 
 def test_shuttle_ladder() -> None:
     t = Transport()
     assert t.toggle().speed == 1 and t.toggle().toggle().speed == 0
-    assert [t.forward().speed, t.forward().forward().speed, t.forward().forward().forward().forward().forward().speed] == [1, 2, 8]
+    assert [t.forward().speed, t.forward().forward().speed, t.forward().forward().forward().forward().forward().speed] == [1, 2, 4]
     assert t.forward().forward().backward().speed == -1
     assert t.backward().backward().speed == -2
     assert t.forward().stop().playing is False

@@ -26,6 +26,7 @@ from textual.screen import Screen
 
 from core import project as proj
 from core.errors import EditError, LivecutError
+from core.media import MediaInfo
 from core.plan import SegmentState, segment_at
 from core.timebase import frames_to_timecode, nominal_fps
 from core.timeline import Clip, MediaRef, Timeline
@@ -75,6 +76,7 @@ class EditorScreen(Screen[None]):
         self.snapshot: SnapshotLike = self.bridge.snapshot()
         self.message = ""
         self.waiting = False
+        self._frame_size = (0, 0)
         self.help_hint = "? help"
         """Set by the app from the user's key map."""
 
@@ -87,10 +89,15 @@ class EditorScreen(Screen[None]):
         yield StatusLine(id="status")
 
     def on_mount(self) -> None:
-        self.bridge.open(self.document.project, self.query_one(PreviewPane).pixel_size)
-        self.query_one(PreviewPane).border_title = self._preview_title()
-        self.timeline_changed(seek=False)
-        self.call_after_refresh(self._after_resize)  # sizes are known after the first layout
+        self.timeline_changed()
+        self.call_after_refresh(self._start_bridge)  # the preview's size is known after layout
+
+    def _start_bridge(self) -> None:
+        pane = self.query_one(PreviewPane)
+        self._frame_size = pane.pixel_size
+        self.bridge.open(self.document.project, self._frame_size)
+        pane.border_title = self._preview_title()
+        self.timeline_changed()
 
     def on_unmount(self) -> None:
         self.bridge.close()
@@ -99,7 +106,12 @@ class EditorScreen(Screen[None]):
         self.call_after_refresh(self._after_resize)
 
     def _after_resize(self) -> None:
-        self.bridge.set_frame_size(self.query_one(PreviewPane).pixel_size)
+        size = self.query_one(PreviewPane).pixel_size
+        if size != self._frame_size:
+            self._frame_size = size
+            self.bridge.set_frame_size(size)
+            if not self.transport.playing:
+                self.bridge.seek(self.cursor.playhead)  # a paused player shows the frame at the new size
         self._refresh_views()
 
     # -- state changes ---------------------------------------------------------------------------
@@ -108,19 +120,22 @@ class EditorScreen(Screen[None]):
         self.document = document
         self.cursor, self.transport, self.zoom = Cursor(), Transport(), None
         self.query_one(PreviewPane).show_frame(None)
-        self.bridge.open(document.project, self.query_one(PreviewPane).pixel_size)
-        self.timeline_changed(seek=False)
+        self.bridge.open(document.project, self._frame_size)
+        self.timeline_changed()
 
-    def timeline_changed(self, *, seek: bool = True) -> None:
-        """The document's timeline was replaced: tell the engine, re-read its state, redraw."""
+    def timeline_changed(self) -> None:
+        """The document's timeline was replaced: re-plan, show the playhead's frame, redraw."""
         tl = self.document.timeline
         self.cursor = replace(self.cursor, playhead=editing.clamp(tl, self.cursor.playhead))
-        self.bridge.set_timeline(tl)
+        self.bridge.set_timeline(tl, self.cursor.playhead)
         self.snapshot = self.bridge.snapshot()
-        if seek:
-            self.bridge.seek(self.cursor.playhead)
         self._refresh_views()
         self._request_still()
+
+    def document_saved(self, message: str) -> None:
+        """Saving changed only the title and the dirty marker."""
+        self.message = message
+        self._refresh_views()
 
     def _move(self, cursor: Cursor, *, seek: bool = True) -> None:
         """Move the playhead / selection (no edit)."""
@@ -210,10 +225,14 @@ class EditorScreen(Screen[None]):
         self.query_one(PreviewPane).show_placeholder(title, hint)
 
     @work(thread=True, exclusive=True, group="still", exit_on_error=False)
-    def _still_worker(self, info: object, source: int, size: tuple[int, int]) -> None:
-        rgb = self.bridge.still(info, source, size)  # type: ignore[arg-type]
+    def _still_worker(self, info: MediaInfo, source: int, size: tuple[int, int], playhead: int) -> None:
+        try:
+            rgb = self.bridge.still(info, source, size)
+        except Exception:  # a still is a nicety; the player shows the frame when its cell is ready
+            log.exception("still of %s frame %d failed", info.path, source)
+            return
         if rgb is not None:
-            self.post_message(PreviewFrame(rgb))
+            self.post_message(PreviewFrame(rgb, still_of=playhead))
 
     def _request_still(self) -> None:
         """Paused over a segment that is not ready: decode its frame directly (engine present)."""
@@ -227,7 +246,7 @@ class EditorScreen(Screen[None]):
         index = segment_at(list(self.snapshot.segments), self.cursor.playhead)
         if ref.info is None or (index is not None and self.snapshot.states[index] == SegmentState.READY):
             return
-        self._still_worker(ref.info, shown[1], self.query_one(PreviewPane).pixel_size)
+        self._still_worker(ref.info, shown[1], self.query_one(PreviewPane).pixel_size, self.cursor.playhead)
 
     # -- engine / player messages ----------------------------------------------------------------
     @on(EngineChanged)
@@ -237,19 +256,24 @@ class EditorScreen(Screen[None]):
 
     @on(PreviewFrame)
     def _preview_frame(self, message: PreviewFrame) -> None:
+        if message.still_of is not None and (message.still_of != self.cursor.playhead or self.transport.playing):
+            return  # a still decoded for where the playhead no longer is
         self.query_one(PreviewPane).show_frame(message.rgb)
 
     @on(PreviewPosition)
     def _preview_position(self, message: PreviewPosition) -> None:
-        if self.transport.playing:
-            self._move(editing.seek(self.document.timeline, self.cursor, message.frame), seek=False)
+        if not self.transport.playing:
+            return
+        self._move(editing.seek(self.document.timeline, self.cursor, message.frame), seek=False)
+        if self.transport.speed < 0 and message.frame <= 0:
+            self._set_transport(self.transport.stop())  # reverse shuttle reached the start
 
     @on(PreviewState)
     def _preview_state(self, message: PreviewState) -> None:
         if message.kind == "waiting":
             self.waiting = message.value
-        elif message.kind == "ended" or (message.kind == "paused" and message.value and self.transport.playing):
-            self.transport = self.transport.stop()
+        elif message.kind == "ended" or (message.kind == "paused" and message.value and self.transport.speed > 0):
+            self.transport = self.transport.stop()  # the player stopped by itself (reverse shuttle pauses it)
         elif message.kind == "error":
             self.app.notify(message.text, severity="error")
         self._refresh_views()

@@ -82,6 +82,10 @@ class PreviewPane(Widget):
         self._last_draw = time.monotonic()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        self._strips = None  # the letterbox colour comes from the theme
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
         width, height = self.size
         if self.frame is None:
