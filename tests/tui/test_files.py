@@ -16,6 +16,7 @@ from tui.document import Document
 from tui.screens.choice import ChoiceScreen
 from tui.screens.path_prompt import PathPrompt
 from tui.widgets.media_bin import MediaBin
+from tui.widgets.status_line import StatusLine
 from tui.widgets.timeline_view import TimelineView
 
 SIZE = (100, 30)
@@ -41,11 +42,12 @@ def project_on_disk(folder: Path, media: dict[str, Path], *, missing: bool = Fal
 async def test_save_and_reopen(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
     path = project_on_disk(tmp_path, tiny_media)
     app = make_app(Document.open(path))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("right", "right", "i", "ctrl+s")
         await pilot.pause()
         assert not app.document.dirty
-        assert app.editor.message == "saved p.toml"
+        line = app.editor.query_one(StatusLine).render().plain
+        assert "saved p.toml" in line and len(line) == 80  # messages win over the rest when narrow
     reopened = proj.load(path)
     assert reopened.timeline.clips == (Clip("a", 2, 60), Clip("b", 0, 30))
     assert reopened.timeline.media[0].online

@@ -49,25 +49,29 @@ class StatusLine(Widget):
     def render(self) -> Text:
         s = self.status
         style = self.get_component_rich_style
-        width = self.size.width
-        right = Text.assemble(
-            (f"{s.hint}  " if s.hint else "", style("status--hint")),
-            ("● " if s.dirty else "", style("status--dirty")),
-            (s.title, style("status--title")),
-        )
-        left = Text.assemble(
-            (f" {s.transport} ", style("status--transport")),
-            (f" {s.position} ", style("status--position")),
-            (f" {s.selection}" if s.selection else "", style("status--selection")),
-        )
-        room = width - right.cell_len - 1
-        extra, extra_style = (s.message, "status--message") if s.message else (s.note, "status--note")
-        spare = room - left.cell_len - 2
-        if extra and spare >= min(12, len(extra)):
-            tail = Text(f"  {extra}", style(extra_style))
-            tail.truncate(spare + 2, overflow="ellipsis")
-            left.append_text(tail)
-        if left.cell_len > room:
-            left.truncate(max(0, room), overflow="ellipsis")
-        left.pad_right(max(0, room - left.cell_len))
-        return Text.assemble(left, right, " ")
+        core = Text.assemble((f" {s.transport} ", style("status--transport")), (f" {s.position} ", style("status--position")))
+        right = Text.assemble(("● " if s.dirty else "", style("status--dirty")), (s.title, style("status--title")), " ")
+        room = self.size.width - core.cell_len - right.cell_len
+        # What else fits, most important first: a message, the selection, the help hint, a notice.
+        message = notice = selection = hint = ""
+        if s.message and room >= min(14, len(s.message) + 2):
+            message = _fit(f"  {s.message}", room)
+            room -= len(message)
+        if s.selection and len(s.selection) + 1 <= room:
+            selection = f" {s.selection}"
+            room -= len(selection)
+        if s.hint and len(s.hint) + 2 <= room:
+            hint = f"{s.hint}  "
+            room -= len(hint)
+        if not message and s.note and room >= min(14, len(s.note) + 2):
+            notice = _fit(f"  {s.note}", room)
+            room -= len(notice)
+        left = Text.assemble(core, (selection, style("status--selection")), (message, style("status--message")),
+                             (notice, style("status--note")), " " * max(0, room), (hint, style("status--hint")))
+        line = Text.assemble(left, right)
+        line.truncate(self.size.width, overflow="ellipsis")
+        return line
+
+
+def _fit(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: max(0, room - 1)] + "…"
