@@ -212,7 +212,8 @@ def _run_editor(args: argparse.Namespace) -> int:
 
 def _load_commands() -> None:
     """Import the modules that register more commands (kept apart to keep this file small)."""
-    import tui.headless  # noqa: F401
+    import tui.headless
+    import tui.play_cmd  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -245,4 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run through the importable module so commands registered by tui.headless & co. (which
+    # import ``tui.cli``) land in the same registry as the one ``main`` reads.
+    from tui.cli import main as _main
+
+    raise SystemExit(_main())

@@ -192,3 +192,27 @@ def test_stream_passes_ffprobe(cached: tuple[proj.Project, Path], tmp_path: Path
     assert result.returncode == 0 and result.stderr == ""
     result = subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "s.mp4"), "-f", "null", "-"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def _shared_video_files() -> list[Path]:
+    from tests.conftest import shared_media_files
+
+    return [p for p in shared_media_files() if "audioonly" not in p.name]
+
+
+@pytest.mark.parametrize("path", _shared_video_files(), ids=lambda p: p.name)
+def test_every_shared_video_file_can_be_previewed(path: Path, tmp_path: Path) -> None:
+    p = proj.new_from_media(tmp_path / "p.toml", [str(path)], fps="30")
+    p = replace(p, width=320, height=180, preview_height=90, cell_frames=30)
+    store = CellStore(tmp_path / "cache")
+    with Engine(p, workers=2, store=store) as eng:
+        assert eng.wait_ready(120)
+        asm = Assembler(store, p.fps)
+        sink = GrowingStream()
+        asm.session(p.timeline, eng.segments, 0, sink, eng.resolve).run()
+        asm.close()
+        failed = eng.snapshot().errors
+    frames, audio = decode(sink.getvalue(), tmp_path)
+    assert len(frames) == p.timeline.duration  # failed cells (the damaged file) play black, never missing
+    assert abs(audio.shape[1] - p.timeline.duration * RATE / 30) <= 1025
+    assert bool(failed) == ("CORRUPT" in path.name)
