@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 
-from bench import cells, stream
+from bench import cells, player, stream
 
 
 def main() -> int:
@@ -17,6 +17,7 @@ def main() -> int:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "cells": cells.run(),
         "stream": stream.run(),
+        "player": player.run(),
     }
     doc["total_seconds"] = round(time.time() - started, 1)
     sys.stdout.write(json.dumps(doc, indent=2) + "\n")
