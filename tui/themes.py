@@ -1,8 +1,15 @@
 """Colour themes as TOML files, turned into ``textual.theme.Theme`` objects.
 
-Why files: colours are taste, so they live outside the code (``themes/*.toml`` in the repository
-and ``themes/*.toml`` in the user's config dir), and the ``.tcss`` only ever names theme
-variables. A theme file looks like::
+Why files: colours are taste, so they live outside the code, and the ``.tcss`` only ever names
+theme variables. The bundled themes (dark, light, high-contrast) are
+``tui/bundled-themes/*.toml``: inside the package, next to ``app.tcss``, so ``pip install``
+ships them as package data (``pyproject.toml``) and they are found beside this module wherever
+it is installed; a top-level ``themes/`` folder would exist only in a source checkout. The
+folder name is not a Python identifier on purpose: ``tui/themes/`` would read as a second
+``tui.themes`` next to this module, and setuptools warns about data in folders that look like
+unlisted packages. Users add or override themes with ``themes/*.toml`` in their config dir
+(same format; a later folder wins by name).
+A theme file looks like::
 
     name = "dark"
     dark = true
@@ -28,12 +35,14 @@ from tui.config import config_dir
 log = logging.getLogger(__name__)
 
 DEFAULT_THEME = "dark"
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "themes"
+BUNDLED_DIR = Path(__file__).resolve().parent / "bundled-themes"
+"""The themes shipped in the package (package data, see ``pyproject.toml``)."""
 _BASE_COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground", "background",
                  "surface", "panel", "boost")
 
 
 def theme_dirs() -> list[Path]:
+    """Where themes are looked for, in order: bundled first, so the user's files override them."""
     return [BUNDLED_DIR, config_dir() / "themes"]
 
 
