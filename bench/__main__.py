@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 
-from bench import cells, player, stream
+from bench import cells, export, player, stream, tui
 
 
 def main() -> int:
@@ -18,6 +18,8 @@ def main() -> int:
         "cells": cells.run(),
         "stream": stream.run(),
         "player": player.run(),
+        "export": export.run(),
+        "tui": tui.run(),
     }
     doc["total_seconds"] = round(time.time() - started, 1)
     sys.stdout.write(json.dumps(doc, indent=2) + "\n")

@@ -92,7 +92,9 @@ class CellPackets:
         self._cache: OrderedDict[str, list[bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._template: av.container.InputContainer | None = None
-        self._template_key = ""
+        self._template_data: bytes | None = None
+        """Bytes of one cell: every cell of a profile shares its stream parameters, so any one
+        serves as the muxer's template; kept so ``template`` can reopen it after ``close``."""
 
     def packets(self, key: str) -> list[bytes] | None:
         with self._lock:
@@ -110,13 +112,14 @@ class CellPackets:
             self._cache[key] = payloads
             while len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)
-            if self._template is None:
-                self._template = av.open(io.BytesIO(data))
-                self._template_key = key
+            if self._template_data is None:
+                self._template_data = data
         return payloads
 
     def template(self) -> av.video.stream.VideoStream | None:
         with self._lock:
+            if self._template is None and self._template_data is not None:
+                self._template = av.open(io.BytesIO(self._template_data))
             return self._template.streams.video[0] if self._template is not None else None
 
     def close(self) -> None:

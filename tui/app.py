@@ -12,6 +12,7 @@ Those flows are written as async workers awaiting modal answers, so each reads t
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 from collections.abc import Iterable
 from functools import partial
@@ -90,6 +91,9 @@ class LivecutApp(App[int]):
         for problem in self.problems:
             self.notify(problem, title="config", severity="warning", timeout=10)
         self.set_interval(self.autosave_seconds, self.autosave)
+        # Everything built at start-up (widgets, themes, the engine) lives for the whole session:
+        # freezing it keeps full collections short while preview frames churn small objects.
+        gc.freeze()
         if self.check_autosave:
             self.offer_recovery()
 

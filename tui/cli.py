@@ -197,7 +197,7 @@ def _editor_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("project", nargs="?", help="project TOML file to open (none: a new project)")
     parser.add_argument("--version", action="version", version=f"livecut {__version__}")
-    parser.add_argument("--theme", help="colour theme (dark, light, high-contrast, or a file in themes/)")
+    parser.add_argument("--theme", help="colour theme (dark, light, high-contrast, or a user theme file)")
     parser.add_argument("--preview", choices=["auto", "window", "terminal", "none"], default="auto",
                         help="where the preview plays (default: auto)")
     parser.add_argument("--workers", type=int, default=None, help="encoder threads (default: CPU count)")
@@ -212,6 +212,7 @@ def _run_editor(args: argparse.Namespace) -> int:
 
 def _load_commands() -> None:
     """Import the modules that register more commands (kept apart to keep this file small)."""
+    import tui.export_cmd
     import tui.headless
     import tui.play_cmd  # noqa: F401
 

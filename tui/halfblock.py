@@ -53,6 +53,14 @@ def resize_nearest(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
     return rgb[ys[:, None], xs[None, :]]
 
 
+_LEVELS = 32
+_QUANT = ((np.arange(256) * _LEVELS // 256) * 255 // (_LEVELS - 1)).astype(np.uint8)
+"""Colour levels per channel: 32 keeps pictures smooth at terminal resolution while the number
+of distinct (upper, lower) pairs in real video stays small enough for the style cache to hit;
+with 256 levels a 200×50 frame has thousands of new pairs, and building their Rich styles set
+off full garbage collections (hundreds of ms) on the UI thread. 0 and 255 map to themselves."""
+
+
 @lru_cache(maxsize=65536)
 def _pair_style(pair: int) -> tuple[str, Style]:
     top, bottom = pair >> 24, pair & 0xFFFFFF
@@ -96,7 +104,7 @@ def render(rgb: np.ndarray, cols: int, rows: int, pad_style: Style | None = None
     w, h = fit(rgb.shape[1], rgb.shape[0], cols, rows)
     if w == 0:
         return [blank] * max(rows, 0)
-    picture = resize_nearest(np.ascontiguousarray(rgb[..., :3]), w, h)
+    picture = _QUANT[resize_nearest(np.ascontiguousarray(rgb[..., :3]), w, h)]
     pairs = pack_pairs(picture)
     left = (cols - w) // 2
     right = cols - w - left

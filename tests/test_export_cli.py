@@ -1,0 +1,76 @@
+"""``livecut export`` as a user runs it: real subprocesses, exit codes, stderr lines, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from core import project as proj
+from core.testpattern import make_source
+from tests.test_cli import ROOT, _env, assert_one_line_error, livecut
+
+
+@pytest.fixture
+def project_file(tmp_path: Path) -> Path:
+    a = make_source(tmp_path / "a.mp4", frames=45, width=160, height=120, fps=30)
+    b = make_source(tmp_path / "b.mp4", frames=30, width=160, height=120, fps=30)
+    proj.save(proj.new_from_media(tmp_path / "p.toml", [str(a), str(b)]))
+    return tmp_path / "p.toml"
+
+
+def test_json_figures_then_refuse_then_force(project_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "film.mp4"
+    result = livecut("export", str(project_file), "-o", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"frames", "duration_s", "segments_encoded", "segments_reused", "seconds"} <= set(data)
+    assert data["frames"] == 75 and data["duration_s"] == 2.5 and data["segments_reused"] == 0
+    before = out.read_bytes()
+
+    refused = livecut("export", str(project_file), "-o", str(out))
+    assert refused.returncode == 2
+    assert_one_line_error(refused, str(out), "already exists", "--force")
+    assert out.read_bytes() == before
+
+    again = livecut("export", str(project_file), "-o", str(out), "--force", "--json")
+    assert again.returncode == 0, again.stderr
+    data = json.loads(again.stdout)
+    assert data["segments_encoded"] == 0 and data["segments_reused"] == data["segments"] == 2
+
+
+def test_bad_options_are_one_line_usage_errors(project_file: Path, tmp_path: Path) -> None:
+    result = livecut("export", str(project_file), "-o", str(tmp_path / "x.mp4"), "--crf", "99")
+    assert result.returncode == 2
+    assert_one_line_error(result, "--crf")
+    assert not (tmp_path / "x.mp4").exists()
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_stops_quickly_and_leaves_nothing(tmp_path: Path) -> None:
+    src = make_source(tmp_path / "long.mp4", frames=600, width=160, height=120, fps=30, audio=False)
+    proj.save(replace(proj.new_from_media(tmp_path / "p.toml", [str(src)]), width=1280, height=960))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "export", str(tmp_path / "p.toml"), "-o",
+                             str(out_dir / "film.mp4"), "--workers", "2"],
+                            cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # the first progress line: the encode is under way
+    assert first.startswith("encoding"), first
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    rest = proc.stderr.read()
+    code = proc.wait(10)
+    assert time.monotonic() - t0 < 1.5
+    assert code == 130
+    lines = [line for line in rest.splitlines() if not line.startswith(("encoding", "joining"))]
+    assert len(lines) == 1 and "cancelled" in lines[0] and "Traceback" not in rest
+    assert sorted(out_dir.iterdir()) == []
