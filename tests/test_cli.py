@@ -76,3 +76,19 @@ def test_info_reports_offline_and_validation_errors(tmp_path: Path) -> None:
 def test_usage_mistakes(argv: list[str]) -> None:
     result = livecut(*argv)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_encode_then_cache_stats_verify_clear(tmp_path: Path) -> None:
+    a = make_source(tmp_path / "a.mp4", frames=70, width=64, height=48, fps=30)
+    assert livecut("new", str(tmp_path / "p.toml"), str(a)).returncode == 0
+    first = json.loads(livecut("encode", str(tmp_path / "p.toml"), "--json").stdout)
+    assert first["cells_total"] == 2 and first["cells_encoded"] == 2 and first["frames_needed"] == 70
+    again = json.loads(livecut("encode", str(tmp_path / "p.toml"), "--json").stdout)
+    assert again["cells_encoded"] == 0 and again["cells_reused"] == 2 and again["frames_decoded"] == 0
+    stats = json.loads(livecut("cache", "stats", "--json").stdout)
+    assert stats["preview"]["entries"] == 2 and stats["export"]["entries"] == 0
+    cell = next(Path(stats["preview"]["root"]).glob("*/*.cell"))
+    cell.write_bytes(cell.read_bytes()[:-10])
+    assert json.loads(livecut("cache", "verify", "--json").stdout)["preview"] == {"checked": 2, "removed": 1}
+    assert json.loads(livecut("cache", "clear", "--json").stdout)["preview"] == {"removed": 1}
+    assert json.loads(livecut("cache", "stats", "--json").stdout)["preview"]["entries"] == 0

@@ -149,30 +149,29 @@ def _setup_cache(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
 
-@command("cache", "show, verify or clear the preview cell cache", _setup_cache)
+@command("cache", "show, verify or clear the preview and export caches", _setup_cache)
 def cmd_cache(args: argparse.Namespace) -> int:
+    from core.export import export_store
     from core.store import CellStore
 
-    store = CellStore()
-    if args.action == "stats":
-        st = store.stats()
-        data = {"root": st.root, "entries": st.entries, "bytes": st.bytes, "limit": st.limit}
-        if args.json:
-            emit_json(data)
+    stores = {"preview": CellStore(), "export": export_store()}
+    data: dict[str, dict[str, object]] = {}
+    for name, store in stores.items():
+        if args.action == "stats":
+            st = store.stats()
+            data[name] = {"root": st.root, "entries": st.entries, "bytes": st.bytes, "limit": st.limit}
+            line = f"{name}: {st.root}: {st.entries} entries, {st.bytes / 1e6:.1f} MB of {st.limit / 1e9:.1f} GB"
+        elif args.action == "verify":
+            rep = store.verify()
+            data[name] = {"checked": rep.checked, "removed": rep.removed}
+            line = f"{name}: {rep.checked} entries checked, {rep.removed} corrupt removed"
         else:
-            say(f"{st.root}: {st.entries} cells, {st.bytes / 1e6:.1f} MB of {st.limit / 1e9:.1f} GB")
-    elif args.action == "verify":
-        rep = store.verify()
-        if args.json:
-            emit_json({"checked": rep.checked, "removed": rep.removed})
-        else:
-            say(f"{rep.checked} cells checked, {rep.removed} corrupt removed")
-    else:
-        n = store.clear()
-        if args.json:
-            emit_json({"removed": n})
-        else:
-            say(f"{n} cells removed")
+            data[name] = {"removed": store.clear()}
+            line = f"{name}: {data[name]['removed']} entries removed"
+        if not args.json:
+            say(line)
+    if args.json:
+        emit_json(data)
     return 0
 
 
