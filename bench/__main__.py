@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 
-from bench import cells, export, player, stream, tui
+from bench import cells, engine, export, player, stream, tui
 
 
 def main() -> int:
@@ -18,6 +18,7 @@ def main() -> int:
         "cells": cells.run(),
         "stream": stream.run(),
         "player": player.run(),
+        "engine": engine.run(),
         "export": export.run(),
         "tui": tui.run(),
     }
