@@ -74,7 +74,8 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("zoom_in", "plus,equals_sign", "Zoom in", "View"),
     KeySpec("zoom_out", "minus", "Zoom out", "View"),
     KeySpec("zoom_fit", "0", "Zoom to fit", "View"),
-    # file (app scope)
+    # file (export is editor scope: its ctrl+e must not steal the bin input's end-of-line)
+    KeySpec("export", "ctrl+e", "Export film…", "File"),
     KeySpec("save", "ctrl+s", "Save", "File", "app"),
     KeySpec("save_as", "ctrl+w", "Save as…", "File", "app"),
     KeySpec("open", "ctrl+o", "Open project…", "File", "app"),

@@ -35,6 +35,7 @@ from tui.document import Document
 from tui.editing import Cursor, Outcome
 from tui.engine_bridge import Bridge, PreviewChoice, SnapshotLike
 from tui.messages import EngineChanged, PreviewFrame, PreviewPosition, PreviewState
+from tui.screens.export import ExportScreen
 from tui.suggest import PathSuggester
 from tui.transport import Transport
 from tui.widgets.media_bin import MediaBin
@@ -419,6 +420,12 @@ class EditorScreen(Screen[None]):
 
     def action_add_media(self) -> None:
         self.query_one(MediaBin).open_input()
+
+    def action_export(self) -> None:
+        if not self.document.timeline.clips:
+            self.app.notify("the timeline is empty, nothing to export", severity="warning")
+            return
+        self.app.push_screen(ExportScreen(self.document.project, self.document.base_dir))
 
     # -- actions: view ---------------------------------------------------------------------------
     def _zoom(self, step: int) -> None:
