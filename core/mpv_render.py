@@ -30,7 +30,7 @@ from __future__ import annotations
 import ctypes
 import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import mpv
 import numpy as np
@@ -61,7 +61,8 @@ class _RenderParam(ctypes.Structure):
     _fields_ = [("type", ctypes.c_int), ("data", ctypes.c_void_p)]
 
 
-def _render_function() -> ctypes._CFuncPtr:  # type: ignore[name-defined]
+def _render_function() -> Any:
+    """``mpv_render_context_render`` with our own prototype (a fresh pointer, not python-mpv's)."""
     fn = mpv.backend["mpv_render_context_render"]
     fn.argtypes = [ctypes.c_void_p, ctypes.POINTER(_RenderParam)]
     fn.restype = ctypes.c_int
@@ -69,7 +70,7 @@ def _render_function() -> ctypes._CFuncPtr:  # type: ignore[name-defined]
 
 
 def mpv_error_string(code: int) -> str:
-    """libmpv's text for an ``mpv_error`` code (e.g. -13: \"loading failed\")."""
+    """libmpv's text for an ``mpv_error`` code (e.g. -13 is "loading failed")."""
     fn = mpv.backend["mpv_error_string"]
     fn.argtypes = [ctypes.c_int]
     fn.restype = ctypes.c_char_p

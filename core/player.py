@@ -14,10 +14,17 @@ Why it is shaped so:
   end and stall); libmpv's demuxer cache (``cache=yes``, ``force-seekable=yes``, a large
   back-buffer) makes everything received seekable. Replacing a session closes the old reader, so
   no libmpv thread stays blocked in ``read``.
+* **Seeks stay inside the received data.** On a non-seekable stream a seek past libmpv's cache
+  makes it read forward and *discard* the skipped bytes, which then can never be sought back to.
+  So a seek is issued only once its target is cached; until then it is pending (``seeking``,
+  then ``Waiting``), which also makes "seek right after load" and "seek into the fragment that
+  is still being encoded" just work. A seek thread polls the cache state because libmpv
+  publishes its changes only every 250 ms.
 * **Events, not polling.** Observers run on python-mpv's event thread, so they only translate
   property changes into small frozen dataclasses (``Position``, ``Waiting``, ``Paused``,
-  ``Ended``, ``Speed``, ``Error``) handed to one ``on_event`` callback. The TUI turns those into
-  Textual messages; nothing here knows about widgets.
+  ``Ended``, ``Speed``, ``Error``) handed to one ``on_event`` callback, and never call libmpv
+  (``terminate()`` may be tearing the handle down meanwhile: that segfaults). The TUI turns
+  events into Textual messages; nothing here knows about widgets.
 * **Frames off the event thread.** In ``frames`` mode a small render thread, woken by libmpv's
   update callback, renders RGB frames with ``SoftwareRenderer`` and hands them to ``on_frame``.
 * **Seconds at the edge, frames for the engine.** libmpv speaks float seconds; ``seek_frame`` and
@@ -312,7 +319,7 @@ def _resolve_seek(target: float, cache_state: Any) -> float | None:
         return last if cache_state.get("eof-cached") else _WAIT
     if target < first and cache_state.get("bof-cached"):
         return first
-    raise PlayerError(f"{target:.3f} s is no longer held by the player: start a new stream session there")
+    raise PlayerError("that position is no longer held by the player: start a new stream session there")
 
 
 # --- the player --------------------------------------------------------------------------------
@@ -370,6 +377,7 @@ class Player:
         self._eof = False
         self._waiting = False
         self._pending_seek: _PendingSeek | None = None
+        self._last_time_pos: float | None = None
         # Seeks are resolved and issued under _seek_lock, by the caller or by the seek thread.
         self._seek_lock = threading.Lock()
         self._seek_wake = threading.Condition(self._lock)
@@ -431,7 +439,7 @@ class Player:
             self._mpv.observe_property("pause", self._observe_pause)
             self._mpv.observe_property("paused-for-cache", self._observe_cache)
             self._mpv.observe_property("eof-reached", self._observe_eof)
-            self._mpv.event_callback("file-loaded", "end-file", "playback-restart")(self._on_mpv_event)
+            self._mpv.event_callback("start-file", "file-loaded", "end-file", "playback-restart")(self._on_mpv_event)
         except Exception:
             self._shutdown()
             raise
@@ -520,8 +528,10 @@ class Player:
     def play(self) -> None:
         """Resume playback forwards at the last forward speed."""
         self._require_open()
-        self._stop_shuttle()
-        self._mpv.pause = False
+        if self._stop_shuttle(announce=False):
+            self._speed = float(self._mpv.speed or 1.0)
+            self._emit(Speed(self._speed))
+        self._mpv.pause = False  # libmpv reports Paused(False)
 
     def pause(self) -> None:
         """Pause (also stops a reverse shuttle)."""
@@ -571,20 +581,28 @@ class Player:
         backwards (emulated with paced exact seeks). ``|x|`` is clamped to ``MAX_SPEED``."""
         self._require_open()
         x = max(-MAX_SPEED, min(MAX_SPEED, float(x)))
-        self._stop_shuttle()
+        was_reversing = self._stop_shuttle(announce=False)
+        self._speed = x
         if x == 0:
             self._mpv.pause = True
+            if was_reversing:
+                self._emit(Paused(True))
         elif x > 0:
             self._mpv.speed = x
-            self._mpv.pause = False
+            self._mpv.pause = False  # libmpv reports Paused(False) if it was paused
         else:
             self._cancel_pending_seek()
-            self._mpv.pause = True
             start = self._mpv.time_pos
-            if start is not None:
-                self._shuttle = _Shuttle(self, float(start), -x)
-                self._shuttle.start()
-        self._speed = x
+            if start is None:
+                self._mpv.pause = True
+            else:
+                shuttle = _Shuttle(self, float(start), -x)
+                with self._lock:
+                    self._shuttle = shuttle  # first, so the pause observer stays quiet
+                self._mpv.pause = True
+                shuttle.start()
+                if not was_reversing:
+                    self._emit(Paused(False))
         self._emit(Speed(x))
 
     def set_frame_size(self, width: int, height: int) -> None:
@@ -752,18 +770,27 @@ class Player:
                         self._seek_wake.wait(delay)
                 delay = min(delay * 2, 0.05)
 
-    def _stop_shuttle(self) -> None:
-        shuttle, self._shuttle = self._shuttle, None
-        if shuttle is not None:
-            shuttle.stop()
+    def _stop_shuttle(self, *, announce: bool = True) -> bool:
+        """Stop a reverse shuttle; True if one ran. libmpv is paused under a shuttle, so that
+        is reported unless the caller reports the new state itself."""
+        with self._lock:
+            shuttle, self._shuttle = self._shuttle, None
+        if shuttle is None:
+            return False
+        shuttle.stop()
+        if announce:
+            self._emit(Paused(True))
+        return True
 
     def _shuttle_finished(self, shuttle: _Shuttle) -> None:
-        """Called by the shuttle thread when it reached the start of the stream."""
-        if self._shuttle is shuttle:
+        """Called by the shuttle thread when it reached the start (or lost its data)."""
+        with self._lock:
+            if self._shuttle is not shuttle:
+                return
             self._shuttle = None
-            self._speed = 0.0
-            self._emit(Speed(0.0))
-            self._emit(Paused(True))
+        self._speed = 0.0
+        self._emit(Speed(0.0))
+        self._emit(Paused(True))
 
     # --- internals: events (libmpv and player threads) -------------------------------------------
 
@@ -779,14 +806,16 @@ class Player:
     def _log(self, level: str, prefix: str, text: str) -> None:
         message = text.rstrip()
         severity = _MPV_LOG_LEVELS.get(level, logging.INFO)
-        if message in _EXPECTED_MPV_WARNINGS:
-            severity = logging.DEBUG
+        if message in _EXPECTED_MPV_WARNINGS or self._closed:
+            severity = logging.DEBUG  # expected, or a stream cut short by close()
         logger.log(severity, "mpv[%s] %s", prefix, message)
 
     def _observe_time(self, _name: str, value: Any) -> None:
-        if value is None or not self._live:
-            return
-        self._emit(Position(float(value) + self._offset()))
+        with self._lock:
+            self._last_time_pos = None if value is None else float(value)
+            live = self._live
+        if value is not None and live:
+            self._emit(Position(float(value) + self._offset()))
 
     def _observe_pause(self, _name: str, value: Any) -> None:
         if value is None or self._shuttle is not None:
@@ -813,10 +842,21 @@ class Player:
                 # for the current session counts.
                 self._live = self._session is not None and self._session.opened
                 self._seek_wake.notify_all()
-        elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
+        elif eid == mpv.MpvEventID.START_FILE:
             with self._lock:
+                self._last_time_pos = None  # later values belong to the file now starting
+        elif eid == mpv.MpvEventID.PLAYBACK_RESTART:
+            # First frame shown (after a load or a seek). After a load, report where: the
+            # time-pos change that came before file-loaded was held back. Only the value observed
+            # since start-file is used, and libmpv is never called from here (terminate() may be
+            # tearing the handle down).
+            with self._lock:
+                first = self._loading
                 self._loading = False
+                pos = self._last_time_pos if first and self._live else None
             self._update_waiting()
+            if pos is not None:
+                self._emit(Position(pos + self._offset()))
         elif eid == mpv.MpvEventID.END_FILE:
             data = event.data
             session = self._session
