@@ -23,8 +23,8 @@ from core.store import CellStore
 from core.testpattern import make_source
 
 
-def _stream(d: Path) -> tuple[bytes, list[int]]:
-    """A 4 s assembled preview stream and the byte offsets where its fragments end."""
+def _stream(d: Path) -> tuple[bytes, list[tuple[int, int]]]:
+    """A 4 s assembled preview stream and (byte offset, timeline frame) where each fragment ends."""
     src = make_source(d / "a.mp4", frames=120, width=640, height=360, fps=30)
     p = replace(proj.new_from_media(d / "p.toml", [str(src)]), preview_height=360, cell_frames=30)
     store = CellStore(d / "cache")
@@ -35,7 +35,7 @@ def _stream(d: Path) -> tuple[bytes, list[int]]:
         session = asm.session(p.timeline, eng.segments, 0, sink, eng.resolve)
         session.run()
         asm.close()
-    return sink.getvalue(), [f.offset + f.size for f in session.state.fragments]
+    return sink.getvalue(), [(f.offset + f.size, f.end) for f in session.state.fragments]
 
 
 def _first_frame(data: bytes) -> float:
@@ -114,7 +114,8 @@ def run(runs: int = 5) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="livecut-bench-") as tmp:
         data, ends = _stream(Path(tmp))
         first = [_first_frame(data) for _ in range(runs)]
-        resume = [_resume(data, ends[1], 2.0) for _ in range(3)]
+        cut, frame = next((b, f) for b, f in ends if f >= 60)  # the first fragment ending ≥ 2 s
+        resume = [_resume(data, cut, frame / 30) for _ in range(3)]
         return {
             "stream": "4 s 640x360 assembled preview (4 fragments)",
             "time_to_first_frame_ms": figure(statistics.median(first), "ms", runs, "load() to the first rendered frame"),

@@ -83,7 +83,8 @@ class Engine:
     """Owns the store and the scheduler for one project; ``close()`` stops the workers."""
 
     def __init__(self, project: Project, *, workers: int | None = None, store: CellStore | None = None,
-                 on_event: Callable[[Event | PlanChanged], None] | None = None, encoder: str | None = None) -> None:
+                 on_event: Callable[[Event | PlanChanged], None] | None = None, encoder: str | None = None,
+                 codec_threads: int | None = None) -> None:
         self.project = project
         self.fps = project.fps
         self.cell_frames = project.cell_size
@@ -103,7 +104,7 @@ class Engine:
         self._segments: list[Segment] = []
         self._playhead = 0
         n = workers or default_workers()
-        self._threads_per_codec = 1 if n > 1 else 0
+        self._threads_per_codec = codec_threads if codec_threads is not None else (1 if n > 1 else 0)
         self.scheduler = Scheduler(self.store, self._encode, workers=n, on_event=self._forward)
         self.set_timeline(project.timeline)
 
