@@ -272,7 +272,7 @@ def fingerprint(path: str | os.PathLike[str]) -> str:
     p = Path(path)
     try:
         st = p.stat()
-        key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+        key = (os.path.abspath(p), st.st_size, st.st_mtime_ns)  # abspath: no syscalls on the hot path
         with _fp_lock:
             cached = _fp_cache.get(key)
         if cached:

@@ -34,6 +34,7 @@ from core.plan import PlanSettings, Segment, SegmentState, plan
 from core.project import Project
 from core.timeline import Timeline
 from tui.messages import EngineChanged, PreviewFrame, PreviewPosition, PreviewState
+from tui.preview_control import PreviewControl
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,8 @@ class Bridge:
         self._use_engine = engine
         self._engine: Any | None = None
         self._preview: Any | None = None
+        self._control: PreviewControl | None = None
+        """Runs the preview's stream restarts (seek, edit, play) off the UI thread."""
         self._clock: ClockPlayer | None = None
         self._first_frame: Callable[..., np.ndarray] | None = None
         self._timeline: Timeline | None = None
@@ -270,13 +273,15 @@ class Bridge:
             self._clock.seek(playhead)
         restart = getattr(self._preview, "set_timeline", None)
         if restart is not None:
-            restart(timeline, playhead)  # re-plans the engine and restarts the stream there
+            # re-plans the engine and restarts the stream there
+            self._command("timeline", lambda: restart(timeline, playhead))
             return
         if self._engine is not None:
             self._engine.set_timeline(timeline)
             self._engine.set_playhead(playhead)
         if self._preview is not None:
-            self._preview.seek(playhead)
+            preview = self._preview
+            self._command("seek", lambda: preview.seek(playhead))
 
     def set_playhead(self, frame: int) -> None:
         if self._engine is not None:
@@ -296,20 +301,22 @@ class Bridge:
     def play(self, speed: float) -> None:
         """Shuttle at ``speed`` (negative: backwards); the player's ``set_speed`` also unpauses."""
         if self._preview is not None:
-            self._preview.set_speed(speed)
+            preview = self._preview
+            self._command("speed", lambda: preview.set_speed(speed))
         elif self._clock is not None:
             self._clock.play(speed)
 
     def pause(self) -> None:
         if self._preview is not None:
-            self._preview.pause()
+            self._command("pause", self._preview.pause)
         elif self._clock is not None:
             self._clock.pause()
 
     def seek(self, frame: int) -> None:
         self.set_playhead(frame)
         if self._preview is not None:
-            self._preview.seek(frame)
+            preview = self._preview
+            self._command("seek", lambda: preview.seek(frame))
         elif self._clock is not None:
             self._clock.seek(frame)
 
@@ -328,8 +335,20 @@ class Bridge:
             return None
         return self._first_frame(info, source_frame, size, self._timeline.fps)
 
+    def _command(self, kind: str, command: Callable[[], None]) -> None:
+        if self._control is None:
+            self._control = PreviewControl()
+        self._control.submit(kind, command)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until queued preview commands have run (tests use this)."""
+        return self._control.wait_idle(timeout) if self._control is not None else True
+
     def close(self) -> None:
         """Stop the player, then the engine (UI thread)."""
+        if self._control is not None:
+            self._control.close()
+            self._control = None
         for name in ("_preview", "_engine"):
             owner = getattr(self, name)
             setattr(self, name, None)

@@ -121,8 +121,10 @@ async def test_engine_events_and_player_drive_the_ui(fake_core: None) -> None:
         assert bar.snapshot.ready == 3  # the latest state, however many events were coalesced
 
         await pilot.press("l", "l")
+        assert app.editor.bridge.wait_idle()  # preview commands run on their own thread
         assert player.calls[-2:] == [("speed", 1.0), ("speed", 2.0)]  # set_speed also unpauses
         await pilot.press("j")
+        assert app.editor.bridge.wait_idle()
         assert player.calls[-1] == ("speed", -1.0)
         player.on_event(Paused(True))  # reverse shuttle pauses libmpv: still playing backwards
         await pilot.pause()
@@ -146,6 +148,7 @@ async def test_engine_events_and_player_drive_the_ui(fake_core: None) -> None:
         await pilot.pause(0.1)  # the pane draws at most max_fps frames a second
         frame = app.editor.query_one(PreviewPane).frame
         assert frame is not None and frame[0, 0, 0] == 43
+        assert app.editor.bridge.wait_idle()
         assert ("seek", 43) in player.calls and engine.playheads[-1] == 43
 
         await pilot.press("s")  # an edit re-plans at once
