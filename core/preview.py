@@ -93,9 +93,9 @@ class Preview:
         with self._lock:
             old, self._session = self._session, None
             timeline = self._timeline
-        if old is not None:
-            old.cancel()
         if not segs:
+            if old is not None:
+                old.cancel()
             return
         start = segment_at(segs, frame)
         if start is None:
@@ -107,6 +107,8 @@ class Preview:
             self._frame = frame
         self.engine.set_playhead(frame)
         self.player.load(sink)
+        if old is not None:  # only now: libmpv has let go of the old stream, so its abort is unseen
+            old.cancel()
         if frame != session.start_frame:
             self.player.seek_frame(frame, self.fps)
 
