@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import locale
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,9 +33,9 @@ from core.player import (
     Position,
     Speed,
     Waiting,
-    _resolve_seek,
     detect_display,
 )
+from core.player_seek import resolve_seek
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -228,12 +229,12 @@ def test_a_seek_past_the_received_data_waits_for_it(player: Player, events: Even
     ],
 )
 def test_seek_targets_stay_inside_the_cached_data(target: float, state: object, expected: float | None) -> None:
-    assert _resolve_seek(target, state) == expected
+    assert resolve_seek(target, state) == expected
 
 
 def test_a_seek_to_data_dropped_from_the_cache_is_refused() -> None:
     with pytest.raises(PlayerError, match="new stream session"):
-        _resolve_seek(0.5, {"seekable-ranges": [{"start": 4.0, "end": 9.0}], "bof-cached": False})
+        resolve_seek(0.5, {"seekable-ranges": [{"start": 4.0, "end": 9.0}], "bof-cached": False})
 
 
 def test_frame_step_and_back_step_move_one_frame(player: Player, fmp4: bytes) -> None:
@@ -315,11 +316,44 @@ def test_loading_a_new_stream_replaces_a_blocked_session(player: Player, events:
     assert abs(player.position_frame(FPS) - (FRAMES - 1)) <= 1
 
 
+@pytest.mark.parametrize("order", ["replace-then-abort", "abort-then-replace", "abort-fails-then-replace"])
+def test_a_session_dropped_before_its_first_bytes_logs_no_errors(
+    player: Player, events: Events, fmp4: bytes, caplog: pytest.LogCaptureFixture, order: str
+) -> None:
+    """libmpv's complaints about a session that got no init segment are expected once the session
+    was replaced or aborted: DEBUG, not ERROR (the preview restarting twice quickly does this)."""
+    caplog.set_level(logging.DEBUG, logger="core.player")
+    first = GrowingStream()
+    player.load(first)
+    events.wait(lambda e: e == Waiting(True))  # libmpv is opening it, blocked in read()
+    if order != "replace-then-abort":
+        first.abort()
+    if order == "abort-fails-then-replace":
+        events.wait(lambda e: isinstance(e, Error))  # libmpv gave up on it before the replacement
+    mark = events.mark()
+    player.load(finished_stream(fmp4))
+    first.abort()
+    events.wait(lambda e: isinstance(e, Ended), since=mark)
+    assert abs(player.position_frame(FPS) - (FRAMES - 1)) <= 1
+
+    wait_until(
+        lambda: any(r.levelno == logging.DEBUG and "moov atom not found" in r.getMessage() for r in caplog.records),
+        what="libmpv's complaint about the first session, at DEBUG",
+    )
+    errors = [r for r in caplog.records if r.name.startswith("core") and r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+
+
 def test_an_unplayable_stream_reports_an_error_and_the_player_stays_usable(
-    player: Player, events: Events, fmp4: bytes
+    player: Player, events: Events, fmp4: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     player.load(finished_stream(b"this is not an mp4 file" * 100))
     failed = events.wait(lambda e: isinstance(e, Error))
+    # libmpv hands out events before queued log lines: the record may come after the event
+    wait_until(
+        lambda: any(r.name == "core.player" and r.levelno == logging.ERROR for r in caplog.records),
+        what="libmpv's errors about the current session logged as errors",
+    )
     assert "could not be played" in events.items[failed - 1].message
     player.load(finished_stream(fmp4))
     events.wait(lambda e: isinstance(e, Ended), since=failed)
