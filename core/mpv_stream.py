@@ -14,7 +14,7 @@ Why it is shaped so:
 * **Replacing a session closes its readers**, so no libmpv thread stays blocked in ``read`` on a
   stream nobody feeds any more.
 * **Bookkeeping only.** Every callback runs on a libmpv thread and must never call libmpv, so the
-  protocol just records which readers a ``StreamSession`` has and whether one of them is blocked,
+  protocol just records which readers a ``PlayerSession`` has and whether one of them is blocked,
   and reports blocking changes to ``on_state``; the player decides what they mean.
 """
 
@@ -44,7 +44,7 @@ _MPV_ERROR_LOADING_FAILED = -13
 
 
 @dataclass
-class StreamSession:
+class PlayerSession:
     """One loaded stream: its URL, the readers libmpv opened on it, its waiting state."""
 
     number: int
@@ -77,10 +77,10 @@ class StreamProtocol:
     ``StreamReader.read`` (which releases the GIL while waiting) and copies with ``memmove``.
     """
 
-    def __init__(self, on_state: Callable[[StreamSession], None]) -> None:
+    def __init__(self, on_state: Callable[[PlayerSession], None]) -> None:
         self._lock = threading.Lock()
-        self._sessions: dict[str, StreamSession] = {}
-        self._readers: dict[int, tuple[StreamSession, StreamReader]] = {}
+        self._sessions: dict[str, PlayerSession] = {}
+        self._readers: dict[int, tuple[PlayerSession, StreamReader]] = {}
         self._cookies = itertools.count(1)
         self._on_state = on_state
         # The CFUNCTYPE objects must stay alive as long as the mpv core.
@@ -97,12 +97,12 @@ class StreamProtocol:
         if code < 0:
             raise PlayerError(f"libmpv refused the {PROTOCOL}:// stream protocol (error {code})")
 
-    def add(self, session: StreamSession) -> None:
+    def add(self, session: PlayerSession) -> None:
         """Serve ``session`` at its URL."""
         with self._lock:
             self._sessions[session.url] = session
 
-    def drop(self, session: StreamSession) -> None:
+    def drop(self, session: PlayerSession) -> None:
         """Stop serving ``session`` and close every reader libmpv opened on it (unblocks its
         threads)."""
         with self._lock:
@@ -161,7 +161,7 @@ class StreamProtocol:
             logger.exception("reading the preview stream failed")
             return -1
 
-    def _set_blocked(self, session: StreamSession, blocked: bool) -> None:
+    def _set_blocked(self, session: PlayerSession, blocked: bool) -> None:
         if blocked and not session.blocked:
             session.blocked_since = time.monotonic()
         session.blocked = blocked

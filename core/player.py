@@ -38,7 +38,7 @@ import mpv
 import numpy as np
 
 from core.bytestream import GrowingStream
-from core.mpv_stream import PROTOCOL, StreamProtocol, StreamSession
+from core.mpv_stream import PROTOCOL, PlayerSession, StreamProtocol
 from core.player_events import Ended, Error, Paused, PlayerError, PlayerEvent, Position, Speed, Waiting
 from core.player_log import MPV_LOG_OPTIONS, MpvLog
 from core.player_options import mpv_options
@@ -219,7 +219,7 @@ class Player:
         """
         self._require_open()
         self._stop_shuttle()
-        session = StreamSession(next(self._session_numbers), stream, float(start_offset_seconds), [])
+        session = PlayerSession(next(self._session_numbers), stream, float(start_offset_seconds), [])
         old = self._state.begin(session)
         self._protocol.add(session)
         try:

@@ -27,7 +27,7 @@ from typing import Any
 import mpv
 
 from core.mpv_render import mpv_error_string
-from core.mpv_stream import StreamSession
+from core.mpv_stream import PlayerSession
 from core.player_events import Ended, Error, Paused, PlayerEvent, Position, Waiting
 from core.player_seek import Seeker
 
@@ -55,7 +55,7 @@ class PlaybackState:
         self._seeker = seeker
         self._emit = emit
         self._shuttling = shuttling
-        self.session: StreamSession | None = None
+        self.session: PlayerSession | None = None
         """The current session (guarded by ``lock``; replaced only by ``begin``)."""
         self.live = False
         """The current session's file is open in libmpv (guarded by ``lock``)."""
@@ -66,7 +66,7 @@ class PlaybackState:
         self._eof = False
         self._last_time_pos: float | None = None
 
-    def begin(self, session: StreamSession) -> StreamSession | None:
+    def begin(self, session: PlayerSession) -> PlayerSession | None:
         """Make ``session`` current (a new load); return the one it replaces."""
         with self.lock:
             old = self.session
@@ -147,7 +147,7 @@ class PlaybackState:
                 return  # a replaced session failing on its way out
             self._emit(Error(f"the preview stream could not be played: {mpv_error_string(data.error)}"))
 
-    def on_stream_state(self, session: StreamSession) -> None:
+    def on_stream_state(self, session: PlayerSession) -> None:
         """A reader of ``session`` started or stopped blocking for data (libmpv thread)."""
         if session is not self.session:
             return
