@@ -41,12 +41,6 @@ def _source_origin(info: MediaInfo) -> Fraction:
     return info.audio.start if info.audio else Fraction(0)
 
 
-def decode_range(info: MediaInfo, start: Fraction, count: int) -> np.ndarray:
-    """``count`` samples (2 × count float32) of ``info``'s audio from source second ``start``."""
-    parts = list(iter_source_audio(info, start, count, count or 1))
-    return np.concatenate(parts, axis=1) if parts else np.zeros((CHANNELS, 0), dtype=np.float32)
-
-
 def iter_source_audio(info: MediaInfo, start: Fraction, count: int, chunk: int) -> Iterator[np.ndarray]:
     """``count`` samples of ``info``'s audio from source second ``start``, in chunks of ``chunk``.
 

@@ -14,7 +14,7 @@ use the shared *black* cell, which is the same for every such clip.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -142,15 +142,6 @@ def plan(timeline: Timeline, settings: PlanSettings, fingerprint_of: Callable[[M
 
 def _fingerprint(ref: MediaRef) -> str:
     return fingerprint(ref.resolved)
-
-
-def cells_of(segments: Iterable[Segment]) -> dict[str, CellRef]:
-    """Distinct cells a plan needs (offline segments excluded), in first-use order."""
-    out: dict[str, CellRef] = {}
-    for seg in segments:
-        if seg.key and seg.key not in out:
-            out[seg.key] = seg.cell
-    return out
 
 
 def segment_at(segments: list[Segment], frame: int) -> int | None:

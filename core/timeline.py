@@ -161,11 +161,6 @@ class Timeline:
             raise EditError(f"media id {ref.id!r} is already used")
         return replace(self, media=(*self.media, ref))
 
-    def replace_media(self, ref: MediaRef) -> Timeline:
-        """Swap in a re-probed or relinked media entry with the same id."""
-        self.media_by_id(ref.id)
-        return replace(self, media=tuple(ref if m.id == ref.id else m for m in self.media))
-
     def append(self, clip: Clip) -> Timeline:
         return self._with_clips((*self.clips, self._checked(clip)))
 

@@ -13,19 +13,17 @@ import av
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from core import project as proj
 from core.assembler import Assembler
 from core.audio import RATE
 from core.bytestream import GrowingStream
 from core.engine import Engine
-from core.errors import EditError
 from core.store import CellStore
 from core.testpattern import make_source
 from core.timeline import Clip, Timeline
 
-from .helpers import picture_index
+from .helpers import apply_op, edit_ops, picture_index
 
 C = 15
 SIZES = {"a": (160, 120), "b": (192, 108), "c": (128, 96)}
@@ -79,33 +77,7 @@ def decode(data: bytes, tmp: Path) -> tuple[list[av.VideoFrame], np.ndarray]:
     return frames, np.concatenate(audio, axis=1) if audio else np.zeros((2, 0))
 
 
-edits = st.lists(
-    st.one_of(
-        st.tuples(st.just("split"), st.integers(0, 150)),
-        st.tuples(st.just("delete"), st.integers(0, 9)),
-        st.tuples(st.just("move"), st.integers(0, 9), st.sampled_from([-1, 1])),
-        st.tuples(st.just("trim_in"), st.integers(0, 9), st.integers(0, 59)),
-        st.tuples(st.just("trim_out"), st.integers(0, 9), st.integers(1, 60)),
-        st.tuples(st.just("append"), st.sampled_from("abc"), st.integers(0, 50), st.integers(1, 30)),
-    ),
-    min_size=1,
-    max_size=8,
-)
-
-
-def apply(tl: Timeline, op: tuple) -> Timeline:
-    name, *args = op
-    try:
-        if name == "append":
-            mid, start, n = args
-            length = tl.media_length(mid) or 1
-            start = min(start, length - 1)
-            return tl.append(Clip(mid, start, min(length, start + n)))
-        if name != "split" and tl.clips:
-            args[0] %= len(tl.clips)
-        return getattr(tl, name)(*args)
-    except EditError:
-        return tl
+edits = edit_ops(list("abc"), split_max=150, source_max=60, min_size=1, max_size=8)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -114,7 +86,7 @@ def test_random_timelines_are_frame_exact(cached: tuple[proj.Project, Path], tmp
     p, cache = cached
     tl = p.timeline
     for op in ops:
-        tl = apply(tl, op)
+        tl = apply_op(tl, op)
     if not tl.clips:
         return
     data, eng, asm = assemble(p, tl, cache)

@@ -10,17 +10,15 @@ from pathlib import Path
 import av
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from core import project as proj
 from core.engine import Engine
-from core.errors import EditError
 from core.plan import SegmentState
 from core.store import CellStore
 from core.testpattern import make_source
-from core.timeline import Clip, Timeline
+from core.timeline import Clip
 
-from .helpers import picture_index
+from .helpers import apply_op, edit_ops, picture_index
 
 C = 20
 
@@ -71,30 +69,7 @@ def test_cells_are_all_intra_and_frame_exact(warm: tuple[proj.Project, Path]) ->
             assert picture_index(frame.to_ndarray(format="rgb24"), size) == expected
 
 
-edits = st.lists(
-    st.one_of(
-        st.tuples(st.just("split"), st.integers(0, 200)),
-        st.tuples(st.just("delete"), st.integers(0, 9)),
-        st.tuples(st.just("move"), st.integers(0, 9), st.sampled_from([-1, 1])),
-        st.tuples(st.just("trim_in"), st.integers(0, 9), st.integers(0, 89)),
-        st.tuples(st.just("trim_out"), st.integers(0, 9), st.integers(1, 90)),
-        st.tuples(st.just("append"), st.sampled_from(["a", "b"]), st.integers(0, 59), st.integers(1, 40)),
-    ),
-    max_size=12,
-)
-
-
-def _apply(tl: Timeline, op: tuple) -> Timeline:
-    name, *args = op
-    try:
-        if name == "append":
-            mid, start, n = args
-            return tl.append(Clip(mid, start, min(start + n, tl.media_length(mid) or 1)))
-        if name != "split" and tl.clips:
-            args[0] %= len(tl.clips)
-        return getattr(tl, name)(*args)
-    except EditError:
-        return tl
+edits = edit_ops(["a", "b"], split_max=200, source_max=90)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -105,7 +80,7 @@ def test_edits_over_cached_material_need_zero_new_cells(warm: tuple[proj.Project
     tl = p.timeline
     with Engine(p, workers=1, store=store) as eng:
         for op in ops:
-            tl = _apply(tl, op)
+            tl = apply_op(tl, op)
             eng.set_timeline(tl)
             assert all(store.has(s.key) for s in eng.segments), op
         assert eng.wait_ready(10)
