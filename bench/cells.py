@@ -11,10 +11,10 @@ from typing import Any
 import av
 
 from bench.common import ensure_ffmpeg, figure, timed
-from core import project as proj
-from core.engine import Engine
-from core.store import CellStore
-from core.testpattern import make_source
+from core.cells.store import CellStore
+from core.engine.engine import Engine
+from core.model import project as proj
+from core.synthetic.testpattern import make_source
 
 SECONDS = 20
 

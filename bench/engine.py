@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import figure
-from core import project as proj
-from core.assembler import Assembler
-from core.bytestream import GrowingStream
-from core.engine import Engine
-from core.media import AudioInfo, MediaInfo, VideoInfo
-from core.plan import PlanSettings, plan
-from core.preview import first_frame
-from core.store import CellStore
-from core.testpattern import make_source
-from core.timeline import Clip, MediaRef, Timeline
+from core.cells.plan import PlanSettings, plan
+from core.cells.store import CellStore
+from core.engine.engine import Engine
+from core.media.info import AudioInfo, MediaInfo, VideoInfo
+from core.model import project as proj
+from core.model.timeline import Clip, MediaRef, Timeline
+from core.preview.still import first_frame
+from core.stream.assembler import Assembler
+from core.stream.bytestream import GrowingStream
+from core.synthetic.testpattern import make_source
 
 
 def _first_frame(src: Path, runs: int) -> list[float]:

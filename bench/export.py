@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ensure_ffmpeg, figure, timed
-from core import project as proj
-from core.export import ExportOptions, ExportResult, export
-from core.store import CellStore
-from core.testpattern import make_source
-from core.timeline import Clip, Timeline
+from core.cells.store import CellStore
+from core.export.render import ExportOptions, ExportResult, export
+from core.model import project as proj
+from core.model.timeline import Clip, Timeline
+from core.synthetic.testpattern import make_source
 
 FPS = 30
 SIZE = (1280, 720)

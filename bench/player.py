@@ -13,14 +13,14 @@ from typing import Any
 import mpv
 
 from bench.common import figure
-from core import project as proj
-from core.assembler import Assembler
-from core.bytestream import GrowingStream
-from core.engine import Engine
-from core.mpv_render import SoftwareRenderer
-from core.player import Player, Position, Waiting
-from core.store import CellStore
-from core.testpattern import make_source
+from core.cells.store import CellStore
+from core.engine.engine import Engine
+from core.model import project as proj
+from core.player.player import Player, PlayerTime, Waiting
+from core.player.software import SoftwareRenderer
+from core.stream.assembler import Assembler
+from core.stream.bytestream import GrowingStream
+from core.synthetic.testpattern import make_source
 
 
 def _stream(d: Path) -> tuple[bytes, list[tuple[int, int]]]:
@@ -40,7 +40,7 @@ def _stream(d: Path) -> tuple[bytes, list[tuple[int, int]]]:
 
 def _first_frame(data: bytes) -> float:
     got = threading.Event()
-    with Player(vo="frames", audio=False, frame_size=(320, 180), on_frame=lambda _f: got.set()) as player:
+    with Player(vo="terminal", audio=False, frame_size=(320, 180), on_frame=lambda _f: got.set()) as player:
         stream = GrowingStream()
         stream.append(data)
         stream.finish()
@@ -60,12 +60,12 @@ def _resume(data: bytes, cut: int, cut_seconds: float) -> float:
     def on_event(event: object) -> None:
         if isinstance(event, Waiting) and event.waiting and state["pos"] >= cut_seconds - 0.2:
             starving.set()
-        if isinstance(event, Position):
+        if isinstance(event, PlayerTime):
             if starving.is_set() and event.seconds > cut_seconds + 0.01:
                 moved.set()
             state["pos"] = max(state["pos"], event.seconds)
 
-    with Player(vo="null", audio=False, on_event=on_event) as player:
+    with Player(vo="none", audio=False, on_event=on_event) as player:
         stream = GrowingStream()
         stream.append(data[:cut])
         player.load(stream)

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import figure
-from core import project as proj
-from core.assembler import Assembler
-from core.bytestream import GrowingStream
-from core.engine import Engine
-from core.store import CellStore
-from core.testpattern import make_source
-from core.timeline import Clip, Timeline
+from core.cells.store import CellStore
+from core.engine.engine import Engine
+from core.model import project as proj
+from core.model.timeline import Clip, Timeline
+from core.stream.assembler import Assembler
+from core.stream.bytestream import GrowingStream
+from core.synthetic.testpattern import make_source
 
 
 def run(runs: int = 15) -> dict[str, Any]:

@@ -21,7 +21,7 @@ cache, to show how much of the time the player's work on the UI thread takes.
 Preview frame rate: a cached timeline plays in the app at each terminal size; a frame counts as
 drawn when a compositor update goes out after the pane received a new frame (so frames the pane
 skips under its ``max_fps`` cap, 30 locally and 12 over SSH, do not count). The pure cost of
-``tui.halfblock.render`` is then timed on the last frames libmpv delivered, at the pane's size.
+``tui.draw.halfblock.render`` is then timed on the last frames libmpv delivered, at the pane's size.
 
 Why 24 files: the brief's 3 clips of 10 s 1280×720 are all encoded in about 1 s by two workers,
 far less than 50 keypresses take. Each generated clip is remuxed into 8 files that differ only
@@ -53,18 +53,18 @@ from textual.message import Message
 from textual.screen import Screen
 
 from bench.common import figure
-from core import project as proj
-from core.engine import Engine
-from core.project import Project
-from core.testpattern import make_source
+from core.engine.engine import Engine
+from core.model import project as proj
+from core.model.project import Project
+from core.synthetic.testpattern import make_source
 from core.timebase import frames_to_timecode
-from tui import halfblock
 from tui.app import LivecutApp
-from tui.config import Config
+from tui.bridge.bridge import Bridge, PreviewChoice
+from tui.bridge.messages import PreviewFrame
 from tui.document import Document
-from tui.engine_bridge import Bridge, PreviewChoice
-from tui.messages import PreviewFrame
+from tui.draw import halfblock
 from tui.screens.editor import EditorScreen
+from tui.settings.config import Config
 from tui.widgets.preview_pane import PreviewPane
 
 KEYS_SIZE = (120, 36)
@@ -256,7 +256,7 @@ async def _keypresses(project: Project, folder: Path, preview: PreviewChoice) ->
         bridge = editor.bridge
         if not await _until(lambda: bridge.engine_running and bridge.snapshot().encoding >= 2, 20):
             return {"error": f"the engine did not start encoding: {bridge.status or 'no encodes seen'}"}
-        if preview == "terminal" and not bridge.frames_mode:
+        if preview == "terminal" and not bridge.terminal_mode:
             return {"error": f"the terminal preview did not start: {bridge.status}"}
         latencies: list[float] = []
         by_key: dict[str, list[float]] = {}
@@ -313,7 +313,7 @@ async def _playback(project: Project, size: tuple[int, int], folder: Path) -> di
         term = _Terminal(app)
         editor = app.editor
         pane = editor.query_one(PreviewPane)
-        if not await _until(lambda: bridge.frames_mode and pane.frame is not None, 15):
+        if not await _until(lambda: bridge.terminal_mode and pane.frame is not None, 15):
             return {"error": f"no preview frame: mode {bridge.mode!r}, {bridge.status or 'no frame arrived'}"}
         drawn: list[float] = []
         shown: list[np.ndarray | None] = [pane.frame]

@@ -44,3 +44,12 @@ class EncodeError(LivecutError):
 
 class StoreError(LivecutError):
     """The cell cache cannot be written (e.g. the disk is full)."""
+
+
+class Cancelled(Exception):
+    """Work stopped because its cancel event was set: a decode, a cell encode, an export, the demo.
+
+    The one cancellation type of the whole engine (every layer raises and catches this one, so a
+    decode cancelled under an encode job under an export needs no translation on the way up). It
+    is not a ``LivecutError``: nothing went wrong, and callers that asked for the cancel expect it.
+    """

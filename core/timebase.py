@@ -66,6 +66,15 @@ def seconds_to_frames(seconds: Fraction | float, fps: Fraction) -> int:
     return math.floor(value + Fraction(1, 10**6))
 
 
+def displayed_frame(seconds: float, fps: Fraction) -> int:
+    """The frame a player reports showing at ``seconds`` (float, from libmpv): the nearest one.
+
+    A player's clock is a float sum of the frame's timestamp and a session offset, so it can land
+    a hair below the frame's exact time; rounding (not flooring) absorbs that.
+    """
+    return round(Fraction(seconds).limit_denominator(10**6) * fps)
+
+
 def frames_to_pts(frames: int, fps: Fraction, time_base: Fraction) -> int:
     """PyAV pts of frame ``frames`` in a stream with ``time_base`` (rounded to nearest)."""
     return round(Fraction(frames) / fps / time_base)

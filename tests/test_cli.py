@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.testpattern import make_source
+from core.synthetic.testpattern import make_source
 
 ROOT = Path(__file__).resolve().parent.parent
 

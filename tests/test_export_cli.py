@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from core import project as proj
-from core.testpattern import make_source
+from core.model import project as proj
+from core.synthetic.testpattern import make_source
 from tests.test_cli import ROOT, _env, assert_one_line_error, livecut
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import project as proj
-from core.testpattern import make_source
-from tui.ansi import frame_to_ansi
+from core.model import project as proj
+from core.synthetic.testpattern import make_source
+from tui.draw.ansi import frame_to_ansi
 
 ROOT = Path(__file__).resolve().parent.parent
 

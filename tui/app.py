@@ -25,15 +25,18 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 from core.errors import LivecutError
-from tui import keys, themes
-from tui.config import Config, load_config, save_config
+from core.modes import PreviewChoice
+from tui.bindings import bindings
+from tui.bridge.bridge import Bridge
 from tui.document import Document
-from tui.engine_bridge import Bridge, PreviewChoice
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.path_prompt import PathPrompt
+from tui.settings import keys, themes
+from tui.settings.config import Config, load_config, save_config
 from tui.suggest import PROJECT_EXTENSIONS, PathSuggester
+from tui.theming import to_textual
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class LivecutApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "livecut"
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("app")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("app")
 
     _theme_ready = False
     """True once the starting theme is set: later changes come from the user and are remembered."""
@@ -61,7 +64,7 @@ class LivecutApp(App[int]):
         found, theme_problems = themes.load_themes()
         self.problems += theme_problems
         for item in found:
-            self.register_theme(item)
+            self.register_theme(to_textual(item))
         self._wanted_theme = theme or self.config.theme or themes.DEFAULT_THEME
         self.editor = EditorScreen(document, preview=preview, workers=workers, bridge=bridge)
         self.autosave_seconds = autosave_seconds

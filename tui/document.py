@@ -1,7 +1,7 @@
 """The open project as the editor sees it: settings, undo history, file and autosave.
 
 Why it is apart from the widgets: saving, autosaving and recovery decide whether the user loses
-work, so they are plain code over ``core.project`` that tests can drive without a screen. The
+work, so they are plain code over ``core.model.project`` that tests can drive without a screen. The
 timeline lives in ``History`` (every edit is a ``push``); the ``Project`` keeps the settings
 and the path. An autosave goes beside the project (``autosave_path``); a clean save removes it,
 and opening a project whose autosave is newer offers it back.
@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from core import project as proj
-from core.history import History
-from core.project import Project
-from core.timeline import Timeline
+from core.model import project as proj
+from core.model.history import History
+from core.model.project import Project
+from core.model.timeline import Timeline
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from core.errors import EditError
-from core.timeline import Clip, Timeline
+from core.model.timeline import Clip, Timeline
 
 Edge = Literal["in", "out"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_SPEED = 4.0
-"""Fastest shuttle, the player's own limit (``core.player.MAX_SPEED``)."""
+"""Fastest shuttle, the player's own limit (``core.player.player.MAX_SPEED``)."""
 
 
 @dataclass(frozen=True)

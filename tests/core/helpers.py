@@ -6,8 +6,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.media import AudioInfo, MediaInfo, VideoInfo
-from core.timeline import MediaRef, Timeline
+from core.media.info import AudioInfo, MediaInfo, VideoInfo
+from core.model.timeline import MediaRef, Timeline
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,9 +29,9 @@ def timeline_with(lengths: dict[str, int], fps: Fraction = Fraction(30)) -> Time
 
 
 def picture_index(rgb: np.ndarray, source_size: tuple[int, int], rotation: int = 0) -> int | None:
-    """Read the frame index drawn by ``core.testpattern`` from a canvas that may have bars."""
-    from core.framesource import fit_picture
-    from core.testpattern import read_index
+    """Read the frame index drawn by ``core.synthetic.testpattern`` from a canvas that may have bars."""
+    from core.media.frames import fit_picture
+    from core.synthetic.testpattern import read_index
 
     h, w = rgb.shape[:2]
     fit = fit_picture(source_size[0], source_size[1], Fraction(1), rotation, (w, h))
@@ -61,7 +61,7 @@ def edit_ops(media_ids: list[str], *, split_max: int, source_max: int, min_size:
 def apply_op(tl: Timeline, op: tuple) -> Timeline:
     """Apply one generated edit; an edit the timeline refuses leaves it unchanged."""
     from core.errors import EditError
-    from core.timeline import Clip
+    from core.model.timeline import Clip
 
     name, *args = op
     try:

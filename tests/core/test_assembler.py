@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from core import project as proj
-from core.assembler import Assembler
-from core.audio import RATE
-from core.bytestream import GrowingStream
-from core.engine import Engine
-from core.store import CellStore
-from core.testpattern import make_source
-from core.timeline import Clip, Timeline
+from core.cells.store import CellStore
+from core.engine.engine import Engine
+from core.media.audio import RATE
+from core.model import project as proj
+from core.model.timeline import Clip, Timeline
+from core.stream.assembler import Assembler
+from core.stream.bytestream import GrowingStream
+from core.synthetic.testpattern import make_source
 
 from .helpers import apply_op, edit_ops, picture_index
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from core.bytestream import GrowingStream
+from core.stream.bytestream import GrowingStream
 
 pytestmark = pytest.mark.timeout(10)
 

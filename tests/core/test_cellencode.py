@@ -11,11 +11,11 @@ from pathlib import Path
 import av
 import pytest
 
-from core.cellencode import MOVFLAGS, PreviewProfile, cell_range, encode_black, encode_run, preview_canvas
-from core.errors import EncodeError, MediaError
-from core.framesource import Cancelled, DecodeStats
-from core.media import MediaInfo, probe
-from core.testpattern import make_source, read_index
+from core.cells.encode import MOVFLAGS, PreviewProfile, cell_range, encode_black, encode_run, preview_canvas
+from core.errors import Cancelled, EncodeError, MediaError
+from core.media.frames import DecodeStats
+from core.media.info import MediaInfo, probe
+from core.synthetic.testpattern import make_source, read_index
 from tests.conftest import shared_media_files
 
 FPS30 = Fraction(30)

@@ -10,8 +10,9 @@ import av
 import numpy as np
 import pytest
 
-from core.demo import DEMO_CLIPS, DemoClip, generate_demo
-from core.testpattern import GenerationCancelled, make_source, read_index
+from core.errors import Cancelled
+from core.synthetic.demo import DEMO_CLIPS, DemoClip, generate_demo
+from core.synthetic.testpattern import make_source, read_index
 
 TINY = (
     DemoClip("t1.mp4", 96, 64, Fraction(25), 20, 440.0),
@@ -76,7 +77,7 @@ def test_a_valid_clip_is_kept_while_a_missing_one_is_written(tmp_path: Path) -> 
 def test_cancel_leaves_no_file_behind(tmp_path: Path) -> None:
     cancel = threading.Event()
     cancel.set()
-    with pytest.raises(GenerationCancelled):
+    with pytest.raises(Cancelled):
         generate_demo(tmp_path, clips=TINY, cancel=cancel)
     assert list(tmp_path.iterdir()) == []
 

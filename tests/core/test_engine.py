@@ -11,12 +11,12 @@ import av
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from core import project as proj
-from core.engine import Engine
-from core.plan import SegmentState
-from core.store import CellStore
-from core.testpattern import make_source
-from core.timeline import Clip
+from core.cells.plan import SegmentState
+from core.cells.store import CellStore
+from core.engine.engine import Engine
+from core.model import project as proj
+from core.model.timeline import Clip
+from core.synthetic.testpattern import make_source
 
 from .helpers import apply_op, edit_ops, picture_index
 

@@ -14,11 +14,9 @@ from pathlib import Path
 import av
 import pytest
 
-from core import project as proj
-from core.audio import AAC_FRAME, samples_at
-from core.errors import LivecutError
-from core.export import (
-    ExportCancelled,
+from core.cells.store import CellStore
+from core.errors import Cancelled, LivecutError
+from core.export.render import (
     ExportOptions,
     ExportProgress,
     ExportResult,
@@ -26,11 +24,12 @@ from core.export import (
     export,
     export_size,
 )
-from core.exportseg import ExportProfile, encode_segments, plan_segments, probe, read_segment
-from core.fmp4 import top_level
-from core.store import CellStore
-from core.testpattern import make_source
-from core.timeline import Clip, Timeline
+from core.export.segments import ExportProfile, encode_segments, plan_segments, probe, read_segment
+from core.media.audio import AAC_FRAME, samples_at
+from core.model import project as proj
+from core.model.timeline import Clip, Timeline
+from core.stream.fmp4 import top_level
+from core.synthetic.testpattern import make_source
 from tests.core.helpers import picture_index, timeline_with
 
 OPTS = ExportOptions(segment_frames=30, gop_frames=15)
@@ -184,7 +183,7 @@ def test_cancel_leaves_no_output_and_no_temp_file(project: proj.Project, tmp_pat
         if p.stage == stage and p.done > 0:
             cancel.set()
 
-    with pytest.raises(ExportCancelled):
+    with pytest.raises(Cancelled):
         export(project, out_dir / "film.mp4", OPTS, cancel=cancel, on_progress=on_progress,
                store=CellStore(tmp_path / "cache"))
     assert leftovers(out_dir) == []
@@ -203,7 +202,7 @@ def test_cancel_stops_a_long_encode_within_a_second(tmp_path: Path) -> None:
             cancelled_at.append(time.monotonic())
             cancel.set()
 
-    with pytest.raises(ExportCancelled):
+    with pytest.raises(Cancelled):
         export(p, out_dir / "film.mp4", ExportOptions(workers=2), cancel=cancel, on_progress=on_progress,
                store=CellStore(tmp_path / "cache"))
     assert time.monotonic() - cancelled_at[0] < 1.0

@@ -10,10 +10,10 @@ import av
 import numpy as np
 import pytest
 
-from core.errors import EncodeError, MediaError
-from core.framesource import Cancelled, DecodeStats, Fit, fit_picture, iter_project_frames
-from core.media import MediaInfo, probe
-from core.testpattern import make_source, read_index
+from core.errors import Cancelled, EncodeError, MediaError
+from core.media.frames import DecodeStats, Fit, fit_picture, iter_project_frames
+from core.media.info import MediaInfo, probe
+from core.synthetic.testpattern import make_source, read_index
 from tests.conftest import SHARED_MEDIA
 
 FPS30 = Fraction(30)
@@ -21,7 +21,7 @@ FPS30 = Fraction(30)
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MediaInfo]:
-    """Small sources whose frames carry their index (see ``core.testpattern``)."""
+    """Small sources whose frames carry their index (see ``core.synthetic.testpattern``)."""
     d = tmp_path_factory.mktemp("framesource")
     made = {
         "cfr": make_source(d / "cfr.mp4", frames=48, width=160, height=120, fps=30, gop=12, audio=False),

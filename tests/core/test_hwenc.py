@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core import hwenc
+from core.cells import encoders as hwenc
 from core.errors import EncodeError
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import MediaError
-from core.media import fingerprint, probe
-from core.testpattern import make_source
+from core.media.info import fingerprint, probe
+from core.synthetic.testpattern import make_source
 from tests.conftest import shared_media_files
 
 

@@ -21,21 +21,21 @@ import mpv
 import numpy as np
 import pytest
 
-from core.bytestream import GrowingStream
-from core.mpv_render import SoftwareRenderer
-from core.player import (
+from core.player.player import (
     Ended,
     Error,
     Paused,
     Player,
     PlayerError,
     PlayerEvent,
-    Position,
+    PlayerTime,
     Speed,
     Waiting,
     detect_display,
 )
-from core.player_seek import resolve_seek
+from core.player.seek import resolve_seek
+from core.player.software import SoftwareRenderer
+from core.stream.bytestream import GrowingStream
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -128,7 +128,7 @@ class Events:
 
     def positions(self, since: int = 0) -> list[float]:
         with self._cond:
-            return [e.seconds for e in self.items[since:] if isinstance(e, Position)]
+            return [e.seconds for e in self.items[since:] if isinstance(e, PlayerTime)]
 
 
 def settled_at(player: Player, frame: int, tolerance: int = 0) -> Callable[[], bool]:
@@ -158,7 +158,7 @@ def events() -> Events:
 
 @pytest.fixture
 def player(events: Events) -> Iterator[Player]:
-    with Player(vo="null", audio=False, on_event=events) as p:
+    with Player(vo="none", audio=False, on_event=events) as p:
         yield p
 
 
@@ -260,7 +260,7 @@ def test_growing_stream_waits_at_the_end_of_data_and_resumes(player: Player, eve
     stream.append(fmp4[: moofs[half]])  # init segment + frames 0..half-1
     player.load(stream)
 
-    playing = events.wait(lambda e: isinstance(e, Position))
+    playing = events.wait(lambda e: isinstance(e, PlayerTime))
     events.wait(lambda e: e == Waiting(True), since=playing)
     stalled_at = player.position_frame(FPS)
     assert stalled_at is not None and stalled_at <= half - 1
@@ -271,7 +271,7 @@ def test_growing_stream_waits_at_the_end_of_data_and_resumes(player: Player, eve
     stream.append(fmp4[moofs[half] :])
     stream.finish()
     events.wait(lambda e: e == Waiting(False), since=mark)
-    events.wait(lambda e: isinstance(e, Position) and e.seconds * FPS > half, since=mark)
+    events.wait(lambda e: isinstance(e, PlayerTime) and e.seconds * FPS > half, since=mark)
     events.wait(lambda e: isinstance(e, Ended), since=mark)
     assert abs(player.position_frame(FPS) - (FRAMES - 1)) <= 1
     frames_after = [round(Fraction(s) * FPS) for s in events.positions(mark)]
@@ -283,11 +283,11 @@ def test_growing_stream_resumes_without_finish(player: Player, events: Events, f
     stream = GrowingStream()
     stream.append(fmp4[: moofs[15]])
     player.load(stream)
-    playing = events.wait(lambda e: isinstance(e, Position))
+    playing = events.wait(lambda e: isinstance(e, PlayerTime))
     events.wait(lambda e: e == Waiting(True), since=playing)
     mark = events.mark()
     stream.append(fmp4[moofs[15] : moofs[45]])  # 1 s more, stream still open
-    events.wait(lambda e: isinstance(e, Position) and e.seconds * FPS >= 20, since=mark)
+    events.wait(lambda e: isinstance(e, PlayerTime) and e.seconds * FPS >= 20, since=mark)
     events.wait(lambda e: e == Waiting(True), since=mark)
     assert player.position_frame(FPS) <= 44
     stream.finish()
@@ -296,7 +296,7 @@ def test_growing_stream_resumes_without_finish(player: Player, events: Events, f
 def test_start_offset_maps_stream_time_to_timeline_time(player: Player, events: Events, fmp4: bytes) -> None:
     player.pause()
     player.load(finished_stream(fmp4), start_offset_seconds=10.0)
-    events.wait(lambda e: isinstance(e, Position))
+    events.wait(lambda e: isinstance(e, PlayerTime))
     assert all(s >= 10.0 for s in events.positions())
     player.seek_frame(315, FPS)  # timeline frame 315 = stream frame 15
     wait_until(settled_at(player, 315, tolerance=1), what="seek with offset")
@@ -307,7 +307,7 @@ def test_loading_a_new_stream_replaces_a_blocked_session(player: Player, events:
     first = GrowingStream()
     first.append(fmp4[: moofs[5]])
     player.load(first)
-    playing = events.wait(lambda e: isinstance(e, Position))
+    playing = events.wait(lambda e: isinstance(e, PlayerTime))
     events.wait(lambda e: e == Waiting(True), since=playing)
 
     mark = events.mark()
@@ -322,7 +322,7 @@ def test_a_session_dropped_before_its_first_bytes_logs_no_errors(
 ) -> None:
     """libmpv's complaints about a session that got no init segment are expected once the session
     was replaced or aborted: DEBUG, not ERROR (the preview restarting twice quickly does this)."""
-    caplog.set_level(logging.DEBUG, logger="core.player")
+    caplog.set_level(logging.DEBUG, logger="core.player.player")
     first = GrowingStream()
     player.load(first)
     events.wait(lambda e: e == Waiting(True))  # libmpv is opening it, blocked in read()
@@ -351,7 +351,7 @@ def test_an_unplayable_stream_reports_an_error_and_the_player_stays_usable(
     failed = events.wait(lambda e: isinstance(e, Error))
     # libmpv hands out events before queued log lines: the record may come after the event
     wait_until(
-        lambda: any(r.name == "core.player" and r.levelno == logging.ERROR for r in caplog.records),
+        lambda: any(r.name == "core.player.player" and r.levelno == logging.ERROR for r in caplog.records),
         what="libmpv's errors about the current session logged as errors",
     )
     assert "could not be played" in events.items[failed - 1].message
@@ -361,7 +361,7 @@ def test_an_unplayable_stream_reports_an_error_and_the_player_stays_usable(
 
 def test_close_does_not_hang_while_libmpv_waits_for_data(fmp4: bytes) -> None:
     events = Events()
-    player = Player(vo="null", audio=False, on_event=events)
+    player = Player(vo="none", audio=False, on_event=events)
     stream = GrowingStream()
     stream.append(fmp4[: fragment_offsets(fmp4)[3]])
     player.load(stream)
@@ -419,7 +419,7 @@ def test_frames_mode_delivers_rgb_frames_of_the_requested_size(fmp4: bytes) -> N
         got_frame.set()
 
     events = Events()
-    with Player(vo="frames", audio=False, frame_size=(320, 180), on_frame=on_frame, on_event=events) as player:
+    with Player(vo="terminal", audio=False, frame_size=(320, 180), on_frame=on_frame, on_event=events) as player:
         player.pause()
         player.load(finished_stream(fmp4))
         assert got_frame.wait(DEADLINE), "no frame rendered"

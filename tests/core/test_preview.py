@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from core import project as proj
-from core.engine import Engine
-from core.player import Ended
-from core.preview import Position, Preview, PreviewEvent, first_frame
-from core.store import CellStore
-from core.testpattern import make_source, read_index
+from core.cells.store import CellStore
+from core.engine.engine import Engine
+from core.model import project as proj
+from core.player.player import Ended
+from core.preview.preview import Preview
+from core.preview.seam import Position, PreviewEvent
+from core.preview.still import first_frame
+from core.synthetic.testpattern import make_source, read_index
 
 
 class Recorder:

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from core import project as proj
 from core.errors import ProjectError
-from core.testpattern import make_source
-from core.timeline import Clip
+from core.model import project as proj
+from core.model.timeline import Clip
+from core.synthetic.testpattern import make_source
 
 
 @pytest.fixture(scope="module")

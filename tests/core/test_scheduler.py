@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import EncodeError
-from core.plan import CellRef, SegmentState
-from core.scheduler import Cancelled, CellCancelled, CellReady, Event, Run, Scheduler
-from core.store import CellStore
+from core.cells.plan import CellRef, SegmentState
+from core.cells.store import CellStore
+from core.engine.scheduler import CellCancelled, CellReady, Event, Run, Scheduler
+from core.errors import Cancelled, EncodeError
 
 C = 10
 

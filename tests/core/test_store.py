@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.cells.store import CellStore
 from core.errors import StoreError
-from core.store import CellStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +108,7 @@ def test_full_disk_is_a_store_error(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 WRITER = """
 import sys
 from pathlib import Path
-from core.store import CellStore
+from core.cells.store import CellStore
 store = CellStore(Path(sys.argv[1]))
 payload = b"p" * (8 * 1024 * 1024)
 print("ready", flush=True)

@@ -12,8 +12,8 @@ import av
 import numpy as np
 import pytest
 
-from core.errors import MediaError
-from core.testpattern import CODE_BITS, GenerationCancelled, draw_frame, make_source, read_index
+from core.errors import Cancelled, MediaError
+from core.synthetic.testpattern import CODE_BITS, draw_frame, make_source, read_index
 
 
 def _decode(path: Path | io.BytesIO) -> list[av.VideoFrame]:
@@ -305,7 +305,7 @@ def test_rewrite_replaces_the_file_and_leaves_no_temporaries(tmp_path: Path) -> 
 def test_cancel_stops_and_leaves_nothing(tmp_path: Path) -> None:
     cancel = threading.Event()
     cancel.set()
-    with pytest.raises(GenerationCancelled):
+    with pytest.raises(Cancelled):
         make_source(tmp_path / "a.mp4", frames=10, cancel=cancel)
     assert list(tmp_path.iterdir()) == []
 

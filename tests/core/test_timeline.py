@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import EditError
-from core.history import History
-from core.timeline import Clip, Timeline
+from core.model.history import History
+from core.model.timeline import Clip, Timeline
 
 from .helpers import timeline_with
 

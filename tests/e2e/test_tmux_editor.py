@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.demo import generate_demo
+from core.synthetic.demo import generate_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux drives this test; make test installs it")]

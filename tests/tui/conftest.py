@@ -14,15 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from core.media import AudioInfo, MediaInfo, VideoInfo
-from core.plan import PlanSettings, SegmentState, plan
-from core.project import Project
-from core.testpattern import make_source
-from core.timeline import Clip, MediaRef, Timeline
+from core.cells.plan import PlanSettings, SegmentState, plan
+from core.media.info import AudioInfo, MediaInfo, VideoInfo
+from core.model.project import Project
+from core.model.timeline import Clip, MediaRef, Timeline
+from core.modes import VideoOutput
+from core.preview.seam import SnapshotView
+from core.synthetic.testpattern import make_source
 from tui.app import LivecutApp
-from tui.config import Config
+from tui.bridge.bridge import Bridge
+from tui.bridge.snapshot import StaticSnapshot
 from tui.document import Document
-from tui.engine_bridge import Bridge, PreviewMode, SnapshotLike, StaticSnapshot
+from tui.settings.config import Config
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -89,16 +92,16 @@ def synthetic_snapshot(timeline: Timeline, cell_frames: int = 60, states: dict[i
 class SyntheticBridge(Bridge):
     """A bridge with no engine that reports a given snapshot and preview mode."""
 
-    def __init__(self, make: Callable[[Timeline], SnapshotLike], mode: PreviewMode = "frames") -> None:
+    def __init__(self, make: Callable[[Timeline], SnapshotView], mode: VideoOutput = "terminal") -> None:
         super().__init__(preview="none", engine=False)
         self._make = make
-        self._mode: PreviewMode = mode
+        self._mode: VideoOutput = mode
 
     def open(self, project: Project, frame_size: tuple[int, int]) -> None:
         super().open(project, frame_size)
         self.mode, self.status = self._mode, ""
 
-    def snapshot(self) -> SnapshotLike:
+    def snapshot(self) -> SnapshotView:
         return self._make(self._timeline) if self._timeline is not None else StaticSnapshot()
 
 

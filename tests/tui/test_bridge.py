@@ -1,46 +1,48 @@
-"""The engine bridge with stand-in engine and preview modules: events from worker threads become
-messages, the UI follows them, transport keys drive the player, and everything is closed."""
+"""The engine bridge with a fake backend (checked against ``core.preview.seam.Backend`` by the
+type checker): events from worker threads become messages, the UI follows them, transport keys
+drive the player, and everything is closed."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import Any, ClassVar
+from collections.abc import Callable
+from fractions import Fraction
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
-from core.plan import SegmentState
-from core.timeline import Timeline
+from core.cells.plan import SegmentState
+from core.media.info import MediaInfo
+from core.model.project import Project
+from core.model.timeline import Timeline
+from core.modes import VideoOutput
+from core.preview.seam import (
+    Backend,
+    Ended,
+    EngineChanged,
+    EngineHandle,
+    FrameSink,
+    Paused,
+    Position,
+    PreviewEvent,
+    PreviewHandle,
+    SnapshotView,
+)
 from tests.tui.conftest import make_app, synthetic_snapshot, three_clips
-from tui import engine_bridge
-from tui.engine_bridge import UNAVAILABLE, Bridge
+from tui.bridge.bridge import UNAVAILABLE, Bridge
 from tui.widgets.preview_pane import PreviewPane
 from tui.widgets.segment_bar import SegmentBar
 
 SIZE = (100, 30)
 
 
-@dataclass(frozen=True)
-class Position:
-    frame: int
-
-
-@dataclass(frozen=True)
-class Paused:
-    paused: bool
-
-
-@dataclass(frozen=True)
-class Ended:
-    pass
-
-
 class FakeEngine:
+    """An ``EngineHandle`` whose readiness the test sets."""
+
     instances: ClassVar[list[FakeEngine]] = []
 
-    def __init__(self, project: Any, *, workers: int | None = None, on_event: Any = None) -> None:
+    def __init__(self, project: Project, on_event: Callable[[EngineChanged], None]) -> None:
         self.on_event = on_event
         self.timeline: Timeline = project.timeline
         self.playheads: list[int] = []
@@ -54,7 +56,7 @@ class FakeEngine:
     def set_playhead(self, frame: int) -> None:
         self.playheads.append(frame)
 
-    def snapshot(self) -> Any:
+    def snapshot(self) -> SnapshotView:
         return synthetic_snapshot(self.timeline, states={i: SegmentState.PENDING for i in range(self.ready, 99)})
 
     def close(self) -> None:
@@ -62,16 +64,24 @@ class FakeEngine:
 
 
 class FakePreview:
+    """A ``PreviewHandle`` that records its calls."""
+
     instances: ClassVar[list[FakePreview]] = []
 
-    def __init__(self, engine: FakeEngine, mode: str, frame_size: tuple[int, int], on_frame: Any, on_event: Any) -> None:
+    def __init__(self, engine: FakeEngine, mode: VideoOutput, frame_size: tuple[int, int], on_frame: FrameSink | None,
+                 on_event: Callable[[PreviewEvent], None]) -> None:
         self.engine, self.mode, self.frame_size = engine, mode, frame_size
-        self.on_frame, self.on_event = on_frame, on_event
-        self.calls: list[tuple[str, Any]] = []
+        self.frame_sink, self.on_event = on_frame, on_event
+        self.calls: list[tuple[str, object]] = []
         FakePreview.instances.append(self)
 
-    def play(self) -> None:
-        self.calls.append(("play", None))
+    def on_frame(self, rgb: np.ndarray) -> None:
+        assert self.frame_sink is not None, "terminal mode hands frames to the bridge"
+        self.frame_sink(rgb)
+
+    def set_timeline(self, timeline: Timeline, frame: int | None = None) -> None:
+        self.engine.set_timeline(timeline)  # as the real preview does: re-plan, then restart there
+        self.calls.append(("timeline", frame))
 
     def pause(self) -> None:
         self.calls.append(("pause", None))
@@ -82,37 +92,61 @@ class FakePreview:
     def set_speed(self, x: float) -> None:
         self.calls.append(("speed", x))
 
+    def set_frame_size(self, width: int, height: int) -> None:
+        self.calls.append(("size", (width, height)))
+
     def close(self) -> None:
         assert not self.engine.closed, "the player must close before the engine"
         self.calls.append(("close", None))
 
 
-def _still(info: Any, source: int, size: tuple[int, int], fps: Any = None) -> np.ndarray:
-    return np.full((size[1], size[0], 3), source % 256, dtype=np.uint8)
+class FakeBackend:
+    """A ``Backend`` of fakes; ``engine_error`` makes the engine fail to start."""
+
+    def __init__(self, engine_error: Exception | None = None) -> None:
+        self.engine_error = engine_error
+
+    def detect_display(self) -> bool:
+        return False
+
+    def start_engine(self, project: Project, workers: int | None,
+                     on_event: Callable[[EngineChanged], None]) -> FakeEngine:
+        if self.engine_error is not None:
+            raise self.engine_error
+        return FakeEngine(project, on_event)
+
+    def start_preview(self, engine: EngineHandle, mode: VideoOutput, frame_size: tuple[int, int],
+                      on_frame: FrameSink | None, on_event: Callable[[PreviewEvent], None]) -> PreviewHandle:
+        assert isinstance(engine, FakeEngine)
+        return FakePreview(engine, mode, frame_size, on_frame, on_event)
+
+    def still(self, info: MediaInfo, source_frame: int, size: tuple[int, int], fps: Fraction) -> np.ndarray | None:
+        return np.full((size[1], size[0], 3), source_frame % 256, dtype=np.uint8)
 
 
-@pytest.fixture
-def fake_core(monkeypatch: pytest.MonkeyPatch) -> None:
+_CHECKED: Backend = FakeBackend()
+"""The type checker proves the fakes fit the seam (a renamed method or event fails ``make lint``)."""
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> None:
     FakeEngine.instances.clear()
     FakePreview.instances.clear()
-    modules = {"core.engine": SimpleNamespace(Engine=FakeEngine),
-               "core.preview": SimpleNamespace(Preview=FakePreview, first_frame=_still)}
-    monkeypatch.setattr(engine_bridge, "_import", lambda name: modules.get(name))
 
 
-async def test_engine_events_and_player_drive_the_ui(fake_core: None) -> None:
-    app = make_app(three_clips(), bridge=Bridge(preview="terminal"))
+async def test_engine_events_and_player_drive_the_ui() -> None:
+    app = make_app(three_clips(), bridge=Bridge(preview="terminal", backend=FakeBackend()))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         engine, player = FakeEngine.instances[0], FakePreview.instances[0]
-        assert app.editor.bridge.status == "" and player.mode == "frames"
+        assert app.editor.bridge.status == "" and player.mode == "terminal"
         bar = app.editor.query_one(SegmentBar)
         assert bar.snapshot.ready == 0
 
         def worker() -> None:  # an encoder thread reporting progress
             for i in range(200):
                 engine.ready = i // 50
-                engine.on_event(object())
+                engine.on_event(EngineChanged())
 
         thread = threading.Thread(target=worker)
         thread.start()
@@ -141,7 +175,7 @@ async def test_engine_events_and_player_drive_the_ui(fake_core: None) -> None:
         assert not app.editor.transport.playing
 
         engine.ready = 0
-        engine.on_event(object())
+        engine.on_event(EngineChanged())
         await pilot.pause()
         await pilot.press("right")  # paused over a segment that is not ready: a still is decoded
         await app.workers.wait_for_complete()
@@ -152,28 +186,24 @@ async def test_engine_events_and_player_drive_the_ui(fake_core: None) -> None:
         assert ("seek", 43) in player.calls and engine.playheads[-1] == 43
 
         await pilot.press("s")  # an edit re-plans at once
+        assert app.editor.bridge.wait_idle()
         assert engine.timeline == app.document.timeline and len(engine.timeline.clips) == 4
     assert engine.closed and ("close", None) in player.calls
 
 
-async def test_missing_engine_degrades_to_the_timeline_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_bridge, "_import", lambda name: None)
-    app = make_app(three_clips(), bridge=Bridge(preview="terminal"))
+async def test_missing_engine_degrades_to_the_timeline_model() -> None:
+    app = make_app(three_clips(), bridge=Bridge(preview="terminal", backend=FakeBackend(ImportError("no libx264"))))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.editor.bridge.status == UNAVAILABLE
+        assert app.editor.bridge.status.startswith(UNAVAILABLE)
         snap = app.editor.snapshot
         assert len(snap.segments) == 5 and set(snap.states) == {SegmentState.PENDING}
         await pilot.press("down", "s")
         assert len(app.editor.snapshot.segments) == 5
 
 
-async def test_engine_that_fails_to_start_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("no encoder found")
-
-    monkeypatch.setattr(engine_bridge, "_import", lambda name: SimpleNamespace(Engine=broken))
-    app = make_app(three_clips(), bridge=Bridge(preview="terminal"))
+async def test_engine_that_fails_to_start_is_reported() -> None:
+    app = make_app(three_clips(), bridge=Bridge(preview="terminal", backend=FakeBackend(RuntimeError("no encoder found"))))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "no encoder found" in app.editor.bridge.status

@@ -17,17 +17,18 @@ from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from core import project as proj
-from core.export import ExportCancelled, ExportProgress, export_size
-from core.media import probe
-from core.testpattern import make_source
+from core.errors import Cancelled
+from core.export.render import ExportProgress, export_size
+from core.media.info import probe
+from core.model import project as proj
+from core.synthetic.testpattern import make_source
 from tests.tui.conftest import demo_like, make_app, three_clips
 from tui.app import LivecutApp
-from tui.config import Config
 from tui.document import Document
 from tui.screens import export as export_screen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.export import ExportScreen
+from tui.settings.config import Config
 
 SIZE = (100, 30)
 
@@ -201,7 +202,7 @@ def test_dialog_mid_export(snap_compare, monkeypatch: pytest.MonkeyPatch) -> Non
                  **_kwargs: object) -> NoReturn:
         on_progress(ExportProgress("encode", 420, 900, 4, 1))
         cancel.wait(10)
-        raise ExportCancelled
+        raise Cancelled
 
     monkeypatch.setattr(export_screen, "export", stand_in)
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core import project as proj
-from core.plan import SegmentState
-from core.timeline import Clip, Timeline
+from core.cells.plan import SegmentState
+from core.model import project as proj
+from core.model.timeline import Clip, Timeline
 from tests.tui.conftest import FPS, make_app, three_clips
 from tui.app import LivecutApp, run_editor
-from tui.config import Config, load_config
 from tui.document import Document
 from tui.screens.choice import ChoiceScreen
 from tui.screens.path_prompt import PathPrompt
+from tui.settings.config import Config, load_config
 from tui.widgets.media_bin import MediaBin
 from tui.widgets.status_line import StatusLine
 from tui.widgets.timeline_view import TimelineView

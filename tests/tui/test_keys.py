@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.timeline import Clip
+from core.model.timeline import Clip
 from tests.tui.conftest import make_app, three_clips
 from tui import viewport
 from tui.app import LivecutApp
-from tui.config import Config
 from tui.screens.help import HelpScreen
+from tui.settings.config import Config
 from tui.widgets.timeline_view import TimelineView
 
 SIZE = (100, 30)

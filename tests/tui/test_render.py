@@ -7,9 +7,9 @@ from fractions import Fraction
 import numpy as np
 from rich.color import Color
 
-from core.plan import SegmentState
+from core.cells.plan import SegmentState
 from tests.tui.conftest import demo_like, synthetic_snapshot
-from tui import halfblock
+from tui.draw import halfblock
 from tui.viewport import Scale
 from tui.widgets.segment_bar import SegmentBar, human_bytes, summary
 

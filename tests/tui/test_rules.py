@@ -10,13 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import EditError
-from core.timeline import Clip
+from core.model.timeline import Clip
 from tests.tui.conftest import three_clips
-from tui import editing, keys, viewport
-from tui.config import Config, from_dict, load_config, save_config
+from tui import editing, viewport
 from tui.editing import Cursor
+from tui.settings import keys
+from tui.settings.config import Config, from_dict, load_config, save_config
+from tui.settings.themes import load_themes, parse_theme, variable_defaults
 from tui.suggest import MEDIA_EXTENSIONS, suggest_path
-from tui.themes import load_themes, parse_theme, variable_defaults
+from tui.theming import to_textual
 from tui.transport import Transport
 
 TL = three_clips().timeline  # clips [0,60) a 0-60, [60,150) b 100-190, [150,180) a 200-230
@@ -157,7 +159,7 @@ def test_bundled_themes_load_with_every_variable() -> None:
     themes, problems = load_themes()
     names = {t.name for t in themes}
     assert {"dark", "light", "high-contrast"} <= names and not problems
-    needed = set(variable_defaults(themes[0].to_color_system().generate()))
+    needed = set(variable_defaults(to_textual(themes[0]).to_color_system().generate()))
     for theme in themes:
         assert needed <= set(theme.variables), theme.name
     with pytest.raises(ValueError, match="primary"):

@@ -1,7 +1,7 @@
 """Snapshots of the editor (pytest-textual-snapshot): deterministic, with no engine and no clock.
 
 Projects are made of values (media facts without files), segment states come from a
-``SyntheticBridge``, and the preview frame is drawn by ``core.testpattern``; nothing blinks
+``SyntheticBridge``, and the preview frame is drawn by ``core.synthetic.testpattern``; nothing blinks
 because nothing has focus.
 """
 
@@ -12,12 +12,12 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from core.plan import SegmentState
-from core.testpattern import draw_frame
-from core.timeline import Clip
+from core.cells.plan import SegmentState
+from core.model.timeline import Clip
+from core.synthetic.testpattern import draw_frame
 from tests.tui.conftest import SyntheticBridge, demo_like, make_app, ref, synthetic_snapshot
+from tui.bridge.messages import PreviewFrame
 from tui.document import Document
-from tui.messages import PreviewFrame
 
 S = SegmentState
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tui
 from tests.tui.conftest import make_app, three_clips
-from tui.themes import BUNDLED_DIR, load_themes, theme_dirs
+from tui.settings.themes import BUNDLED_DIR, load_themes, theme_dirs
 
 ROOT = Path(__file__).resolve().parents[2]
 USER_THEME = """
@@ -33,7 +33,7 @@ def test_bundled_themes_are_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = config["tool"]["setuptools"]["package-data"]["tui"]
     assert all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files), (files, globs)
-    assert not BUNDLED_DIR.name.isidentifier()  # not mistaken for a ``tui.themes`` package
+    assert not BUNDLED_DIR.name.isidentifier()  # not mistaken for a ``tui.settings.themes`` package
 
 
 def test_user_theme_files_add_and_override(tmp_path: Path) -> None:

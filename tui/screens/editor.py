@@ -3,7 +3,7 @@
 Why it is the controller: each key maps to one small action here that calls a pure rule from
 ``tui.editing`` / ``tui.transport``, records edits in the document's ``History`` and then
 redraws every view from the same state (``_refresh_views``), so no widget keeps its own copy of
-the truth. Engine and player events arrive as messages from ``tui.engine_bridge`` and only
+the truth. Engine and player events arrive as messages from ``tui.bridge.bridge`` and only
 update that state. File-level work (save, open, quit, autosave) belongs to the app.
 """
 
@@ -24,17 +24,20 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 
-from core import project as proj
+from core.cells.plan import SegmentState, segment_at
 from core.errors import EditError, LivecutError
-from core.media import MediaInfo
-from core.plan import SegmentState, segment_at
+from core.media.info import MediaInfo
+from core.model import project as proj
+from core.model.timeline import Clip, MediaRef, Timeline
+from core.modes import PreviewChoice
+from core.preview.seam import SnapshotView
 from core.timebase import frames_to_timecode, nominal_fps
-from core.timeline import Clip, MediaRef, Timeline
-from tui import editing, keys, viewport
+from tui import editing, viewport
+from tui.bindings import bindings
+from tui.bridge.bridge import Bridge
+from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, PreviewState
 from tui.document import Document
 from tui.editing import Cursor, Outcome
-from tui.engine_bridge import Bridge, PreviewChoice, SnapshotLike
-from tui.messages import EngineChanged, PreviewFrame, PreviewPosition, PreviewState
 from tui.screens.export import ExportScreen
 from tui.suggest import PathSuggester
 from tui.transport import Transport
@@ -60,7 +63,7 @@ class MediaProbed(Message):
 class EditorScreen(Screen[None]):
     """The main (and default) screen of the app."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("editor")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("editor")
     AUTO_FOCUS = None
     """Nothing takes focus: the keys belong to the editor until the bin's input is opened."""
 
@@ -74,7 +77,7 @@ class EditorScreen(Screen[None]):
         self.transport = Transport()
         self.zoom: Fraction | None = None
         self.scale = viewport.Scale()
-        self.snapshot: SnapshotLike = self.bridge.snapshot()
+        self.snapshot: SnapshotView = self.bridge.snapshot()
         self.message = ""
         self.waiting = False
         self._frame_size = (0, 0)
@@ -207,7 +210,7 @@ class EditorScreen(Screen[None]):
     def _preview_title(self) -> str:
         if self.bridge.status:
             return "preview"
-        return {"window": "preview · window", "frames": "preview · terminal", "null": "preview · off"}[self.bridge.mode]
+        return {"window": "preview · window", "terminal": "preview · terminal", "none": "preview · off"}[self.bridge.mode]
 
     def _update_placeholder(self, tl: Timeline) -> None:
         shown = tl.source_frame(self.cursor.playhead)
@@ -221,7 +224,7 @@ class EditorScreen(Screen[None]):
         if self.bridge.status:
             hint = self.bridge.status
         else:
-            hint = {"window": "playing in its own window", "null": "preview off (--preview none)"}.get(
+            hint = {"window": "playing in its own window", "none": "preview off (--preview none)"}.get(
                 self.bridge.mode, "waiting for the first frame…")
         self.query_one(PreviewPane).show_placeholder(title, hint)
 
@@ -237,7 +240,7 @@ class EditorScreen(Screen[None]):
 
     def _request_still(self) -> None:
         """Paused over a segment that is not ready: decode its frame directly (engine present)."""
-        if self.transport.playing or not self.bridge.frames_mode:
+        if self.transport.playing or not self.bridge.terminal_mode:
             return
         tl = self.document.timeline
         shown = tl.source_frame(self.cursor.playhead)
@@ -250,7 +253,7 @@ class EditorScreen(Screen[None]):
         self._still_worker(ref.info, shown[1], self.query_one(PreviewPane).pixel_size, self.cursor.playhead)
 
     # -- engine / player messages ----------------------------------------------------------------
-    @on(EngineChanged)
+    @on(EngineUpdated)
     def _engine_changed(self) -> None:
         self.snapshot = self.bridge.snapshot()
         self.query_one(SegmentBar).show(self.snapshot, self.scale)

@@ -2,13 +2,13 @@
 
 Why a modal that owns its worker: an export is one decision with one outcome, and the dialog is
 where its progress, its cancel and its error belong; the editor underneath (and its preview
-engine) keeps running. The export itself is ``core.export.export`` on a thread worker. Progress
+engine) keeps running. The export itself is ``core.export.render.export`` on a thread worker. Progress
 arrives on that thread and reaches the widgets only as ``ExportScreen.Progressed`` messages,
 which replace each other in the queue so a busy UI shows the latest and never drowns. The outcome
 (result, error or cancellation) is handled in one ``Worker.StateChanged`` handler.
 
 Cancel (escape or the button) sets the export's own cancel event rather than cancelling the
-worker: the engine then removes its temp file and raises ``ExportCancelled``, and only then does
+worker: the engine then removes its temp file and raises ``Cancelled``, and only then does
 the dialog say "cancelled", so nothing is left at the output path when it does. Closing the
 dialog or quitting the app sets the same event.
 
@@ -33,9 +33,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from core.errors import LivecutError
-from core.export import (
-    ExportCancelled,
+from core.errors import Cancelled, LivecutError
+from core.export.render import (
     ExportOptions,
     ExportProgress,
     ExportResult,
@@ -43,7 +42,7 @@ from core.export import (
     export,
     export_size,
 )
-from core.project import Project
+from core.model.project import Project
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.suggest import PathSuggester
 from tui.widgets.path_input import PathInput
@@ -278,7 +277,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
 
     def _failure(self, error: BaseException | None) -> tuple[str, str]:
         """The dialog's line (and its class) for what stopped the export."""
-        if isinstance(error, ExportCancelled):
+        if isinstance(error, Cancelled):
             return f"cancelled: {self._output} was not written", "warning"
         if isinstance(error, OutputExistsError) and self._output is not None and not self._output.is_dir():
             return f"{self._output} appeared during the export; export again to replace it", "error"

@@ -1,6 +1,6 @@
 """The ``?`` screen: every key, grouped, as the user's keymap has it now.
 
-Why generated: it is built from ``tui.keys.KEYS`` with the config file's remaps applied, so it
+Why generated: it is built from ``tui.settings.keys.KEYS`` with the config file's remaps applied, so it
 can never disagree with what the keys actually do, and it tells where to remap them.
 """
 
@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui import keys
+from tui.settings import keys
 
 
 def group_table(group: str, effective: dict[str, str]) -> Table:

@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
+from core.model.timeline import MediaRef
 from core.timebase import format_seconds
-from core.timeline import MediaRef
 from tui.widgets.path_input import PathInput
 
 

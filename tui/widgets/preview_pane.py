@@ -2,7 +2,7 @@
 
 Why it keeps only the latest frame: frames arrive as coalesced messages from the player's
 render thread; the pane converts one frame to strips when it arrives or when the pane is
-resized (``tui.halfblock.render`` is pure and cached per size), and repaints from those strips.
+resized (``tui.draw.halfblock.render`` is pure and cached per size), and repaints from those strips.
 Over SSH the terminal link, not the decoder, is the bottleneck, so frames closer together than
 ``max_fps`` allows are held back and only the newest is drawn.
 """
@@ -20,7 +20,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from tui import halfblock
+from tui.draw import halfblock
 
 
 def default_max_fps() -> float:

@@ -2,7 +2,7 @@
 
 Why it reads a snapshot: the engine's state changes on worker threads many times a second; the
 UI receives a coalesced "changed" message and hands the bar one immutable snapshot
-(``SnapshotLike``: segments, states, progress, totals), so the bar never races the engine and
+(``SnapshotView``: segments, states, progress, totals), so the bar never races the engine and
 tests can feed it any mix of states with no encoder and no clock.
 
 Where several segments share a column, the column shows the one that most needs attention
@@ -19,9 +19,10 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from core.plan import SegmentState
-from tui.cells import CellRow
-from tui.engine_bridge import SnapshotLike, StaticSnapshot
+from core.cells.plan import SegmentState
+from core.preview.seam import SnapshotView
+from tui.bridge.snapshot import StaticSnapshot
+from tui.widgets.charrow import CellRow
 from tui.viewport import Scale
 
 PRIORITY = {
@@ -42,7 +43,7 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
-def summary(snapshot: SnapshotLike, note: str = "") -> str:
+def summary(snapshot: SnapshotView, note: str = "") -> str:
     """``38/52 ready · 2 encoding · 14.2 MB · libx264`` (+ failures, offline, ``note``)."""
     total = len(snapshot.segments)
     if not total:
@@ -80,12 +81,12 @@ class SegmentBar(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.snapshot: SnapshotLike = StaticSnapshot()
+        self.snapshot: SnapshotView = StaticSnapshot()
         self.scale = Scale()
         self.note = ""
         """Shown at the end of the summary (e.g. "preview engine unavailable")."""
 
-    def show(self, snapshot: SnapshotLike, scale: Scale, note: str = "") -> None:
+    def show(self, snapshot: SnapshotView, scale: Scale, note: str = "") -> None:
         if (snapshot, scale, note) != (self.snapshot, self.scale, self.note):
             self.snapshot, self.scale, self.note = snapshot, scale, note
             self.refresh()

@@ -17,9 +17,9 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from core.model.timeline import Timeline
 from core.timebase import format_seconds, frames_to_timecode, nominal_fps
-from core.timeline import Timeline
-from tui.cells import CellRow
+from tui.widgets.charrow import CellRow
 from tui.editing import Edge
 from tui.viewport import Scale
 

@@ -1,0 +1,285 @@
+"""The engine: plan, store and scheduler behind one object that front ends drive.
+
+A front end (the TUI, the headless CLI, a test) gives the engine a timeline and a playhead;
+the engine plans segments, asks the scheduler for the missing cells nearest the playhead
+first, pre-encodes trim handles when idle, and answers ``snapshot()`` with every segment's
+state for the segment bar. Events arrive on worker threads through ``on_event``; any event
+means "the snapshot changed", so a UI can coalesce them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from core.cells.encode import PreviewProfile, encode_black, encode_run, preview_canvas
+from core.cells.encoders import detect_encoders
+from core.cells.plan import (
+    BLACK,
+    CellRef,
+    PlanSettings,
+    Segment,
+    SegmentState,
+    black_cell,
+    media_cell,
+    plan,
+    segment_at,
+)
+from core.cells.store import CellStore
+from core.engine.scheduler import CellFailed, CellReady, Event, Run, Scheduler
+from core.errors import EncodeError
+from core.media.frames import DecodeStats
+from core.media.info import MediaInfo, fingerprint
+from core.model.project import Project
+from core.model.timeline import MediaRef, Timeline
+
+log = logging.getLogger(__name__)
+
+PIN_SECONDS = 60
+"""Cells of segments within this many seconds of the playhead are never evicted."""
+
+
+@dataclass(frozen=True)
+class PlanChanged:
+    """The timeline was re-planned (segments changed)."""
+
+    segments: int
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    """Every segment's state at one instant, for the segment bar and the summary line."""
+
+    segments: tuple[Segment, ...]
+    states: tuple[SegmentState, ...]
+    progress: tuple[float, ...]
+    """0..1 per segment (meaningful while encoding)."""
+    ready: int
+    encoding: int
+    bytes: int
+    """Bytes of the cells this plan uses that are in the store."""
+    encoder: str
+    errors: dict[str, str] = field(default_factory=dict)
+    """Cell key → the clear error of a failed cell."""
+
+    @property
+    def total(self) -> int:
+        return len(self.segments)
+
+    def summary(self) -> str:
+        failed = sum(1 for s in self.states if s == SegmentState.FAILED)
+        offline = sum(1 for s in self.states if s == SegmentState.OFFLINE)
+        parts = [f"{self.ready}/{self.total} ready"]
+        if self.encoding:
+            parts.append(f"{self.encoding} encoding")
+        if failed:
+            parts.append(f"{failed} failed")
+        if offline:
+            parts.append(f"{offline} offline")
+        parts.append(f"{self.bytes / 1e6:.1f} MB")
+        parts.append(self.encoder)
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    """What the engine did since it started: the figures ``encode --json`` and benches report."""
+
+    cells_encoded: int
+    """Cells this engine encoded and stored (reused ones are not counted)."""
+    frames_decoded: int
+    """Source frames decoded for those cells (decode amplification = this ÷ frames needed)."""
+    workers: int
+    """Encoder threads."""
+    encoder: str
+    """The H.264 encoder in use."""
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Engine:
+    """Owns the store and the scheduler for one project; ``close()`` stops the workers."""
+
+    def __init__(self, project: Project, *, workers: int | None = None, store: CellStore | None = None,
+                 on_event: Callable[[Event | PlanChanged], None] | None = None, encoder: str | None = None,
+                 codec_threads: int | None = None) -> None:
+        self.project = project
+        self.fps = project.fps
+        self.cell_frames = project.cell_size
+        choice = detect_encoders(encoder)
+        width, height = preview_canvas(project.width, project.height, project.preview_height)
+        self.profile = PreviewProfile(width, height, project.fps, encoder=choice.name)
+        self.settings = PlanSettings(self.cell_frames, self.profile.key())
+        self.store = store or CellStore()
+        self.black = black_cell(self.settings, self.fps)
+        """Stands in for offline and failed segments in the stream, so playback goes on."""
+        self.decode_stats = DecodeStats()
+        self._ready = threading.Condition()
+        self._on_event = on_event
+        self._lock = threading.Lock()
+        self._media: dict[str, MediaInfo] = {}
+        self._timeline = Timeline(project.fps)
+        self._segments: list[Segment] = []
+        self._playhead = 0
+        n = workers or default_workers()
+        self._threads_per_codec = codec_threads if codec_threads is not None else (1 if n > 1 else 0)
+        self.scheduler = Scheduler(self.store, self._encode, workers=n, on_event=self._forward)
+        self.set_timeline(project.timeline)
+
+    # -- inputs ------------------------------------------------------------------------------------
+    def set_timeline(self, timeline: Timeline) -> None:
+        """Re-plan after an edit; cells no longer needed are cancelled, cached ones cost nothing."""
+        segments = plan(timeline, self.settings)
+        with self._lock:
+            self._timeline = timeline
+            self._segments = segments
+            self._media = {m.id: m.info for m in timeline.media if m.info is not None}
+        self._reschedule()
+        self._forward(PlanChanged(len(segments)))
+
+    def set_playhead(self, frame: int) -> None:
+        """Move the priority focus; re-sorts the queue only when the playhead changes segment."""
+        with self._lock:
+            before = segment_at(self._segments, self._playhead)
+            self._playhead = max(0, frame)
+            moved = segment_at(self._segments, self._playhead) != before
+        if moved:
+            self._reschedule()
+
+    @property
+    def segments(self) -> list[Segment]:
+        with self._lock:
+            return list(self._segments)
+
+    @property
+    def timeline(self) -> Timeline:
+        with self._lock:
+            return self._timeline
+
+    # -- scheduling --------------------------------------------------------------------------------
+    def _reschedule(self) -> None:
+        with self._lock:
+            segs = self._segments
+            playhead = self._playhead
+            timeline = self._timeline
+        i0 = segment_at(segs, playhead)
+        if i0 is None:
+            i0 = len(segs) if segs and playhead >= segs[-1].end else 0
+        ordered = segs[i0:] + segs[:i0][::-1]
+        wanted: dict[str, CellRef] = {}
+        for seg in ordered:
+            if seg.key and seg.key not in wanted:
+                wanted[seg.key] = seg.cell
+        span = int(PIN_SECONDS * self.fps)
+        self.store.pin(s.key for s in segs if s.key and s.end >= playhead - span and s.at <= playhead + span)
+        if any(s.offline for s in segs) or self.scheduler.failures():
+            wanted.setdefault(self.black.key, self.black)
+        self.scheduler.update(list(wanted.values()), self._handles(timeline, wanted))
+
+    def _handles(self, timeline: Timeline, wanted: dict[str, CellRef]) -> list[CellRef]:
+        """Cells just beyond each clip's in and out points: what the next trim would reveal."""
+        C = self.cell_frames
+        out: dict[str, CellRef] = {}
+        fps_of: dict[str, str] = {}
+        for clip in timeline.clips:
+            ref: MediaRef = timeline.media_by_id(clip.media)
+            if ref.info is None or ref.info.video is None:
+                continue
+            length = ref.length(self.fps) or 0
+            for k in (clip.in_ // C - 1, (clip.out - 1) // C + 1):
+                if k < 0 or k * C >= length:
+                    continue
+                if ref.id not in fps_of:
+                    fps_of[ref.id] = fingerprint(ref.resolved)
+                cell = media_cell(fps_of[ref.id], ref.id, k, length, self.settings, self.fps)
+                if cell.key not in wanted and cell.key not in out:
+                    out[cell.key] = cell
+        return list(out.values())
+
+    def _encode(self, run: Run, cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[tuple[int, bytes]]:
+        if run.media == BLACK:
+            yield 0, encode_black(self.profile, run.cells[0].frames)
+            return
+        with self._lock:
+            info = self._media.get(run.media)
+        if info is None:
+            raise EncodeError(f"media {run.media!r} is offline")
+        yield from encode_run(info, run.first, run.last, self.cell_frames, self.profile,
+                              threads=self._threads_per_codec, cancel=cancel, on_progress=progress,
+                              stats=self.decode_stats)
+
+    def _forward(self, event: Event | PlanChanged) -> None:
+        if isinstance(event, (CellReady, CellFailed, PlanChanged)):
+            with self._ready:
+                self._ready.notify_all()
+            if isinstance(event, CellFailed):
+                self._ensure_black()
+        if self._on_event is not None:
+            self._on_event(event)
+
+    def _ensure_black(self) -> None:
+        if not self.store.has(self.black.key) and self.scheduler.state(self.black.key) is None:
+            threading.Thread(target=self._reschedule, name="livecut-replan", daemon=True).start()
+
+    def resolve(self, seg: Segment, cancel: threading.Event) -> str | None:
+        """The cell key to play for ``seg``, blocking until it is in the store (None if cancelled).
+
+        Offline and failed segments play the black cell so the stream goes on.
+        """
+        while not cancel.is_set():
+            key = seg.key
+            if seg.offline or self.scheduler.state(key) == SegmentState.FAILED:
+                key = self.black.key
+            if self.store.has(key):
+                return key
+            with self._ready:
+                self._ready.wait(0.05)
+        return None
+
+    # -- outputs -----------------------------------------------------------------------------------
+    def state_of(self, seg: Segment) -> SegmentState:
+        if seg.offline:
+            return SegmentState.OFFLINE
+        if self.store.has(seg.key):
+            return SegmentState.READY
+        return self.scheduler.state(seg.key) or SegmentState.PENDING
+
+    def snapshot(self) -> EngineSnapshot:
+        segs = self.segments
+        states = tuple(self.state_of(s) for s in segs)
+        progress = tuple(self.scheduler.progress(s.key) if st == SegmentState.ENCODING else (1.0 if st == SegmentState.READY else 0.0)
+                         for s, st in zip(segs, states, strict=True))
+        failures = self.scheduler.failures()
+        keys = {s.key for s in segs if s.key}
+        return EngineSnapshot(
+            segments=tuple(segs),
+            states=states,
+            progress=progress,
+            ready=sum(1 for st in states if st == SegmentState.READY),
+            encoding=sum(1 for st in states if st == SegmentState.ENCODING),
+            bytes=sum(self.store.size_of(k) for k in keys),
+            encoder=self.profile.encoder,
+            errors={k: v for k, v in failures.items() if k in keys},
+        )
+
+    def stats(self) -> EngineStats:
+        return EngineStats(self.scheduler.stats["cells_encoded"], self.decode_stats.frames_decoded,
+                           self.scheduler.workers, self.profile.encoder)
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until every segment's cell is ready or failed."""
+        return self.scheduler.wait_idle(timeout)
+
+    def close(self) -> None:
+        self.scheduler.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,393 @@
+"""The scheduler: a priority queue of cell runs and the worker pool that encodes them.
+
+Work is planned as *runs*: contiguous cells of one source encoded in a single decode pass, so
+every source frame is decoded once. The queue is rebuilt from the caller's priority order on
+every edit or playhead move (nearest the playhead first); running jobs whose remaining cells
+the new plan no longer needs are cancelled cooperatively and write nothing. A cell key is
+queued at most once however many segments use it, and a key that failed is not retried until
+``retry`` is called, so a damaged file does not spin the pool.
+
+Workers are plain threads (codec calls release the GIL); events go to one callback from
+worker threads, so the UI must turn them into its own messages.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from core.cells.plan import CellRef, SegmentState
+from core.cells.store import CellStore
+from core.errors import Cancelled, LivecutError
+
+log = logging.getLogger(__name__)
+
+MAX_RUN = 8
+"""Longest run in cells: long enough to keep decode amplification low, short enough to let
+other sources and a moving playhead get a worker soon."""
+
+
+# -- events ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CellQueued:
+    key: str
+
+
+@dataclass(frozen=True)
+class CellStarted:
+    key: str
+
+
+@dataclass(frozen=True)
+class CellProgress:
+    key: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CellReady:
+    key: str
+    size: int
+
+
+@dataclass(frozen=True)
+class CellFailed:
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CellCancelled:
+    key: str
+
+
+Event = CellQueued | CellStarted | CellProgress | CellReady | CellFailed | CellCancelled
+
+
+@dataclass(frozen=True)
+class Run:
+    """Contiguous cells ``cells`` (ascending index) of one media, encoded in one decode pass."""
+
+    media: str
+    cells: tuple[CellRef, ...]
+
+    @property
+    def first(self) -> int:
+        return self.cells[0].index
+
+    @property
+    def last(self) -> int:
+        return self.cells[-1].index
+
+
+
+EncodeFn = Callable[[Run, threading.Event, Callable[[int, int], None]], Iterator[tuple[int, bytes]]]
+"""Encode ``run``; yield (cell index, bytes) per finished cell; report (frames done, total)."""
+
+
+@dataclass
+class _Active:
+    run: Run
+    cancel: threading.Event = field(default_factory=threading.Event)
+    remaining: set[str] = field(default_factory=set)
+    current: str = ""
+
+
+class Scheduler:
+    """Owns the worker threads; ``close()`` stops them (cancelling what runs)."""
+
+    def __init__(self, store: CellStore, encode: EncodeFn, *, workers: int = 2,
+                 on_event: Callable[[Event], None] | None = None, progress_interval: float = 0.1) -> None:
+        self.store = store
+        self._encode = encode
+        self._on_event = on_event
+        self._interval = progress_interval
+        self._cv = threading.Condition()
+        self._pending: list[Run] = []
+        self._active: dict[int, _Active] = {}
+        self._states: dict[str, SegmentState] = {}
+        self._progress: dict[str, float] = {}
+        self._failed: dict[str, str] = {}
+        self._wanted: list[CellRef] = []
+        self._idle: list[CellRef] = []
+        self._closed = False
+        self._ids = itertools.count()
+        self.stats = {"cells_encoded": 0, "cells_failed": 0, "cells_cancelled": 0}
+        self._threads = [
+            threading.Thread(target=self._worker, name=f"livecut-encode-{i}", daemon=True) for i in range(max(1, workers))
+        ]
+        for t in self._threads:
+            t.start()
+
+    @property
+    def workers(self) -> int:
+        return len(self._threads)
+
+    # -- queries -----------------------------------------------------------------------------------
+    def state(self, key: str) -> SegmentState | None:
+        """QUEUED, ENCODING or FAILED while the scheduler knows the key; None otherwise."""
+        with self._cv:
+            if key in self._failed:
+                return SegmentState.FAILED
+            return self._states.get(key)
+
+    def progress(self, key: str) -> float:
+        with self._cv:
+            return self._progress.get(key, 0.0)
+
+    def failures(self) -> dict[str, str]:
+        with self._cv:
+            return dict(self._failed)
+
+    def busy(self) -> bool:
+        with self._cv:
+            return bool(self._pending or self._active)
+
+    def wait_idle(self, timeout: float | None = None, include_idle_work: bool = False) -> bool:
+        """Block until every wanted cell is ready or failed (True) or ``timeout`` passes (False)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cv:
+            while True:
+                if not self._outstanding(include_idle_work):
+                    return True
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cv.wait(left if left is not None else 1.0)
+
+    def _outstanding(self, include_idle: bool) -> bool:
+        if include_idle:
+            return bool(self._pending or self._active)
+        wanted = {c.key for c in self._wanted}
+        if any(wanted & a.remaining for a in self._active.values() if not a.cancel.is_set()):
+            return True
+        return any(c.key in wanted for r in self._pending for c in r.cells)
+
+    # -- planning ----------------------------------------------------------------------------------
+    def update(self, wanted: Sequence[CellRef], idle: Sequence[CellRef] = ()) -> None:
+        """Replace the work: ``wanted`` in priority order, then ``idle`` (pre-encoding) work."""
+        events: list[Event] = []
+        with self._cv:
+            if self._closed:
+                return
+            self._wanted = list(wanted)
+            self._idle = list(idle)
+            needed = {c.key for c in self._wanted} | {c.key for c in self._idle}
+            for act in self._active.values():
+                if not act.cancel.is_set() and not (act.remaining & needed):
+                    act.cancel.set()
+            busy = set().union(*(a.remaining for a in self._active.values() if not a.cancel.is_set())) if self._active else set()
+            old_queued = {k for k, s in self._states.items() if s == SegmentState.QUEUED}
+            self._pending = self._build_runs(self._wanted, busy) + self._build_runs(self._idle, busy, skip=needed - {c.key for c in self._idle})
+            queued = {c.key for r in self._pending for c in r.cells}
+            for key in old_queued - queued:
+                if self._states.get(key) == SegmentState.QUEUED:
+                    del self._states[key]
+            for key in queued - old_queued:
+                self._states[key] = SegmentState.QUEUED
+                events.append(CellQueued(key))
+            self._cv.notify_all()
+        self._emit_all(events)
+
+    def _build_runs(self, order: Sequence[CellRef], busy: set[str], skip: set[str] | None = None) -> list[Run]:
+        by_pos = {(c.media, c.index): c for c in order}
+        taken: set[str] = set()
+        missing = [c for c in order if c.key not in busy and c.key not in self._failed and not self.store.has(c.key)]
+        cap = max(1, min(MAX_RUN, math.ceil(len(missing) / max(1, len(self._threads)))))
+        runs: list[Run] = []
+        for cell in missing:
+            if cell.key in taken or (skip and cell.key in skip):
+                continue
+            cells = [cell]
+            taken.add(cell.key)
+            nxt = by_pos.get((cell.media, cell.index + 1))
+            while nxt and len(cells) < cap and nxt.key not in taken and nxt.key not in busy \
+                    and nxt.key not in self._failed and not self.store.has(nxt.key):
+                cells.append(nxt)
+                taken.add(nxt.key)
+                nxt = by_pos.get((nxt.media, nxt.index + 1))
+            runs.append(Run(cell.media, tuple(cells)))
+        return runs
+
+    def retry(self, keys: Sequence[str] | None = None) -> None:
+        """Forget failures (all, or ``keys``) and re-plan so they are encoded again."""
+        with self._cv:
+            for key in list(keys) if keys is not None else list(self._failed):
+                self._failed.pop(key, None)
+                self._states.pop(key, None)
+            wanted, idle = self._wanted, self._idle
+        self.update(wanted, idle)
+
+    # -- workers -----------------------------------------------------------------------------------
+    def _worker(self) -> None:
+        while True:
+            with self._cv:
+                while not self._pending and not self._closed:
+                    self._cv.wait()
+                if self._closed:
+                    return
+                run = self._pending.pop(0)
+                job_id = next(self._ids)
+                act = _Active(run, remaining={c.key for c in run.cells})
+                self._active[job_id] = act
+            try:
+                self._run(act)
+            except Exception:  # a bug must not kill the pool; the cells are marked failed
+                log.exception("encode worker crashed on %s cells %d-%d", run.media, run.first, run.last)
+                self._fail_remaining(act, "internal error while encoding (see the log)")
+            finally:
+                with self._cv:
+                    self._active.pop(job_id, None)
+                    for key in act.remaining:
+                        if self._states.get(key) in (SegmentState.ENCODING, SegmentState.QUEUED):
+                            del self._states[key]
+                            self._progress.pop(key, None)
+                    self._cv.notify_all()
+
+    def _run(self, act: _Active) -> None:
+        run = act.run
+        by_index = {c.index: c for c in run.cells}
+        starts: dict[int, int] = {}
+        offset = 0
+        for c in run.cells:
+            starts[c.index] = offset
+            offset += c.frames
+        self._start_cell(act, run.cells[0].key)
+        last_emit = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last_emit
+            if act.cancel.is_set():
+                raise Cancelled
+            now = time.monotonic()
+            if now - last_emit < self._interval:
+                return
+            last_emit = now
+            key = act.current
+            cell = next((c for c in run.cells if c.key == key), None)
+            if cell is None:
+                return
+            within = max(0, min(cell.frames, done - starts[cell.index]))
+            with self._cv:
+                self._progress[key] = within / max(1, cell.frames)
+            self._emit(CellProgress(key, within, cell.frames))
+
+        try:
+            for index, data in self._encode(run, act.cancel, progress):
+                if act.cancel.is_set():
+                    raise Cancelled
+                cell = by_index[index]
+                self.store.put(cell.key, data)
+                with self._cv:
+                    act.remaining.discard(cell.key)
+                    self._states.pop(cell.key, None)
+                    self._progress.pop(cell.key, None)
+                    self.stats["cells_encoded"] += 1
+                    self._cv.notify_all()
+                self._emit(CellReady(cell.key, len(data)))
+                nxt = by_index.get(index + 1)
+                if nxt is not None and nxt.key in act.remaining:
+                    self._start_cell(act, nxt.key)
+        except Cancelled:
+            self._cancel_remaining(act)
+        except LivecutError as exc:
+            if act.cancel.is_set():
+                self._cancel_remaining(act)
+                return
+            self._fail_current_and_requeue(act, str(exc))
+        else:
+            if act.cancel.is_set():
+                self._cancel_remaining(act)
+            elif act.remaining:  # the encoder ended early: those cells cannot be made
+                self._fail_remaining(act, "the source ended before these frames")
+
+    def _start_cell(self, act: _Active, key: str) -> None:
+        with self._cv:
+            act.current = key
+            self._states[key] = SegmentState.ENCODING
+            self._progress[key] = 0.0
+        self._emit(CellStarted(key))
+
+    def _cancel_remaining(self, act: _Active) -> None:
+        events = []
+        with self._cv:
+            for key in act.remaining:
+                self._progress.pop(key, None)
+                if self._states.get(key) in (SegmentState.ENCODING, SegmentState.QUEUED):
+                    del self._states[key]
+                self.stats["cells_cancelled"] += 1
+                events.append(CellCancelled(key))
+            act.remaining.clear()
+        self._emit_all(events)
+
+    def _fail_remaining(self, act: _Active, message: str) -> None:
+        with self._cv:
+            keys = list(act.remaining)
+            act.remaining.clear()
+        for key in keys:
+            self._mark_failed(key, message)
+
+    def _fail_current_and_requeue(self, act: _Active, message: str) -> None:
+        """The current cell failed; the rest of the run goes back to the queue and goes on."""
+        failed = act.current
+        self._mark_failed(failed, message)
+        with self._cv:
+            act.remaining.discard(failed)
+            rest = tuple(c for c in act.run.cells if c.key in act.remaining)
+            act.remaining.clear()
+            if rest and not self._closed:
+                self._pending.insert(0, Run(act.run.media, rest))
+                self._cv.notify_all()
+
+    def _mark_failed(self, key: str, message: str) -> None:
+        log.warning("cell %s failed: %s", key, message)
+        with self._cv:
+            self._failed[key] = message
+            self._states[key] = SegmentState.FAILED
+            self._progress.pop(key, None)
+            self.stats["cells_failed"] += 1
+            self._cv.notify_all()
+        self._emit(CellFailed(key, message))
+
+    # -- events ------------------------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("event callback failed on %r", event)
+
+    def _emit_all(self, events: list[Event]) -> None:
+        for event in events:
+            self._emit(event)
+
+    # -- lifetime ----------------------------------------------------------------------------------
+    def close(self, timeout: float = 5.0) -> None:
+        """Cancel running jobs, drop the queue, join the workers."""
+        with self._cv:
+            if self._closed:
+                return
+            self._closed = True
+            self._pending.clear()
+            for act in self._active.values():
+                act.cancel.set()
+            self._cv.notify_all()
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        alive = [t.name for t in self._threads if t.is_alive()]
+        if alive:
+            log.warning("encode workers still running after close: %s", alive)
+
+    def __enter__(self) -> Scheduler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

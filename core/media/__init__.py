@@ -1,0 +1,14 @@
+"""Source media: what a file holds (probe, fingerprint), its frames at the project rate, its audio.
+
+Everything that opens a user's file with PyAV for reading lives here, so every other stage gets
+frames and samples that are already in project time.
+"""
+
+from __future__ import annotations
+
+from core.media.audio import AacTrack, timeline_audio
+from core.media.frames import DecodeStats, iter_project_frames
+from core.media.info import AudioInfo, MediaInfo, VideoInfo, fingerprint, probe
+
+__all__ = ["AacTrack", "AudioInfo", "DecodeStats", "MediaInfo", "VideoInfo", "fingerprint", "iter_project_frames",
+           "probe", "timeline_audio"]

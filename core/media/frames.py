@@ -1,0 +1,407 @@
+"""Project frames from one source file: decode once, pick by timestamp, rotate, fit the canvas.
+
+Why it is shaped like this:
+
+* **One decode pass.** A run of cells seeks once, to the keyframe before the first frame it
+  needs, and decodes forward. Some demuxers cannot land where asked: MPEG-TS seeks by byte
+  position and often lands after the wanted time, and MP4 indexes are keyed by decode time, so a
+  B-frame keyframe may show after it. When the first decoded frame is later than the wanted
+  time the run retries a little further back, and finally decodes from a fresh open.
+* **Frame rate conversion by timestamp, never by counting.** Project frame ``n`` shows the last
+  source frame whose presentation time, relative to the first frame (``VideoInfo.start``), is
+  at most ``n / fps`` (plus half a source tick, capped at 1 ms, to absorb pts rounding in
+  millisecond time bases). VFR phone footage, dropped frames, 25 → 30 fps and 60 → 30 fps all
+  follow from that one rule; before the first frame the first is shown, after the last the
+  last is held.
+* **Cheap conversion.** Only frames actually shown are converted, each once even when shown
+  several times. One swscale context serves the whole run (``VideoFrame.reformat`` builds a new
+  one per frame object, measurably slower), scaling straight to the fitted size in limited
+  range. Rotation and letterbox bars are applied with numpy on the already small planes; the
+  common case (no rotation, same aspect as the canvas) touches no numpy at all. The colour
+  matrix is left as decoded: converting BT.601 to BT.709 in swscale costs ~3 ms a frame at
+  1080p, more than the encode.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import av
+import numpy as np
+from av.video.reformatter import ColorRange, Interpolation, VideoReformatter
+
+from core.errors import Cancelled, EncodeError, MediaError
+from core.media.info import MediaInfo, VideoInfo
+
+log = logging.getLogger(__name__)
+
+_SEEK_MARGINS_S = (Fraction(0), Fraction(1), Fraction(4))
+"""How far before the wanted time each seek attempt aims; after these, decode from the start."""
+_MAX_TOLERANCE = Fraction(1, 1000)
+_BLACK = (16, 128, 128)
+"""Limited-range black for the Y, U and V planes of the letterbox bars."""
+_ROT90_K = {0: 0, 90: -1, 180: 2, 270: 1}
+"""``np.rot90`` quarter turns (counter-clockwise) for each clockwise display rotation."""
+
+
+
+@dataclass
+class DecodeStats:
+    """Counters for one or more runs, so callers can measure decode amplification.
+
+    Mutable on purpose (a counter); increments take a lock so workers may share one.
+    """
+
+    frames_decoded: int = 0
+    """Source frames the decoder produced, including preroll from the keyframe and retries."""
+    frames_shown: int = 0
+    """Project frames yielded."""
+    seeks: int = 0
+    """Seek attempts made."""
+    restarts: int = 0
+    """Times a run fell back to decoding from the start of the file."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, *, decoded: int = 0, shown: int = 0, seeks: int = 0, restarts: int = 0) -> None:
+        with self._lock:
+            self.frames_decoded += decoded
+            self.frames_shown += shown
+            self.seeks += seeks
+            self.restarts += restarts
+
+    @property
+    def amplification(self) -> float:
+        """Source frames decoded per project frame shown (0 before anything was shown)."""
+        return self.frames_decoded / self.frames_shown if self.frames_shown else 0.0
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Where a decoded picture lands on the canvas."""
+
+    scaled: tuple[int, int]
+    """Size to scale the decoded picture to, in its coded (pre-rotation) orientation."""
+    offset: tuple[int, int]
+    """Top-left corner of the rotated picture on the canvas (even, so chroma lines up)."""
+    rotation: int
+    """Clockwise degrees applied after scaling."""
+    canvas: tuple[int, int]
+    """Output width and height."""
+
+    @property
+    def direct(self) -> bool:
+        """True when scaling alone produces the canvas (no rotation, no bars)."""
+        return self.rotation == 0 and self.scaled == self.canvas
+
+
+def _even(value: Fraction, limit: int) -> int:
+    return max(2, min(limit, 2 * round(value / 2)))
+
+
+def fit_picture(width: int, height: int, sar: Fraction, rotation: int, canvas: tuple[int, int]) -> Fit:
+    """Fit a ``width`` × ``height`` picture (pixel aspect ``sar``, shown rotated) inside ``canvas``."""
+    display_w, display_h = Fraction(width) * sar, Fraction(height)
+    if rotation in (90, 270):
+        display_w, display_h = display_h, display_w
+    cw, ch = canvas
+    scale = min(cw / display_w, ch / display_h)
+    w, h = _even(display_w * scale, cw), _even(display_h * scale, ch)
+    offset = ((cw - w) // 4 * 2, (ch - h) // 4 * 2)
+    scaled = (w, h) if rotation in (0, 180) else (h, w)
+    return Fit(scaled, offset, rotation, canvas)
+
+
+def _plane_array(plane: av.video.plane.VideoPlane) -> np.ndarray:
+    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    return rows[:, : plane.width]
+
+
+def _place(picture: av.VideoFrame, fit: Fit) -> av.VideoFrame:
+    """Rotate a scaled yuv420p picture and centre it on a black canvas frame."""
+    out = av.VideoFrame(fit.canvas[0], fit.canvas[1], "yuv420p")
+    k = _ROT90_K[fit.rotation]
+    for index, (src, dst) in enumerate(zip(picture.planes, out.planes, strict=True)):
+        shrink = 1 if index == 0 else 2
+        target = _plane_array(dst)
+        target[...] = _BLACK[index]
+        pixels = np.rot90(_plane_array(src), k)
+        x, y = fit.offset[0] // shrink, fit.offset[1] // shrink
+        target[y : y + pixels.shape[0], x : x + pixels.shape[1]] = pixels
+    out.color_range = ColorRange.MPEG
+    return out
+
+
+class _Converter:
+    """Scales, rotates and letterboxes decoded frames onto the canvas (one swscale context)."""
+
+    def __init__(self, canvas: tuple[int, int], rotation: int, sar: Fraction, threads: int) -> None:
+        self._canvas = canvas
+        self._rotation = rotation
+        self._sar = sar
+        self._threads = threads
+        self._reformatter = VideoReformatter()
+        self._fit: Fit | None = None
+        self._source_size: tuple[int, int] | None = None
+
+    def convert(self, frame: av.VideoFrame) -> av.VideoFrame:
+        size = (frame.width, frame.height)
+        if self._fit is None or size != self._source_size:  # streams may change size mid-way
+            self._fit = fit_picture(frame.width, frame.height, self._sar, self._rotation, self._canvas)
+            self._source_size = size
+        fit = self._fit
+        scaled = self._reformatter.reformat(
+            frame,
+            fit.scaled[0],
+            fit.scaled[1],
+            "yuv420p",
+            interpolation=Interpolation.BILINEAR,
+            dst_color_range=ColorRange.MPEG,
+            threads=self._threads,
+        )
+        return scaled if fit.direct else _place(scaled, fit)
+
+
+def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    return None
+
+
+@contextmanager
+def _open(info: MediaInfo, threads: int) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
+    try:
+        container = av.open(str(info.path), metadata_errors="ignore")
+    except (av.FFmpegError, OSError) as exc:
+        raise MediaError(info.path, f"cannot be opened for decoding ({_reason(exc)})") from None
+    with container:
+        stream = _video_stream(container)
+        if stream is None:
+            raise MediaError(info.path, "has no video stream")
+        stream.codec_context.thread_count = max(0, threads)  # 0: FFmpeg picks per core
+        if threads != 1:
+            stream.thread_type = "AUTO"  # frame threads too; PyAV's default is slice only
+        yield container, stream
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.split(":")[0].strip()
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled
+
+
+@dataclass
+class _Clock:
+    """Presentation times of decoded frames in seconds from the source's first frame."""
+
+    time_base: Fraction
+    start: Fraction
+    step: Fraction
+    last: Fraction | None = None
+
+    def time_of(self, frame: av.VideoFrame) -> Fraction:
+        stamp = frame.pts if frame.pts is not None else frame.dts
+        if stamp is not None:
+            t = stamp * self.time_base - self.start
+        else:  # no timestamp at all: one nominal frame after the previous one
+            t = Fraction(0) if self.last is None else self.last + self.step
+        if self.last is not None and t < self.last:
+            t = self.last  # decoders emit presentation order; never let time run backwards
+        self.last = t
+        return t
+
+
+def _decode_error(info: MediaInfo, at: Fraction, exc: BaseException) -> EncodeError:
+    seconds = float(max(at, Fraction(0)))
+    return EncodeError(f"{info.path}: video cannot be decoded at {seconds:.2f} s ({_reason(exc)})")
+
+
+def _failed_at(packet: av.Packet | None, clock: _Clock) -> Fraction:
+    """Best guess of where decoding failed: the bad packet's time, else the last good frame's."""
+    if packet is not None and packet.pts is not None:
+        return packet.pts * clock.time_base - clock.start
+    return clock.last if clock.last is not None else Fraction(0)
+
+
+def _timed_frames(
+    info: MediaInfo,
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    stats: DecodeStats,
+    cancel: threading.Event | None,
+) -> Iterator[tuple[Fraction, av.VideoFrame]]:
+    """(time, frame) for every frame decoded from the container's current position."""
+    video = _video(info)
+    clock = _Clock(Fraction(stream.time_base), video.start, 1 / video.fps)
+    packets = container.demux(stream)
+    while True:
+        _check(cancel)
+        packet: av.Packet | None = None
+        try:
+            packet = next(packets, None)
+            if packet is None:
+                return
+            frames = packet.decode()
+        except av.FFmpegError as exc:
+            raise _decode_error(info, _failed_at(packet, clock), exc) from None
+        for frame in frames:
+            stats.add(decoded=1)
+            yield clock.time_of(frame), frame
+
+
+def _seek(container: av.container.InputContainer, stream: av.video.stream.VideoStream, seconds: Fraction) -> bool:
+    offset = int(seconds / Fraction(stream.time_base))
+    try:
+        container.seek(offset, stream=stream, backward=True, any_frame=False)
+    except av.FFmpegError as exc:
+        log.debug("seek to %s s failed: %s", float(seconds), exc)
+        return False
+    return True
+
+
+def _decoded_from(
+    info: MediaInfo,
+    opened: tuple[av.container.InputContainer, av.video.stream.VideoStream],
+    target: Fraction,
+    tolerance: Fraction,
+    threads: int,
+    stats: DecodeStats,
+    cancel: threading.Event | None,
+) -> Iterator[tuple[Fraction, av.VideoFrame]]:
+    """Decoded (time, frame) pairs whose first frame is at or before ``target`` seconds."""
+    container, stream = opened
+    sought = False
+    for margin in _SEEK_MARGINS_S:
+        aim = target - margin
+        if aim <= 0:
+            break
+        sought = True
+        stats.add(seeks=1)
+        if not _seek(container, stream, _video(info).start + aim):
+            break
+        frames = _timed_frames(info, container, stream, stats, cancel)
+        head = next(frames, None)
+        if head is not None and head[0] <= target + tolerance:
+            yield head
+            yield from frames
+            return
+        frames.close()
+        landed = "the end" if head is None else f"{float(head[0]):.3f} s"
+        log.debug("%s: seek for %.3f s landed at %s; retrying earlier", info.path.name, float(target), landed)
+    if not sought:
+        yield from _timed_frames(info, container, stream, stats, cancel)
+        return
+    stats.add(restarts=1)  # a fresh open: seeking back to 0 is not reliable either (MPEG-TS)
+    with _open(info, threads) as (fresh, fresh_stream):
+        yield from _timed_frames(info, fresh, fresh_stream, stats, cancel)
+
+
+def _pick(
+    timed: Iterator[tuple[Fraction, av.VideoFrame]], first: int, stop: int, fps: Fraction, tolerance: Fraction
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """The decoded frame shown at each project frame ``first..stop-1`` (the timestamp rule)."""
+    n = first
+    held: av.VideoFrame | None = None
+    for t, frame in timed:
+        while n < stop and t > n / fps + tolerance:  # ``frame`` comes after frame n's instant
+            yield n, frame if held is None else held
+            n += 1
+        if n >= stop:
+            return
+        held = frame
+    while held is not None and n < stop:  # past the last source frame: hold it
+        yield n, held
+        n += 1
+
+
+def _video(info: MediaInfo) -> VideoInfo:
+    if info.video is None:
+        raise MediaError(info.path, "has no video stream")
+    return info.video
+
+
+def _sample_aspect(stream: av.video.stream.VideoStream) -> Fraction:
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    return Fraction(sar) if sar and sar > 0 else Fraction(1)
+
+
+def _tolerance(stream: av.video.stream.VideoStream) -> Fraction:
+    """Half a source tick (pts are rounded to it), capped so coarse AVI ticks keep floor semantics."""
+    return min(Fraction(stream.time_base) / 2, _MAX_TOLERANCE)
+
+
+def iter_project_frames(
+    info: MediaInfo,
+    first: int,
+    stop: int,
+    fps: Fraction,
+    canvas: tuple[int, int],
+    cancel: threading.Event | None = None,
+    stats: DecodeStats | None = None,
+    *,
+    threads: int = 1,
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """Yield ``(n, frame)`` for project frames ``first..stop-1`` of ``info`` at ``fps``.
+
+    Each frame is yuv420p (limited range) of exactly ``canvas``; consecutive items may be the
+    same frame object when one source frame is shown several times (set ``pts`` on it freely:
+    encoders keep their own reference). ``threads`` is the decoder and scaler thread count
+    (0: automatic, one per core; use 1 when several runs share the CPU).
+    Raises ``Cancelled`` between frames once ``cancel`` is set, ``EncodeError`` (file and time)
+    when decoding fails mid-stream, ``MediaError`` when the file cannot be opened.
+    """
+    video = _video(info)
+    if first < 0 or canvas[0] < 2 or canvas[1] < 2 or canvas[0] % 2 or canvas[1] % 2:
+        raise ValueError(f"bad frame range or canvas: first={first}, canvas={canvas} (need even sizes)")
+    if stop <= first:
+        return
+    stats = stats if stats is not None else DecodeStats()
+    with _open(info, threads) as opened:
+        stream = opened[1]
+        tolerance = _tolerance(stream)
+        converter = _Converter(canvas, video.rotation, _sample_aspect(stream), max(0, threads))
+        timed = _decoded_from(info, opened, Fraction(first) / fps, tolerance, threads, stats, cancel)
+        try:
+            yield from _converted(_pick(timed, first, stop, fps, tolerance), converter, info, fps, stats, cancel)
+        finally:
+            timed.close()
+
+
+def _converted(
+    picked: Iterator[tuple[int, av.VideoFrame]],
+    converter: _Converter,
+    info: MediaInfo,
+    fps: Fraction,
+    stats: DecodeStats,
+    cancel: threading.Event | None,
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """Convert each picked source frame once, however many project frames show it."""
+    source: av.VideoFrame | None = None
+    shown: av.VideoFrame | None = None
+    for n, frame in picked:
+        _check(cancel)
+        if shown is None or frame is not source:
+            shown, source = _convert(converter, frame, info, n / fps), frame
+        stats.add(shown=1)
+        yield n, shown
+    if source is None:
+        raise EncodeError(f"{info.path}: no video frame could be decoded")
+
+
+def _convert(converter: _Converter, frame: av.VideoFrame, info: MediaInfo, at: Fraction) -> av.VideoFrame:
+    try:
+        return converter.convert(frame)
+    except (av.FFmpegError, ValueError) as exc:
+        raise _decode_error(info, at, exc) from None
+
+
+__all__ = ["DecodeStats", "Fit", "fit_picture", "iter_project_frames"]

@@ -1,0 +1,12 @@
+"""The edit model: an immutable timeline, its undo history, and the project file it is saved in.
+
+Pure values and pure functions over them (plus the TOML file I/O in ``project``); no threads.
+"""
+
+from __future__ import annotations
+
+from core.model.history import History
+from core.model.project import Project
+from core.model.timeline import Clip, MediaRef, Placed, Timeline
+
+__all__ = ["Clip", "History", "MediaRef", "Placed", "Project", "Timeline"]

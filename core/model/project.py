@@ -1,0 +1,329 @@
+"""Projects as versioned TOML files.
+
+The file is the user's work, so loading is strict about structure but forgiving about media:
+every structural problem is reported with its place (``clips[3].out: ...``) and all of them at
+once, while a missing or unreadable media file only marks its clips offline, so a project
+moved to another machine still opens. Saving is atomic. Paths are written relative to the
+project file when they can be, so a project folder can move as a whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from core.atomic import write_atomic
+from core.errors import MediaError, ProjectError
+from core.media.info import probe
+from core.model.timeline import Clip, MediaRef, Timeline
+from core.timebase import parse_fps, parse_time
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+MAX_FRAMES = 10**9
+"""Largest position accepted (about 1 year at 30 fps): anything bigger is a typo."""
+MAX_SIZE = 16384
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project: settings plus the timeline (which carries its media)."""
+
+    name: str
+    timeline: Timeline
+    width: int = 1920
+    """Export width."""
+    height: int = 1080
+    """Export height."""
+    preview_height: int = 360
+    cell_frames: int | None = None
+    """Frames per cell; None means 2 s worth at the project rate."""
+    path: Path | None = field(default=None, compare=False)
+    """Where the project was loaded from or last saved; None for a new unsaved project."""
+
+    @property
+    def fps(self) -> Fraction:
+        return self.timeline.fps
+
+    @property
+    def cell_size(self) -> int:
+        return self.cell_frames or max(1, round(2 * self.fps))
+
+    def offline_media(self) -> list[MediaRef]:
+        return [m for m in self.timeline.media if not m.online]
+
+
+def autosave_path(path: Path) -> Path:
+    """Where the autosave of ``path`` lives (beside it, hidden)."""
+    return path.with_name(f".{path.name}.autosave")
+
+
+def new_project(name: str = "untitled", fps: Fraction | str = "30") -> Project:
+    return Project(name=name, timeline=Timeline(parse_fps(fps)))
+
+
+def media_ref(media_id: str, path_text: str, base: Path) -> MediaRef:
+    """Probe ``path_text`` (relative to ``base``); an unusable file gives an offline ref."""
+    resolved = (base / os.path.expanduser(path_text)).resolve()
+    try:
+        info = probe(resolved)
+    except MediaError as exc:
+        return MediaRef(media_id, path_text, resolved, None, exc.problem)
+    return MediaRef(media_id, path_text, resolved, info)
+
+
+# -- loading -------------------------------------------------------------------------------------
+class _Problems:
+    """Collects every problem with its place so the user can fix them all in one go."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, where: str, what: str) -> None:
+        self.items.append(f"{where}: {what}")
+
+
+def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, problems: _Problems, default: Any = None, required: bool = False) -> Any:
+    if key not in table:
+        if required:
+            problems.add(where, f"missing key '{key}'")
+        return default
+    value = table[key]
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        problems.add(f"{where}.{key}" if where else key, f"expected {want}, got {type(value).__name__} {value!r}")
+        return default
+    return value
+
+
+_KNOWN = {
+    "": {"version", "project", "preview", "media", "clips"},
+    "project": {"name", "fps", "width", "height"},
+    "preview": {"height", "cell_frames"},
+    "media": {"id", "path"},
+    "clips": {"media", "in", "out"},
+}
+
+
+def _unknown_keys(table: dict[str, Any], section: str, where: str, problems: _Problems) -> None:
+    """A typo such as ``outt = 5`` should be reported, not silently ignored."""
+    for key in table:
+        if key not in _KNOWN[section]:
+            problems.add(f"{where}.{key}" if where else key, f"unknown key (expected one of: {', '.join(sorted(_KNOWN[section]))})")
+
+
+def _positive_int(value: Any, where: str, problems: _Problems, limit: int = MAX_SIZE) -> int | None:
+    if value is None:
+        return None
+    if not 0 < value <= limit:
+        problems.add(where, f"{value} is not between 1 and {limit}")
+        return None
+    return int(value)
+
+
+def load(path: str | os.PathLike[str]) -> Project:
+    """Load and validate a project; ``ProjectError`` lists every problem with its place."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ProjectError(p, ["file not found"]) from None
+    except OSError as exc:
+        raise ProjectError(p, [f"cannot be read ({exc.strerror or exc})"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProjectError(p, ["not a text file (expected TOML)"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(p, [f"TOML syntax error: {exc}"]) from None
+    return from_dict(data, p)
+
+
+def from_dict(data: dict[str, Any], path: Path) -> Project:
+    """Validate parsed TOML ``data``; media paths are relative to ``path``'s folder."""
+    problems = _Problems()
+    version = data.get("version")
+    if version is None:
+        raise ProjectError(path, ["missing 'version' (this livecut writes version = 1)"])
+    if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
+        raise ProjectError(path, [f"version: {version!r} is not supported (this livecut reads version {VERSION})"])
+
+    _unknown_keys(data, "", "", problems)
+    proj = _get(data, "project", dict, "", problems, {}, required=True)
+    _unknown_keys(proj, "project", "project", problems)
+    name = _get(proj, "name", str, "project", problems, path.stem)
+    fps_raw = _get(proj, "fps", (str, int, float), "project", problems, "30")
+    try:
+        fps = parse_fps(fps_raw)
+    except ValueError as exc:
+        problems.add("project.fps", str(exc))
+        fps = Fraction(30)
+    width = _positive_int(_get(proj, "width", int, "project", problems, 1920), "project.width", problems) or 1920
+    height = _positive_int(_get(proj, "height", int, "project", problems, 1080), "project.height", problems) or 1080
+    preview = _get(data, "preview", dict, "", problems, {})
+    _unknown_keys(preview, "preview", "preview", problems)
+    preview_height = _positive_int(_get(preview, "height", int, "preview", problems, 360), "preview.height", problems) or 360
+    cell_frames = _positive_int(_get(preview, "cell_frames", int, "preview", problems), "preview.cell_frames", problems, 100_000)
+
+    base = path.parent
+    refs: list[MediaRef] = []
+    media_list = _get(data, "media", list, "", problems, [])
+    for i, entry in enumerate(media_list):
+        where = f"media[{i}]"
+        if not isinstance(entry, dict):
+            problems.add(where, "expected a table with 'id' and 'path'")
+            continue
+        _unknown_keys(entry, "media", where, problems)
+        mid = _get(entry, "id", str, where, problems, required=True)
+        mpath = _get(entry, "path", str, where, problems, required=True)
+        if mid is None or mpath is None:
+            continue
+        if not mid.strip():
+            problems.add(f"{where}.id", "must not be empty")
+            continue
+        if any(r.id == mid for r in refs):
+            problems.add(f"{where}.id", f"{mid!r} is used twice")
+            continue
+        refs.append(media_ref(mid, mpath, base))
+    by_id = {r.id: r for r in refs}
+
+    clips: list[Clip] = []
+    for i, entry in enumerate(_get(data, "clips", list, "", problems, [])):
+        where = f"clips[{i}]"
+        if not isinstance(entry, dict):
+            problems.add(where, "expected a table with 'media', 'in' and 'out'")
+            continue
+        _unknown_keys(entry, "clips", where, problems)
+        mid = _get(entry, "media", str, where, problems, required=True)
+        if mid is not None and mid not in by_id:
+            problems.add(f"{where}.media", f"unknown media id {mid!r}")
+            mid = None
+        bounds: list[int | None] = []
+        for key in ("in", "out"):
+            value = entry.get(key)
+            if value is None:
+                problems.add(where, f"missing key '{key}'")
+                bounds.append(None)
+                continue
+            try:
+                frames = parse_time(value, fps)
+            except ValueError as exc:
+                problems.add(f"{where}.{key}", str(exc))
+                bounds.append(None)
+                continue
+            if not 0 <= frames <= MAX_FRAMES:
+                problems.add(f"{where}.{key}", f"{frames} is out of range (0..{MAX_FRAMES})")
+                bounds.append(None)
+                continue
+            bounds.append(frames)
+        start, end = bounds
+        if mid is None or start is None or end is None:
+            continue
+        if end <= start:
+            problems.add(where, f"out ({end}) must be after in ({start})")
+            continue
+        length = by_id[mid].length(fps)
+        if length is not None and end > length:
+            problems.add(f"{where}.out", f"{end} is past the end of media {mid!r} ({length} frames)")
+            continue
+        clips.append(Clip(mid, start, end))
+    if problems.items:
+        raise ProjectError(path, problems.items)
+    for ref in refs:
+        if not ref.online:
+            log.warning("media %r offline: %s (%s)", ref.id, ref.resolved, ref.error)
+    timeline = Timeline(fps, tuple(refs), tuple(clips))
+    return Project(name, timeline, width, height, preview_height, cell_frames, path)
+
+
+# -- saving --------------------------------------------------------------------------------------
+def _fps_text(fps: Fraction) -> str:
+    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
+
+
+def _relative(ref: MediaRef, base: Path) -> str:
+    try:
+        return os.path.relpath(ref.resolved, base)
+    except ValueError:  # another drive on Windows
+        return str(ref.resolved)
+
+
+def to_dict(project: Project, base: Path) -> dict[str, Any]:
+    preview: dict[str, Any] = {"height": project.preview_height}
+    if project.cell_frames:
+        preview["cell_frames"] = project.cell_frames
+    return {
+        "version": VERSION,
+        "project": {
+            "name": project.name,
+            "fps": _fps_text(project.fps),
+            "width": project.width,
+            "height": project.height,
+        },
+        "preview": preview,
+        "media": [{"id": m.id, "path": _relative(m, base)} for m in project.timeline.media],
+        "clips": [{"media": c.media, "in": c.in_, "out": c.out} for c in project.timeline.clips],
+    }
+
+
+def dumps(project: Project, base: Path) -> str:
+    return tomli_w.dumps(to_dict(project, base))
+
+
+def save(project: Project, path: str | os.PathLike[str] | None = None) -> Project:
+    """Write ``project`` atomically to ``path`` (default: its own path); returns it with that path."""
+    target = Path(path) if path is not None else project.path
+    if target is None:
+        raise ProjectError("(unsaved project)", ["no file name given: use save as"])
+    target = target.resolve()
+    try:
+        write_atomic(target, dumps(project, target.parent).encode("utf-8"))
+    except OSError as exc:
+        raise ProjectError(target, [f"cannot be saved ({exc.strerror or exc}); the previous file is unchanged"]) from None
+    return replace(project, path=target)
+
+
+def new_from_media(path: str | os.PathLike[str], media: list[str], fps: str | None = None) -> Project:
+    """A project with one whole clip per file (``livecut new``); the rate follows the first video."""
+    target = Path(path).resolve()
+    base = target.parent
+    refs: list[MediaRef] = []
+    for i, item in enumerate(media):
+        rel = os.path.relpath(Path(item).resolve(), base)
+        ref = media_ref(_media_id(i), rel, base)
+        if not ref.online:
+            raise MediaError(ref.resolved, ref.error or "cannot be used")
+        refs.append(ref)
+    first_video = next((r.info.video for r in refs if r.info and r.info.video), None)
+    rate = parse_fps(fps) if fps else (first_video.fps if first_video else Fraction(30))
+    width, height = first_video.display_size if first_video else (1920, 1080)
+    timeline = Timeline(rate, tuple(refs))
+    for ref in refs:
+        timeline = timeline.append(Clip(ref.id, 0, ref.length(rate) or 1))
+    return Project(target.stem, timeline, width + width % 2, height + height % 2, 360, None, target)
+
+
+def _media_id(i: int) -> str:
+    """a, b, ..., z, aa, ab, ..."""
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(97 + r) + letters
+    return letters
+
+
+def next_media_id(timeline: Timeline) -> str:
+    used = {m.id for m in timeline.media}
+    i = 0
+    while _media_id(i) in used:
+        i += 1
+    return _media_id(i)

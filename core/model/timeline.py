@@ -1,0 +1,234 @@
+"""The timeline: an immutable value edited by pure functions.
+
+Every edit returns a new ``Timeline`` and leaves the old one untouched, so undo is just "go back
+to the previous value" (see ``core.model.history``), the scheduler can diff two plans, and a worker
+thread can read a timeline while the UI edits the next one. Positions are integer frames at the
+project rate; a clip's ``in``/``out`` are source positions in those same project frames
+(half-open), so a 25 fps source in a 30 fps project is addressed at 30 fps like everything else.
+
+The media a timeline uses travel with it (``MediaRef``): adding a file is an edit too, and an
+undo removes it again.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+from core.errors import EditError
+from core.media.info import MediaInfo
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """A media file as the project knows it."""
+
+    id: str
+    """Short id used by clips (``[[media]] id``)."""
+    path: str
+    """Path as written in the project (relative to the project file when it can be)."""
+    resolved: Path
+    """Absolute path the engine opens."""
+    info: MediaInfo | None
+    """Probe result; None when the file is offline or unusable."""
+    error: str | None = None
+    """Why the file is offline (missing, corrupt, ...), shown to the user."""
+
+    @property
+    def online(self) -> bool:
+        return self.info is not None
+
+    @property
+    def name(self) -> str:
+        return self.resolved.name
+
+    def length(self, fps: Fraction) -> int | None:
+        """Length in project frames, or None when offline (unknown)."""
+        return self.info.frames_at(fps) if self.info else None
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Source frames ``[in_, out)`` of media ``media`` (project frames)."""
+
+    media: str
+    in_: int
+    out: int
+
+    @property
+    def length(self) -> int:
+        return self.out - self.in_
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A clip with its position on the timeline: frames ``[start, start + clip.length)``."""
+
+    index: int
+    start: int
+    clip: Clip
+
+    @property
+    def end(self) -> int:
+        return self.start + self.clip.length
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One video track (with its audio) of clips played back to back."""
+
+    fps: Fraction
+    media: tuple[MediaRef, ...] = ()
+    clips: tuple[Clip, ...] = ()
+
+    # -- queries -------------------------------------------------------------------------------
+    def media_by_id(self, media_id: str) -> MediaRef:
+        for ref in self.media:
+            if ref.id == media_id:
+                return ref
+        raise EditError(f"no media with id {media_id!r}")
+
+    def has_media(self, media_id: str) -> bool:
+        return any(ref.id == media_id for ref in self.media)
+
+    def starts(self) -> tuple[int, ...]:
+        """Timeline position of each clip's first frame."""
+        out, pos = [], 0
+        for clip in self.clips:
+            out.append(pos)
+            pos += clip.length
+        return tuple(out)
+
+    @property
+    def duration(self) -> int:
+        return sum(c.length for c in self.clips)
+
+    def placed(self) -> Iterator[Placed]:
+        pos = 0
+        for i, clip in enumerate(self.clips):
+            yield Placed(i, pos, clip)
+            pos += clip.length
+
+    def clip_at(self, frame: int) -> Placed | None:
+        """The clip showing timeline frame ``frame`` (None past the end or when empty)."""
+        if frame < 0:
+            return None
+        starts = self.starts()
+        i = bisect.bisect_right(starts, frame) - 1
+        if i < 0 or i >= len(self.clips):
+            return None
+        placed = Placed(i, starts[i], self.clips[i])
+        return placed if frame < placed.end else None
+
+    def edit_points(self) -> tuple[int, ...]:
+        """Every clip boundary, 0 and the end included, ascending."""
+        points = [0, *self.starts()[1:], self.duration] if self.clips else [0]
+        return tuple(sorted(set(points)))
+
+    def source_frame(self, frame: int) -> tuple[Clip, int] | None:
+        """(clip, source frame) shown at timeline frame ``frame``."""
+        placed = self.clip_at(frame)
+        if placed is None:
+            return None
+        return placed.clip, placed.clip.in_ + frame - placed.start
+
+    def media_length(self, media_id: str) -> int | None:
+        return self.media_by_id(media_id).length(self.fps)
+
+    # -- edits (each returns a new timeline) ---------------------------------------------------
+    def _check_index(self, index: int) -> None:
+        if not 0 <= index < len(self.clips):
+            raise EditError(f"no clip number {index + 1} (the timeline has {len(self.clips)})")
+
+    def _with_clips(self, clips: list[Clip] | tuple[Clip, ...]) -> Timeline:
+        return replace(self, clips=tuple(clips))
+
+    def _checked(self, clip: Clip) -> Clip:
+        if not self.has_media(clip.media):
+            raise EditError(f"no media with id {clip.media!r}")
+        if clip.in_ < 0 or clip.out <= clip.in_:
+            raise EditError(f"a clip needs 0 <= in < out (got in={clip.in_}, out={clip.out})")
+        length = self.media_length(clip.media)
+        if length is not None and clip.out > length:
+            raise EditError(f"out={clip.out} is past the end of media {clip.media!r} ({length} frames)")
+        return clip
+
+    def add_media(self, ref: MediaRef) -> Timeline:
+        if self.has_media(ref.id):
+            raise EditError(f"media id {ref.id!r} is already used")
+        return replace(self, media=(*self.media, ref))
+
+    def append(self, clip: Clip) -> Timeline:
+        return self._with_clips((*self.clips, self._checked(clip)))
+
+    def insert(self, index: int, clip: Clip) -> Timeline:
+        if not 0 <= index <= len(self.clips):
+            raise EditError(f"cannot insert at clip number {index + 1}")
+        clips = list(self.clips)
+        clips.insert(index, self._checked(clip))
+        return self._with_clips(clips)
+
+    def insert_at_frame(self, frame: int, clip: Clip) -> Timeline:
+        """Insert at an edit point, splitting the clip under ``frame`` first when needed."""
+        placed = self.clip_at(frame)
+        if placed is None:
+            return self.append(clip)
+        tl = self
+        if frame != placed.start:
+            tl = tl.split(frame)
+            return tl.insert(placed.index + 1, clip)
+        return tl.insert(placed.index, clip)
+
+    def replace_clip(self, index: int, clip: Clip) -> Timeline:
+        self._check_index(index)
+        clips = list(self.clips)
+        clips[index] = self._checked(clip)
+        return self._with_clips(clips)
+
+    def trim_in(self, index: int, new_in: int) -> Timeline:
+        """Move clip ``index``'s first source frame to ``new_in`` (clamped: 0 ≤ in < out)."""
+        self._check_index(index)
+        clip = self.clips[index]
+        new_in = max(0, min(new_in, clip.out - 1))
+        return self.replace_clip(index, replace(clip, in_=new_in))
+
+    def trim_out(self, index: int, new_out: int) -> Timeline:
+        """Move clip ``index``'s end (one past its last source frame), clamped to the media."""
+        self._check_index(index)
+        clip = self.clips[index]
+        length = self.media_length(clip.media)
+        upper = length if length is not None else max(new_out, clip.in_ + 1)
+        new_out = max(clip.in_ + 1, min(new_out, upper))
+        return self.replace_clip(index, replace(clip, out=new_out))
+
+    def split(self, frame: int) -> Timeline:
+        """Cut the clip under timeline frame ``frame`` in two; no-op at an edit point."""
+        placed = self.clip_at(frame)
+        if placed is None:
+            raise EditError("the playhead is not over a clip")
+        if frame == placed.start:
+            return self
+        cut = placed.clip.in_ + frame - placed.start
+        left = replace(placed.clip, out=cut)
+        right = replace(placed.clip, in_=cut)
+        clips = list(self.clips)
+        clips[placed.index : placed.index + 1] = [left, right]
+        return self._with_clips(clips)
+
+    def delete(self, index: int) -> Timeline:
+        """Ripple delete: later clips move left to close the gap."""
+        self._check_index(index)
+        return self._with_clips(self.clips[:index] + self.clips[index + 1 :])
+
+    def move(self, index: int, delta: int) -> Timeline:
+        """Swap clip ``index`` with its neighbour ``delta`` (±1) places away (clamped)."""
+        self._check_index(index)
+        target = max(0, min(len(self.clips) - 1, index + delta))
+        if target == index:
+            return self
+        clips = list(self.clips)
+        clips.insert(target, clips.pop(index))
+        return self._with_clips(clips)

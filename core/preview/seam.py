@@ -1,0 +1,155 @@
+"""The seam between a front end (the editor) and the engine + player: protocols and events.
+
+Why a seam: the editor must keep working on the timeline when libmpv is missing, the engine
+fails to start, or a test wants to drive the UI without either. So it never imports the engine
+or the player itself; it holds a ``Backend`` (``CoreBackend`` in production, a fake in tests)
+whose handles satisfy ``EngineHandle`` and ``PreviewHandle``. The type checker proves that the
+real classes and the test fakes both fit these protocols, so renaming an engine method or an
+event breaks the build, not the editor at run time.
+
+Everything at the seam is in **timeline frames**: the player's seconds are converted once, in
+``core.preview.preview`` (with ``core.timebase.seconds_to_frames``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Protocol
+
+import numpy as np
+
+from core.cells.plan import Segment, SegmentState
+from core.media.info import MediaInfo
+from core.model.project import Project
+from core.model.timeline import Timeline
+from core.modes import VideoOutput
+
+__all__ = ["Backend", "Ended", "EngineChanged", "EngineHandle", "Failed", "FrameSink", "Paused", "Position",
+           "PreviewEvent", "PreviewHandle", "SnapshotView", "VideoOutput", "Waiting"]
+
+
+# -- events (worker threads → front end) ---------------------------------------------------------
+@dataclass(frozen=True)
+class Position:
+    """The preview shows timeline frame ``frame``."""
+
+    frame: int
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Playback is (or stopped being) held up because the stream has no data yet."""
+
+    waiting: bool
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The pause state changed."""
+
+    paused: bool
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Playback reached the end of the timeline (the last frame stays on screen)."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The player could not play the stream; it stays usable."""
+
+    message: str
+    """One sentence for the user."""
+
+
+PreviewEvent = Position | Waiting | Paused | Ended | Failed
+
+
+@dataclass(frozen=True)
+class EngineChanged:
+    """Something in the engine changed (a cell queued, encoded, failed, a re-plan): re-read
+    ``EngineHandle.snapshot()``. One event type on purpose: front ends coalesce them."""
+
+
+# -- what the front end reads and drives -----------------------------------------------------------
+class SnapshotView(Protocol):
+    """What the segment bar needs from an engine snapshot (``core.engine.EngineSnapshot``)."""
+
+    @property
+    def segments(self) -> Sequence[Segment]: ...
+    @property
+    def states(self) -> Sequence[SegmentState]: ...
+    @property
+    def progress(self) -> Sequence[float]: ...
+    @property
+    def ready(self) -> int: ...
+    @property
+    def encoding(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def encoder(self) -> str: ...
+    @property
+    def errors(self) -> Mapping[str, str]: ...
+
+
+class EngineHandle(Protocol):
+    """The cell engine of one open project (``core.engine.Engine``)."""
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        """Re-plan after an edit; cached cells cost nothing."""
+
+    def set_playhead(self, frame: int) -> None:
+        """Encode nearest ``frame`` first."""
+
+    def snapshot(self) -> SnapshotView:
+        """Every segment's state now."""
+
+    def close(self) -> None:
+        """Stop the workers (the preview on top must be closed first)."""
+
+
+class PreviewHandle(Protocol):
+    """The live preview over an engine (``core.preview.Preview``). Calls may block for a stream
+    restart (tens of ms): a front end runs them off its UI thread."""
+
+    def set_timeline(self, timeline: Timeline, frame: int | None = None) -> None:
+        """After an edit: re-plan the engine and restart the stream at ``frame``."""
+
+    def seek(self, frame: int) -> None: ...
+
+    def set_speed(self, x: float) -> None:
+        """Play at ``x`` (negative: backwards); unpauses."""
+
+    def pause(self) -> None: ...
+
+    def set_frame_size(self, width: int, height: int) -> None:
+        """Size of the RGB frames in ``terminal`` mode."""
+
+    def close(self) -> None:
+        """Stop the player (on the thread that created it)."""
+
+
+FrameSink = Callable[[np.ndarray], None]
+"""Receives rendered RGB frames (H×W×3 uint8) on a player thread."""
+
+
+class Backend(Protocol):
+    """Starts engines and previews for a front end."""
+
+    def detect_display(self) -> bool:
+        """True when a window preview can be shown here."""
+
+    def start_engine(self, project: Project, workers: int | None,
+                     on_event: Callable[[EngineChanged], None]) -> EngineHandle:
+        """Start the engine of ``project``; ``on_event`` runs on worker threads."""
+
+    def start_preview(self, engine: EngineHandle, mode: VideoOutput, frame_size: tuple[int, int],
+                      on_frame: FrameSink | None, on_event: Callable[[PreviewEvent], None]) -> PreviewHandle:
+        """Start the player over ``engine`` (one this backend started)."""
+
+    def still(self, info: MediaInfo, source_frame: int, size: tuple[int, int], fps: Fraction) -> np.ndarray | None:
+        """Source frame ``source_frame`` (at ``fps``) decoded directly at ``size``, or None."""

@@ -1,0 +1,74 @@
+"""``livecut encode``: fill the preview cache for the whole timeline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from tui.cli.command import Command
+from tui.cli.engine_run import start_engine, status
+from tui.cli.output import Progress, emit_json, say
+
+if TYPE_CHECKING:
+    from core.engine import EngineSnapshot
+
+def _setup_encode(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project")
+    p.add_argument("--workers", type=int, default=None, help="encoder threads (default: CPU count)")
+    p.add_argument("--json", action="store_true", help="print figures as JSON")
+    p.add_argument("--encoder", default=None, help="force an encoder (default: auto-detect)")
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    progress = Progress(quiet=args.json)
+    t0 = time.perf_counter()
+    _project, engine = start_engine(args.project, args.workers, args.encoder, progress)
+    try:
+        before = engine.snapshot()
+        cells_total = len({s.key for s in before.segments if s.key})
+        cached = {s.key for s, st in zip(before.segments, before.states, strict=True) if st.value == "ready"}
+        frames_needed = _frames_needed(before, cached)
+        while not engine.wait_ready(0.2):
+            progress.show(status(engine))
+        progress.show(status(engine), force=True)
+        progress.done()
+        snap = engine.snapshot()
+        stats = engine.stats()
+    finally:
+        engine.close()
+    failed = dict(snap.errors)
+    result = {
+        "cells_total": cells_total,
+        "cells_encoded": stats.cells_encoded,
+        "cells_reused": len(cached),
+        "cells_failed": len(failed),
+        "frames_needed": frames_needed,
+        "frames_decoded": stats.frames_decoded,
+        "seconds": round(time.perf_counter() - t0, 3),
+        "workers": stats.workers,
+        "encoder": stats.encoder,
+        "errors": sorted(set(failed.values())),
+    }
+    if args.json:
+        emit_json(result)
+    else:
+        say(f"{result['cells_encoded']} cells encoded, {result['cells_reused']} reused, "
+            f"{result['cells_failed']} failed in {result['seconds']} s ({result['encoder']}, {result['workers']} workers)")
+    for message in result["errors"]:
+        sys.stderr.write(f"livecut: {message}\n")
+    return 1 if failed else 0
+
+
+def _frames_needed(snap: EngineSnapshot, cached: set[str]) -> int:
+    seen: set[str] = set()
+    total = 0
+    for seg in snap.segments:
+        if seg.key and seg.key not in cached and seg.key not in seen:
+            seen.add(seg.key)
+            total += seg.cell.frames
+    return total
+
+
+COMMAND = Command("encode", "fill the preview cache for the whole timeline", _setup_encode, cmd_encode)

@@ -1,0 +1,149 @@
+"""``livecut export``: render the film to one MP4 (H.264 + AAC, faststart).
+
+The export runs on a worker thread so that the main thread, which receives Ctrl-C, only waits:
+an interrupt sets the export's cancel event and waits for the engine to stop and remove its
+temp file (within about a second), then exits 130 with one line. Progress goes to stderr (a bar
+on a TTY, a line every 2 s otherwise) through the same helper as ``encode`` and ``preview``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.cli.command import Command
+from tui.cli.output import Progress, UsageError, bar, emit_json, say
+
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+_CLEANUP_WAIT_S = 10.0
+"""How long an interrupted export may take to clean up before the command gives up waiting."""
+
+
+def _setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", help="project TOML file")
+    p.add_argument("-o", "--output", required=True, help="the MP4 file to write")
+    p.add_argument("--height", type=int, default=None, help="output height (width follows the aspect; default: the project's size)")
+    p.add_argument("--crf", type=int, default=20, help="x264 quality, 0-51, lower is better (default: 20)")
+    p.add_argument("--preset", choices=X264_PRESETS, default="veryfast", help="x264 speed preset (default: veryfast)")
+    p.add_argument("--encoder", default=None, help="force an H.264 encoder (default: auto-detect)")
+    p.add_argument("--workers", type=int, default=None, help="segments encoded at once (default: CPU count)")
+    p.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    p.add_argument("--allow-offline", action="store_true", help="render offline media as black instead of failing")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+
+def _options(args: argparse.Namespace):
+    from core.export.render import ExportOptions
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if not 0 <= args.crf <= 51:
+        raise UsageError("--crf must be between 0 and 51")
+    if args.height is not None and not 16 <= args.height <= 16384:
+        raise UsageError("--height must be between 16 and 16384")
+    return ExportOptions(height=args.height, crf=args.crf, preset=args.preset, encoder=args.encoder,
+                         workers=args.workers, force=args.force, allow_offline=args.allow_offline)
+
+
+def _output(args: argparse.Namespace) -> Path:
+    out = Path(args.output)
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder; give a file name such as {out / 'film.mp4'}")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} already exists (use --force to overwrite)")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent} is not a folder")
+    return out
+
+
+class _Reporter:
+    """Turns engine progress into the stderr line; a stage's start and end always print."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.stage = ""
+
+    def __call__(self, event) -> None:
+        verb = "encoding" if event.stage == "encode" else "joining"
+        detail = f"{event.segments_encoding} segments to encode, {event.segments_reused} reused"
+        force = event.stage != self.stage or event.done == event.total
+        if event.total == 0:
+            text = f"{verb}: nothing to do, all {event.segments_reused} segments are cached"
+        else:
+            text = f"{verb} {bar(event.done, event.total)} frames ({detail})"
+        self.progress.show(text, force=force)
+        self.stage = event.stage
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core.errors import Cancelled
+    from core.export.render import OutputExistsError, export
+    from core.model import project as proj
+
+    options = _options(args)
+    out = _output(args)
+    project = proj.load(args.project)
+    progress = Progress(quiet=args.json)
+    cancel = threading.Event()
+    report = _Reporter(progress)
+    try:
+        result = _in_thread(lambda: export(project, out, options, cancel=cancel, on_progress=report), cancel)
+    except Cancelled:
+        progress.done()
+        sys.stderr.write(f"livecut: export cancelled; {out} was not written\n")
+        return 130
+    except OutputExistsError as exc:
+        raise UsageError(str(exc)) from None
+    progress.done()
+    if args.json:
+        emit_json(result.to_dict())
+    else:
+        say(f"wrote {out}: {result.frames} frames, {result.duration_s:.2f} s, {result.bytes / 1e6:.1f} MB, "
+            f"{result.width}x{result.height} {result.encoder}; {result.segments_encoded} segments encoded, "
+            f"{result.segments_reused} reused in {result.seconds:.1f} s")
+    return 0
+
+
+def _in_thread(work: Callable[[], object], cancel: threading.Event):
+    """Run ``work`` on a thread; Ctrl-C sets ``cancel`` and waits for it to finish cleaning up."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as exc:  # handed to the main thread, which raises it
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="livecut-export", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        cancel.set()
+        _wait_cleanup(worker)
+    error = outcome.get("error")
+    if error is not None:
+        raise error  # type: ignore[misc]
+    if cancel.is_set() and "result" not in outcome:
+        from core.errors import Cancelled
+
+        raise Cancelled
+    return outcome["result"]
+
+
+def _wait_cleanup(worker: threading.Thread) -> None:
+    """Join the cancelled export; further Ctrl-Cs do not cut its clean-up short."""
+    deadline = time.monotonic() + _CLEANUP_WAIT_S
+    while worker.is_alive() and time.monotonic() < deadline:
+        try:
+            worker.join(0.1)
+        except KeyboardInterrupt:
+            continue
+
+
+COMMAND = Command("export", "render the project to an MP4 file (H.264 + AAC)", _setup, cmd_export)

@@ -1,0 +1,76 @@
+"""The ``livecut`` command line: the editor, or one of the headless commands.
+
+``livecut [PROJECT.toml]`` opens the editor; the other commands (one module each in this
+package, listed in ``COMMANDS``) drive the same core engine without a terminal UI. They never
+import Textual, so they start fast and work in scripts. Every user mistake ends as one line on
+stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core import __version__
+from core.errors import LivecutError
+from core.modes import PREVIEW_CHOICES
+from tui.cli import cache, demo, encode, encoders, export, info, new, play, preview, probe
+from tui.cli.command import Command
+from tui.cli.output import UsageError
+
+COMMANDS: dict[str, Command] = {
+    m.COMMAND.name: m.COMMAND for m in (probe, info, new, demo, encode, encoders, cache, preview, play, export)
+}
+
+
+# -- entry point -----------------------------------------------------------------------------------
+def _editor_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livecut",
+        description="Keyboard-driven terminal video editor. Commands: "
+        + ", ".join(sorted(COMMANDS)) + " (livecut COMMAND --help).",
+    )
+    parser.add_argument("project", nargs="?", help="project TOML file to open (none: a new project)")
+    parser.add_argument("--version", action="version", version=f"livecut {__version__}")
+    parser.add_argument("--theme", help="colour theme (dark, light, high-contrast, or a user theme file)")
+    parser.add_argument("--preview", choices=PREVIEW_CHOICES, default="auto",
+                        help="where the preview plays (default: auto)")
+    parser.add_argument("--workers", type=int, default=None, help="encoder threads (default: CPU count)")
+    return parser
+
+
+def _run_editor(args: argparse.Namespace) -> int:
+    from tui.app import run_editor
+
+    return run_editor(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from tui.logsetup import setup_logging
+
+    setup_logging()
+    try:
+        if argv and argv[0] in COMMANDS:
+            command = COMMANDS[argv[0]]
+            parser = argparse.ArgumentParser(prog=f"livecut {command.name}", description=command.help)
+            command.setup(parser)
+            return command.run(parser.parse_args(argv[1:]))
+        args = _editor_parser().parse_args(argv)
+        if args.project and not args.project.endswith(".toml") and not Path(args.project).exists():
+            raise UsageError(f"unknown command or project {args.project!r} (try livecut --help)")
+        return _run_editor(args)
+    except UsageError as exc:
+        sys.stderr.write(f"livecut: {exc}\n")
+        return 2
+    except LivecutError as exc:
+        sys.stderr.write(f"livecut: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("livecut: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+

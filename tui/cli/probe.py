@@ -1,0 +1,60 @@
+"""``livecut probe``: what livecut sees in media files, or why it cannot use them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.errors import LivecutError
+from core.media.info import MediaInfo
+from tui.cli.command import Command
+from tui.cli.output import emit_json, say
+
+
+def _setup_probe(p: argparse.ArgumentParser) -> None:
+    p.add_argument("media", nargs="+", help="media files to probe")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from core.media.info import probe
+
+    results: list[dict[str, object]] = []
+    failed = 0
+    for item in args.media:
+        try:
+            info = probe(item)
+        except LivecutError as exc:
+            failed += 1
+            results.append({"path": item, "error": str(exc)})
+            if not args.json:
+                sys.stderr.write(f"livecut: {exc}\n")
+            continue
+        results.append(info.to_dict())
+        if not args.json:
+            say(_describe_media(info))
+    if args.json:
+        emit_json(results if len(results) > 1 else results[0])
+    return 1 if failed else 0
+
+
+def _describe_media(info: object) -> str:
+
+    assert isinstance(info, MediaInfo)
+    parts = [f"{info.path}: {info.container}, {float(info.duration):.3f} s"]
+    if info.video:
+        v = info.video
+        w, h = v.display_size
+        rot = f", rotated {v.rotation}°" if v.rotation else ""
+        parts.append(f"video {v.codec} {w}x{h} @ {float(v.fps):.3f} fps ({v.fps}), {v.frame_count} frames, {v.pix_fmt}{rot}")
+    else:
+        parts.append("no video")
+    if info.audio:
+        a = info.audio
+        parts.append(f"audio {a.codec} {a.sample_rate} Hz {a.channels} ch")
+    else:
+        parts.append("no audio")
+    return "; ".join(parts)
+
+
+COMMAND = Command("probe", "show what livecut finds in media files", _setup_probe, cmd_probe)

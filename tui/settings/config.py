@@ -1,0 +1,120 @@
+"""The user's settings file: ``config.toml`` in the XDG config dir.
+
+Why it is strict and small: it is hand-edited, so a typo must be reported (as one sentence per
+problem, shown as a notification) instead of silently ignored, and a broken file must never stop
+the editor from starting. Only what the user chose lives here: the theme (remembered when picked
+from the command palette) and key remaps::
+
+    version = 1
+    theme = "dark"
+
+    [keys]
+    split = "ctrl+k"          # binding id = keys (comma separated)
+
+``LIVECUT_CONFIG_DIR`` overrides the folder (tests, portable setups). Writes are atomic.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from core.atomic import write_atomic
+from tui.settings.keys import BY_ID
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the user chose; every field has a working default."""
+
+    theme: str | None = None
+    """Theme name (None: the default dark theme)."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id → keys, overriding the defaults in ``tui.settings.keys``."""
+    path: Path | None = field(default=None, compare=False)
+    """Where it was read from and is written back to."""
+
+    def with_theme(self, theme: str) -> Config:
+        return replace(self, theme=theme)
+
+
+def config_dir() -> Path:
+    override = os.environ.get("LIVECUT_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir("livecut"))
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
+    """The config at ``path`` (default location if None) and the problems found in it."""
+    target = path or config_path()
+    try:
+        raw = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config(path=target), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return Config(path=target), [f"{target}: cannot be read ({exc})"]
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        return Config(path=target), [f"{target}: TOML syntax error: {exc}"]
+    config, problems = from_dict(data)
+    return replace(config, path=target), [f"{target}: {p}" for p in problems]
+
+
+def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
+    problems: list[str] = []
+    version = data.get("version", VERSION)
+    if version != VERSION:
+        problems.append(f"version {version!r} is not supported (expected {VERSION}); using defaults")
+        return Config(), problems
+    for key in data:
+        if key not in ("version", "theme", "keys"):
+            problems.append(f"unknown setting {key!r}")
+    theme = data.get("theme")
+    if theme is not None and not isinstance(theme, str):
+        problems.append(f"theme: expected a name, got {theme!r}")
+        theme = None
+    keys: dict[str, str] = {}
+    table = data.get("keys", {})
+    if not isinstance(table, dict):
+        problems.append("keys: expected a table of action = \"key\"")
+        table = {}
+    for action, value in table.items():
+        if action not in BY_ID:
+            problems.append(f"keys.{action}: unknown action (see the ? help screen for names)")
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(f"keys.{action}: expected a key such as \"ctrl+k\", got {value!r}")
+        else:
+            keys[action] = ",".join(part.strip() for part in value.split(","))
+    return Config(theme=theme, keys=keys), problems
+
+
+def save_config(config: Config) -> Path | None:
+    """Write ``config`` back (atomic); returns the path, or None when it cannot be written."""
+    target = config.path or config_path()
+    data: dict[str, Any] = {"version": VERSION}
+    if config.theme:
+        data["theme"] = config.theme
+    if config.keys:
+        data["keys"] = dict(config.keys)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, tomli_w.dumps(data).encode("utf-8"))
+    except OSError as exc:
+        log.warning("cannot write config %s: %s", target, exc)
+        return None
+    return target

@@ -1,0 +1,107 @@
+"""Every key binding of the editor, in one table.
+
+Why one table: the same list builds the Textual ``BINDINGS`` (``tui.bindings``) (each with an ``id`` so the config
+file's ``[keys]`` section can remap it through ``App.set_keymap``), the ``?`` help screen, the
+command palette entries and the config validation. A key added here shows up everywhere; a key
+that is only in ``BINDINGS`` would be invisible in help and impossible to remap.
+
+Key names are Textual's (``space``, ``shift+left``, ``comma``, ``question_mark``...); single
+characters such as ``?`` or ``[`` are accepted and normalised by Textual. Terminals send
+``alt+arrow`` as escape followed by the arrow, so moves use ``ctrl+arrow`` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Scope = Literal["app", "editor"]
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One remappable command."""
+
+    id: str
+    """Binding id, action name and the name used in the config file's ``[keys]`` table."""
+    keys: str
+    """Default keys, comma separated (Textual key names)."""
+    description: str
+    """What the help screen and the command palette say."""
+    group: str
+    """Help screen section."""
+    scope: Scope = "editor"
+    """``app`` bindings work on every screen (save, quit, help); ``editor`` ones on the editor."""
+
+
+KEYS: tuple[KeySpec, ...] = (
+    # transport
+    KeySpec("play_pause", "space", "Play / pause", "Transport"),
+    KeySpec("shuttle_back", "j", "Play backwards (repeat: faster)", "Transport"),
+    KeySpec("stop", "k", "Stop", "Transport"),
+    KeySpec("shuttle_forward", "l", "Play forwards (repeat: faster)", "Transport"),
+    # navigation
+    KeySpec("frame_back", "left", "Back one frame", "Navigate"),
+    KeySpec("frame_forward", "right", "Forward one frame", "Navigate"),
+    KeySpec("second_back", "shift+left", "Back one second", "Navigate"),
+    KeySpec("second_forward", "shift+right", "Forward one second", "Navigate"),
+    KeySpec("prev_edit", "up", "Previous edit point", "Navigate"),
+    KeySpec("next_edit", "down", "Next edit point", "Navigate"),
+    KeySpec("go_start", "home", "Go to start", "Navigate"),
+    KeySpec("go_end", "end", "Go to end", "Navigate"),
+    # selection
+    KeySpec("select_next", "tab", "Select next clip", "Select"),
+    KeySpec("select_prev", "shift+tab", "Select previous clip", "Select"),
+    KeySpec("edge_in", "left_square_bracket", "Select start edge (again: none)", "Select"),
+    KeySpec("edge_out", "right_square_bracket", "Select end edge (again: none)", "Select"),
+    # editing
+    KeySpec("trim_in", "i", "Set clip start to playhead (trim in)", "Edit"),
+    KeySpec("trim_out", "o", "Set clip end to playhead (trim out)", "Edit"),
+    KeySpec("nudge_back", "comma", "Nudge selected edge −1 frame", "Edit"),
+    KeySpec("nudge_forward", "full_stop", "Nudge selected edge +1 frame", "Edit"),
+    KeySpec("nudge_back_second", "less_than_sign", "Nudge selected edge −1 second", "Edit"),
+    KeySpec("nudge_forward_second", "greater_than_sign", "Nudge selected edge +1 second", "Edit"),
+    KeySpec("split", "s,ctrl+b", "Split at playhead", "Edit"),
+    KeySpec("delete_clip", "x,delete", "Delete clip (ripple)", "Edit"),
+    KeySpec("move_left", "ctrl+left", "Move clip left", "Edit"),
+    KeySpec("move_right", "ctrl+right", "Move clip right", "Edit"),
+    KeySpec("undo", "ctrl+z", "Undo", "Edit"),
+    KeySpec("redo", "ctrl+y", "Redo", "Edit"),
+    KeySpec("add_media", "a", "Add media file", "Edit"),
+    # view
+    KeySpec("zoom_in", "plus,equals_sign", "Zoom in", "View"),
+    KeySpec("zoom_out", "minus", "Zoom out", "View"),
+    KeySpec("zoom_fit", "0", "Zoom to fit", "View"),
+    # file (export is editor scope: its ctrl+e must not steal the bin input's end-of-line)
+    KeySpec("export", "ctrl+e", "Export film…", "File"),
+    KeySpec("save", "ctrl+s", "Save", "File", "app"),
+    KeySpec("save_as", "ctrl+w", "Save as…", "File", "app"),
+    KeySpec("open", "ctrl+o", "Open project…", "File", "app"),
+    KeySpec("help", "question_mark,f1", "Help (this screen)", "File", "app"),
+    KeySpec("quit", "ctrl+q", "Quit (asks when unsaved)", "File", "app"),
+)
+
+BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}
+GROUPS: tuple[str, ...] = ("Transport", "Navigate", "Select", "Edit", "View", "File")
+
+
+def effective_keys(keymap: dict[str, str]) -> dict[str, str]:
+    """Keys per binding id after the user's keymap is applied."""
+    return {spec.id: keymap.get(spec.id, spec.keys) for spec in KEYS}
+
+
+_NAMES = {
+    "left": "←", "right": "→", "up": "↑", "down": "↓", "space": "space", "comma": ",", "full_stop": ".",
+    "less_than_sign": "<", "greater_than_sign": ">", "left_square_bracket": "[", "right_square_bracket": "]",
+    "question_mark": "?", "plus": "+", "minus": "-", "equals_sign": "=", "delete": "del", "tab": "tab",
+}
+
+
+def display(keys: str) -> str:
+    """``shift+left,ctrl+b`` → ``shift+← / ctrl+b`` for humans."""
+    out = []
+    for key in keys.split(","):
+        parts = key.strip().split("+")
+        parts[-1] = _NAMES.get(parts[-1], parts[-1])
+        out.append("+".join(parts))
+    return " / ".join(out)

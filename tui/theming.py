@@ -1,0 +1,16 @@
+"""Theme files (``tui.settings.themes``) as Textual themes: the app's side of the settings.
+
+Settings are parsed into plain values so that headless commands can read the config without
+importing Textual; only the running app turns them into ``Theme`` objects, here.
+"""
+
+from __future__ import annotations
+
+from textual.theme import Theme
+
+from tui.settings.themes import ThemeSpec
+
+
+def to_textual(spec: ThemeSpec) -> Theme:
+    """The ``Theme`` Textual registers for ``spec``."""
+    return Theme(name=spec.name, dark=spec.dark, variables=dict(spec.variables), **spec.colors)
