@@ -22,8 +22,17 @@ SECONDS = 20
 def run(runs: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="livecut-bench-") as tmp:
         d = Path(tmp)
-        src = make_source(d / "src.mp4", frames=30 * SECONDS, width=1920, height=1080, fps=30, gop=60, crf=20,
-                          preset="veryfast", audio=False)
+        src = make_source(
+            d / "src.mp4",
+            frames=30 * SECONDS,
+            width=1920,
+            height=1080,
+            fps=30,
+            gop=60,
+            crf=20,
+            preset="veryfast",
+            audio=False,
+        )
         p = proj.new_from_media(d / "p.toml", [str(src)])
         p = replace(p, preview_height=540)
 
@@ -58,8 +67,26 @@ def run(runs: int = 3) -> dict[str, Any]:
         }
         ffmpeg = ensure_ffmpeg()
         if ffmpeg:
-            cmd = [ffmpeg, "-v", "error", "-i", str(src), "-vf", "scale=960:540", "-c:v", "libx264", "-preset", "ultrafast",
-                   "-g", "1", "-an", "-f", "mp4", "-y", str(d / "peer.mp4")]
+            cmd = [
+                ffmpeg,
+                "-v",
+                "error",
+                "-i",
+                str(src),
+                "-vf",
+                "scale=960:540",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-g",
+                "1",
+                "-an",
+                "-f",
+                "mp4",
+                "-y",
+                str(d / "peer.mp4"),
+            ]
             peer, peer_runs, _ = timed(lambda: subprocess.run(cmd, check=True), runs)
             out["ffmpeg_cli_s"] = figure(peer, "s", runs, runs_s=[round(t, 3) for t in peer_runs])
             out["cold_encode_vs_ffmpeg_cli"] = figure(two / peer, "x", runs, "ffmpeg CLI, same transcode (all cores)")

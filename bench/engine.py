@@ -63,7 +63,9 @@ def _big_plan() -> tuple[float, int, float]:
     refs = []
     for i in range(20):
         v = VideoInfo("h264", 1920, 1080, "yuv420p", fps, 108000, 0, Fraction(0))
-        info = MediaInfo(Path(f"/media/{i}.mp4"), 10**9, "mov", Fraction(3600), v, AudioInfo("aac", 48000, 2, Fraction(0)))
+        info = MediaInfo(
+            Path(f"/media/{i}.mp4"), 10**9, "mov", Fraction(3600), v, AudioInfo("aac", 48000, 2, Fraction(0))
+        )
         refs.append(MediaRef(f"m{i}", f"{i}.mp4", info.path, info))
     tracemalloc.start()
     t0 = time.perf_counter()
@@ -92,10 +94,13 @@ def run(runs: int = 7) -> dict[str, Any]:
         reopen = _reopen(d, 5)
     mb, segments, seconds = _big_plan()
     return {
-        "first_frame_of_new_clip_ms": figure(statistics.median(ff), "ms", runs, "target 80 ms (1080p H.264, 2 s GOP → 640x360)",
-                                             max=round(max(ff), 1)),
-        "cached_reopen_to_playable_ms": figure(statistics.median(reopen), "ms", 5,
-                                               "load project + engine + first fragment, warm cache, 0 encodes"),
-        "plan_1h_500_clips": figure(mb, "MB (Python allocations, peak)", 1, segments=segments,
-                                    plan_seconds=round(seconds, 3)),
+        "first_frame_of_new_clip_ms": figure(
+            statistics.median(ff), "ms", runs, "target 80 ms (1080p H.264, 2 s GOP → 640x360)", max=round(max(ff), 1)
+        ),
+        "cached_reopen_to_playable_ms": figure(
+            statistics.median(reopen), "ms", 5, "load project + engine + first fragment, warm cache, 0 encodes"
+        ),
+        "plan_1h_500_clips": figure(
+            mb, "MB (Python allocations, peak)", 1, segments=segments, plan_seconds=round(seconds, 3)
+        ),
     }

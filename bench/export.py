@@ -36,8 +36,19 @@ PRESET, CRF, GOP = "veryfast", 20, 2 * FPS
 
 
 def _project(d: Path) -> proj.Project:
-    sources = [make_source(d / f"{m}.mp4", frames=20 * FPS, width=SIZE[0], height=SIZE[1], fps=FPS, gop=GOP,
-                           label=m, tone_hz=300 + 100 * i) for i, m in enumerate("abc")]
+    sources = [
+        make_source(
+            d / f"{m}.mp4",
+            frames=20 * FPS,
+            width=SIZE[0],
+            height=SIZE[1],
+            fps=FPS,
+            gop=GOP,
+            label=m,
+            tone_hz=300 + 100 * i,
+        )
+        for i, m in enumerate("abc")
+    ]
     p = proj.new_from_media(d / "p.toml", [str(s) for s in sources])
     clips = tuple(Clip(m, a, b) for m, a, b in CLIPS)
     return replace(p, timeline=Timeline(p.fps, p.timeline.media, clips), width=SIZE[0], height=SIZE[1])
@@ -51,10 +62,40 @@ def _ffmpeg_cmd(ffmpeg: str, project: proj.Project, out: Path) -> list[str]:
         cmd += ["-ss", f"{float(start):.6f}", "-t", f"{float(length):.6f}", "-i", str(src)]
     n = len(project.timeline.clips)
     pads = "".join(f"[{i}:v][{i}:a]" for i in range(n))
-    return [*cmd, "-filter_complex", f"{pads}concat=n={n}:v=1:a=1[v][a]", "-map", "[v]", "-map", "[a]",
-            "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-g", str(GOP), "-keyint_min", str(GOP),
-            "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
-            "-movflags", "+faststart", str(out)]
+    return [
+        *cmd,
+        "-filter_complex",
+        f"{pads}concat=n={n}:v=1:a=1[v][a]",
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        PRESET,
+        "-crf",
+        str(CRF),
+        "-g",
+        str(GOP),
+        "-keyint_min",
+        str(GOP),
+        "-sc_threshold",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-ar",
+        "48000",
+        "-ac",
+        "2",
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]
 
 
 def _interleaved(funcs: dict[str, Callable[[], Any]], runs: int) -> dict[str, tuple[float, list[float], Any]]:
@@ -105,13 +146,19 @@ def run(runs: int = 3) -> dict[str, Any]:
         cached_s, cached_runs, _ = timed(lambda: export(project, d / "warm.mp4", opts, store=warm), runs)
         out: dict[str, Any] = {
             "source": f"{len(CLIPS)} clips from 3 sources, {result.duration_s:.0f} s of 1280x720@30 film; libx264 "
-                      f"{PRESET} crf {CRF}, GOP {GOP}, AAC 128k; {workers} workers "
-                      "(1 encoder thread each while segments outnumber them)",
-            "export_cold_s": figure(cold_s, "s", runs, runs_s=_runs(cold_runs), segments=result.segments,
-                                    bytes=result.bytes),
-            "reexport_after_trim_s": figure(trim_s, "s", runs, runs_s=_runs(trim_runs),
-                                            segments_encoded=trimmed.segments_encoded,
-                                            segments_reused=trimmed.segments_reused),
+            f"{PRESET} crf {CRF}, GOP {GOP}, AAC 128k; {workers} workers "
+            "(1 encoder thread each while segments outnumber them)",
+            "export_cold_s": figure(
+                cold_s, "s", runs, runs_s=_runs(cold_runs), segments=result.segments, bytes=result.bytes
+            ),
+            "reexport_after_trim_s": figure(
+                trim_s,
+                "s",
+                runs,
+                runs_s=_runs(trim_runs),
+                segments_encoded=trimmed.segments_encoded,
+                segments_reused=trimmed.segments_reused,
+            ),
             "reexport_after_trim_vs_cold": figure(trim_s / cold_s, "x", runs, "livecut cold export"),
             "reexport_cached_s": figure(cached_s, "s", runs, runs_s=_runs(cached_runs)),
         }
@@ -121,7 +168,11 @@ def run(runs: int = 3) -> dict[str, Any]:
         peer_s, peer_runs, _ = measured["ffmpeg"]
         out["ffmpeg_cli_s"] = figure(peer_s, "s", runs, runs_s=_runs(peer_runs), bytes=(d / "peer.mp4").stat().st_size)
         out["export_cold_vs_ffmpeg_cli"] = figure(
-            cold_s / peer_s, "x", runs, "ffmpeg CLI: same clips as -ss/-t inputs + concat filter, same x264 "
-            "settings, AAC, faststart (all cores); runs interleaved with livecut's")
+            cold_s / peer_s,
+            "x",
+            runs,
+            "ffmpeg CLI: same clips as -ss/-t inputs + concat filter, same x264 "
+            "settings, AAC, faststart (all cores); runs interleaved with livecut's",
+        )
         out["reexport_after_trim_vs_ffmpeg_cli"] = figure(trim_s / peer_s, "x", runs, "ffmpeg CLI, full export")
         return out

@@ -118,9 +118,12 @@ def run(runs: int = 5) -> dict[str, Any]:
         resume = [_resume(data, cut, frame / 30) for _ in range(3)]
         return {
             "stream": "4 s 640x360 assembled preview (4 fragments)",
-            "time_to_first_frame_ms": figure(statistics.median(first), "ms", runs, "load() to the first rendered frame"),
-            "resume_after_append_ms": figure(statistics.median(resume), "ms", 3,
-                                             "append after libmpv starved → playhead moves again"),
+            "time_to_first_frame_ms": figure(
+                statistics.median(first), "ms", runs, "load() to the first rendered frame"
+            ),
+            "resume_after_append_ms": figure(
+                statistics.median(resume), "ms", 3, "append after libmpv starved → playhead moves again"
+            ),
             "sw_render_320x180_ms": figure(_render_cost(data, (320, 180)), "ms/frame", 40),
             "sw_render_640x360_ms": figure(_render_cost(data, (640, 360)), "ms/frame", 40),
         }

@@ -60,9 +60,15 @@ def run(runs: int = 15) -> dict[str, Any]:
             asm.close()
         return {
             "timeline": "100 clips, all cells cached, 640x360 preview",
-            "edit_to_first_fragment_ms": figure(statistics.median(edit_ms), "ms", runs, "goal 15 ms",
-                                                p95=round(sorted(edit_ms)[int(0.95 * (runs - 1))], 2),
-                                                fragments_reused_median=statistics.median(reused)),
-            "edit_to_first_fragment_at_edit_point_ms": figure(statistics.median(at_playhead_ms), "ms", runs,
-                                                             "new session starting at the edited segment (no reuse)"),
+            "edit_to_first_fragment_ms": figure(
+                statistics.median(edit_ms),
+                "ms",
+                runs,
+                "goal 15 ms",
+                p95=round(sorted(edit_ms)[int(0.95 * (runs - 1))], 2),
+                fragments_reused_median=statistics.median(reused),
+            ),
+            "edit_to_first_fragment_at_edit_point_ms": figure(
+                statistics.median(at_playhead_ms), "ms", runs, "new session starting at the edited segment (no reuse)"
+            ),
         }

@@ -87,10 +87,17 @@ def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="livecut-bench-tui-") as tmp, _isolated(Path(tmp)), tally:
         d = Path(tmp)
         tally.phase = "setup"
-        clips = [make_source(d / f"clip{i}.mp4", frames=300, width=1280, height=720, fps=30, gop=60, audio=False,
-                             label=f"clip {i}") for i in range(3)]
-        files = [c if k == 0 else _remux_copy(c, d / f"clip{i}-{k}.mp4", f"copy {k}")
-                 for i, c in enumerate(clips) for k in range(COPIES)]
+        clips = [
+            make_source(
+                d / f"clip{i}.mp4", frames=300, width=1280, height=720, fps=30, gop=60, audio=False, label=f"clip {i}"
+            )
+            for i in range(3)
+        ]
+        files = [
+            c if k == 0 else _remux_copy(c, d / f"clip{i}-{k}.mp4", f"copy {k}")
+            for i, c in enumerate(clips)
+            for k in range(COPIES)
+        ]
         setup_s = time.perf_counter() - started
         project = proj.new_from_media(d / "keys.toml", [str(f) for f in files])
         keys: dict[str, dict[str, Any]] = {}
@@ -106,7 +113,7 @@ def run() -> dict[str, Any]:
         playback = {f"{w}x{h}": asyncio.run(_playback(played, (w, h), d)) for w, h in FPS_SIZES}
     return {
         "setup": f"{len(files)} files ({len(clips)} generated 10 s 1280x720@30 clips, each remuxed into {COPIES} "
-                 f"distinct files) in {setup_s:.1f} s; preview cells {played.preview_height}p, {played.cell_size} frames",
+        f"distinct files) in {setup_s:.1f} s; preview cells {played.preview_height}p, {played.cell_size} frames",
         "keypress_to_screen": keys["terminal"],
         "keypress_to_screen_preview_none": keys["none"],
         "terminal_preview": playback,
@@ -122,8 +129,12 @@ def run() -> dict[str, Any]:
 @contextlib.contextmanager
 def _isolated(folder: Path) -> Iterator[None]:
     """A cold cache, no user config or themes, and a truecolor terminal (as most are today)."""
-    wanted = {"LIVECUT_CACHE_DIR": str(folder / "cache"), "LIVECUT_CONFIG_DIR": str(folder / "config"),
-              "LIVECUT_LOG_DIR": str(folder / "log"), "COLORTERM": "truecolor"}
+    wanted = {
+        "LIVECUT_CACHE_DIR": str(folder / "cache"),
+        "LIVECUT_CONFIG_DIR": str(folder / "config"),
+        "LIVECUT_LOG_DIR": str(folder / "log"),
+        "COLORTERM": "truecolor",
+    }
     saved = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     try:
@@ -175,8 +186,13 @@ def _remux_copy(src: Path, dst: Path, tag: str) -> Path:
 
 def _app(project: Project, folder: Path, bridge: Bridge) -> LivecutApp:
     """The app as ``livecut`` builds it, with ``bridge`` (its preview choice and workers) and no user files."""
-    return LivecutApp(Document(project), config=Config(path=folder / "config.toml"), bridge=bridge,
-                      autosave_seconds=3600, check_autosave=False)
+    return LivecutApp(
+        Document(project),
+        config=Config(path=folder / "config.toml"),
+        bridge=bridge,
+        autosave_seconds=3600,
+        check_autosave=False,
+    )
 
 
 def _key(app: LivecutApp, key: str) -> None:
@@ -295,7 +311,7 @@ async def _keypresses(project: Project, folder: Path, preview: PreviewChoice) ->
         "cells_ready": f"{first.ready}/{first.total} before the first key, {last.ready}/{last.total} after the last",
         "missed_keys": missed,
         "method": "key posted like the driver does; time until the first compositor update, rendered to terminal "
-                  "bytes, whose text shows the status line's new 'playhead / duration'",
+        "bytes, whose text shows the status line's new 'playhead / duration'",
     }
 
 
@@ -327,14 +343,20 @@ async def _playback(project: Project, size: tuple[int, int], folder: Path) -> di
         _key(app, "space")
         if not await _until(lambda: len(drawn) >= 2, 10):
             return {"error": "playback drew no frames"}
-        t0, frame0, bytes0, got0, drawn0 = time.perf_counter(), editor.cursor.playhead, term.bytes, len(delivered), len(drawn)
+        t0, frame0, bytes0, got0, drawn0 = (
+            time.perf_counter(),
+            editor.cursor.playhead,
+            term.bytes,
+            len(delivered),
+            len(drawn),
+        )
         await asyncio.sleep(PLAY_S)
         elapsed = time.perf_counter() - t0
         frames_drawn = len(drawn) - drawn0
         advanced = editor.cursor.playhead - frame0
         out_bytes = term.bytes - bytes0
         got = len(delivered) - got0
-        gaps = [b - a for a, b in itertools.pairwise(drawn[drawn0 - 1:])] or [elapsed]
+        gaps = [b - a for a, b in itertools.pairwise(drawn[drawn0 - 1 :])] or [elapsed]
         cols, rows = pane.size
         pixels = pane.pixel_size
         cap = pane.max_fps
@@ -350,11 +372,16 @@ async def _playback(project: Project, size: tuple[int, int], folder: Path) -> di
         "frames_drawn_per_s": figure(frames_drawn / elapsed, "fps", 1, seconds=round(elapsed, 2), frames=frames_drawn),
         "drawn_interval_ms_p50": figure(statistics.median(gaps) * 1000, "ms", len(gaps)),
         "drawn_interval_ms_max": figure(max(gaps) * 1000, "ms", len(gaps), note="longest freeze of the picture"),
-        "frames_from_libmpv_per_s": figure(got / elapsed, "fps", 1,
-                                           note="PreviewFrame messages the UI handled (libmpv renders, after coalescing)"),
+        "frames_from_libmpv_per_s": figure(
+            got / elapsed, "fps", 1, note="PreviewFrame messages the UI handled (libmpv renders, after coalescing)"
+        ),
         "playhead_frames_per_s": figure(advanced / elapsed, "fps", 1, note="source is 30 fps"),
-        "terminal_bytes_per_s": figure(out_bytes / elapsed, "B/s", 1, per_frame=round(out_bytes / max(1, frames_drawn))),
+        "terminal_bytes_per_s": figure(
+            out_bytes / elapsed, "B/s", 1, per_frame=round(out_bytes / max(1, frames_drawn))
+        ),
         "pane": f"{cols}x{rows} cells = {pixels[0]}x{pixels[1]} px; draw cap {cap:g} fps",
-        "halfblock_render_ms_p50": figure(r50, "ms", len(render_s), compared_with="one frame period at 30 fps: 33.3 ms"),
+        "halfblock_render_ms_p50": figure(
+            r50, "ms", len(render_s), compared_with="one frame period at 30 fps: 33.3 ms"
+        ),
         "halfblock_render_ms_p95": figure(r95, "ms", len(render_s)),
     }

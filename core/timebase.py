@@ -31,7 +31,7 @@ def parse_fps(value: str | int | float | Fraction) -> Fraction:
             text = value.strip()
             fps = Fraction(text) if "/" in text else Fraction(text).limit_denominator(1001)
     except (ValueError, ZeroDivisionError, TypeError, AttributeError):
-        raise ValueError(f"{value!r} is not a frame rate (use e.g. \"30\" or \"30000/1001\")") from None
+        raise ValueError(f'{value!r} is not a frame rate (use e.g. "30" or "30000/1001")') from None
     if fps <= 0 or fps > 1000:
         raise ValueError(f"{value!r} is not a frame rate between 0 and 1000")
     return snap_fps(fps)
@@ -62,7 +62,9 @@ def frames_to_seconds(frames: int, fps: Fraction) -> Fraction:
 
 def seconds_to_frames(seconds: Fraction | float, fps: Fraction) -> int:
     """The frame shown at ``seconds`` (floor, with a tiny tolerance for float input)."""
-    value = Fraction(seconds) * fps if not isinstance(seconds, float) else Fraction(seconds).limit_denominator(10**9) * fps
+    value = (
+        Fraction(seconds) * fps if not isinstance(seconds, float) else Fraction(seconds).limit_denominator(10**9) * fps
+    )
     return math.floor(value + Fraction(1, 10**6))
 
 
@@ -125,7 +127,7 @@ def parse_time(value: object, fps: Fraction) -> int:
         if m:
             return seconds_to_frames(Fraction(m.group(1)), fps)
         return timecode_to_frames(text, fps)
-    raise ValueError(f"{value!r} is not a time (frames, \"5.5s\" or \"HH:MM:SS:FF\")")
+    raise ValueError(f'{value!r} is not a time (frames, "5.5s" or "HH:MM:SS:FF")')
 
 
 def format_seconds(frames: int, fps: Fraction) -> str:

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def livecut(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env=_env())
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=_env()
+    )
 
 
 def _env() -> dict[str, str]:
@@ -64,7 +65,9 @@ def test_new_then_info(tmp_path: Path) -> None:
 
 
 def test_info_reports_offline_and_validation_errors(tmp_path: Path) -> None:
-    (tmp_path / "o.toml").write_text('version = 1\n[project]\n[[media]]\nid = "a"\npath = "x.mp4"\n[[clips]]\nmedia = "a"\nin = 0\nout = 5\n')
+    (tmp_path / "o.toml").write_text(
+        'version = 1\n[project]\n[[media]]\nid = "a"\npath = "x.mp4"\n[[clips]]\nmedia = "a"\nin = 0\nout = 5\n'
+    )
     result = livecut("info", str(tmp_path / "o.toml"))
     assert result.returncode == 0 and "OFFLINE" in result.stdout and "x.mp4" in result.stdout
     (tmp_path / "bad.toml").write_text("version = 1\n[project]\nfps = 'x'\n")

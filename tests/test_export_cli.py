@@ -58,9 +58,24 @@ def test_ctrl_c_stops_quickly_and_leaves_nothing(tmp_path: Path) -> None:
     proj.save(replace(proj.new_from_media(tmp_path / "p.toml", [str(src)]), width=1280, height=960))
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "export", str(tmp_path / "p.toml"), "-o",
-                             str(out_dir / "film.mp4"), "--workers", "2"],
-                            cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "export",
+            str(tmp_path / "p.toml"),
+            "-o",
+            str(out_dir / "film.mp4"),
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     first = proc.stderr.readline()  # the first progress line: the encode is under way
     assert first.startswith("encoding"), first

@@ -16,7 +16,6 @@ import pytest
 
 import core
 import tui.cli
-import tui.draw
 import tui.settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +29,7 @@ def _walk(package: object) -> list[str]:
 
 
 CORE_MODULES = _walk(core)
-HEADLESS_MODULES = [*_walk(tui.cli), *_walk(tui.draw), *_walk(tui.settings), "tui.logsetup"]
+HEADLESS_MODULES = [*_walk(tui.cli), *_walk(tui.settings), "tui.draw.ansi", "tui.draw.scale", "tui.logsetup"]
 """What ``livecut probe|info|new|demo|encode|encoders|cache|preview|play|export`` import."""
 
 
@@ -44,7 +43,9 @@ def _imports_no_ui(module: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_walk_finds_the_subpackages() -> None:
-    assert {"core.cells.store", "core.player.player", "core.stream.assembler", "core.export.render"} <= set(CORE_MODULES)
+    assert {"core.cells.store", "core.player.player", "core.stream.assembler", "core.export.render"} <= set(
+        CORE_MODULES
+    )
     assert {"tui.cli.encode", "tui.cli.play", "tui.settings.config"} <= set(HEADLESS_MODULES)
 
 

@@ -54,10 +54,19 @@ class LivecutApp(App[int]):
     _theme_ready = False
     """True once the starting theme is set: later changes come from the user and are remembered."""
 
-    def __init__(self, document: Document, *, theme: str | None = None, preview: PreviewChoice = "auto",
-                 workers: int | None = None, config: Config | None = None, config_problems: Iterable[str] = (),
-                 bridge: Bridge | None = None, autosave_seconds: float = AUTOSAVE_SECONDS,
-                 check_autosave: bool = True) -> None:
+    def __init__(
+        self,
+        document: Document,
+        *,
+        theme: str | None = None,
+        preview: PreviewChoice = "auto",
+        workers: int | None = None,
+        config: Config | None = None,
+        config_problems: Iterable[str] = (),
+        bridge: Bridge | None = None,
+        autosave_seconds: float = AUTOSAVE_SECONDS,
+        check_autosave: bool = True,
+    ) -> None:
         super().__init__()
         self.config = config if config is not None else Config()
         self.problems = list(config_problems)
@@ -119,8 +128,11 @@ class LivecutApp(App[int]):
         effective = keys.effective_keys(self.config.keys)
         for spec in keys.KEYS:
             target = self if spec.scope == "app" else self.editor
-            yield SystemCommand(spec.description, f"key: {keys.display(effective[spec.id])}",
-                                partial(self.call_later, target.run_action, spec.id))
+            yield SystemCommand(
+                spec.description,
+                f"key: {keys.display(effective[spec.id])}",
+                partial(self.call_later, target.run_action, spec.id),
+            )
 
     # -- autosave --------------------------------------------------------------------------------
     def autosave(self) -> None:
@@ -139,13 +151,23 @@ class LivecutApp(App[int]):
         autosave = doc.newer_autosave()
         if autosave is None:
             return
-        question = (f"An autosave of {doc.title} is newer than the file: recover the unsaved changes?\n"
-                    "(Recovering keeps them unsaved; save to keep them. Discarding deletes the autosave.)")
+        question = (
+            f"An autosave of {doc.title} is newer than the file: recover the unsaved changes?\n"
+            "(Recovering keeps them unsaved; save to keep them. Discarding deletes the autosave.)"
+        )
         self._asking = True
         try:
-            answer = await self.push_screen_wait(ChoiceScreen(question, [
-                Choice("recover", "Recover", "r"), Choice("discard", "Discard", "d"), Choice("later", "Not now", "escape"),
-            ], title="recover autosave"))
+            answer = await self.push_screen_wait(
+                ChoiceScreen(
+                    question,
+                    [
+                        Choice("recover", "Recover", "r"),
+                        Choice("discard", "Discard", "d"),
+                        Choice("later", "Not now", "escape"),
+                    ],
+                    title="recover autosave",
+                )
+            )
         finally:
             self._asking = False
         if answer == "recover":
@@ -210,8 +232,11 @@ class LivecutApp(App[int]):
         """Ask to save unsaved changes before ``doing``; False when the user cancels."""
         if not self.document.dirty:
             return True
-        answer = await self._ask(ChoiceScreen(f"Save the changes to {self.document.title} before {doing}?",
-                                              SAVE_CHOICES, title="unsaved changes"))
+        answer = await self._ask(
+            ChoiceScreen(
+                f"Save the changes to {self.document.title} before {doing}?", SAVE_CHOICES, title="unsaved changes"
+            )
+        )
         if answer == "save":
             return await self._save(ask_path=False)
         if answer == "discard":
@@ -231,8 +256,13 @@ class LivecutApp(App[int]):
             if target.suffix != ".toml":
                 target = target.with_name(target.name + ".toml")
             if target.exists() and target.resolve() != doc.path:
-                answer = await self._ask(ChoiceScreen(f"{target} exists. Replace it?", [
-                    Choice("replace", "Replace", "r"), Choice("cancel", "Cancel", "escape")], title="save as"))
+                answer = await self._ask(
+                    ChoiceScreen(
+                        f"{target} exists. Replace it?",
+                        [Choice("replace", "Replace", "r"), Choice("cancel", "Cancel", "escape")],
+                        title="save as",
+                    )
+                )
                 if answer != "replace":
                     return False
         try:
@@ -269,8 +299,8 @@ def run_editor(args: argparse.Namespace) -> int:
         document = Document.open(path)
     else:
         document = Document.new(path)
-    app = LivecutApp(document, theme=args.theme, preview=args.preview, workers=args.workers,
-                     config=config, config_problems=problems)
+    app = LivecutApp(
+        document, theme=args.theme, preview=args.preview, workers=args.workers, config=config, config_problems=problems
+    )
     result = app.run()
     return result or 0
-

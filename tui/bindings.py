@@ -10,8 +10,14 @@ from tui.settings.keys import KEYS, Scope
 def bindings(scope: Scope) -> list[BindingType]:
     """The ``BINDINGS`` list of one scope; app bindings have priority so an input cannot eat them."""
     return [
-        Binding(spec.keys, spec.id, spec.description, show=False, id=spec.id,
-                priority=spec.scope == "app" and "ctrl" in spec.keys)
+        Binding(
+            spec.keys,
+            spec.id,
+            spec.description,
+            show=False,
+            id=spec.id,
+            priority=spec.scope == "app" and "ctrl" in spec.keys,
+        )
         for spec in KEYS
         if spec.scope == scope
     ]

@@ -15,10 +15,30 @@ from pathlib import Path
 
 from textual.suggester import Suggester
 
-MEDIA_EXTENSIONS = frozenset({
-    ".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mts", ".ts", ".mxf", ".mpg", ".mpeg", ".wmv", ".flv",
-    ".m4a", ".mp3", ".wav", ".flac", ".ogg", ".opus", ".aac",
-})
+MEDIA_EXTENSIONS = frozenset(
+    {
+        ".mp4",
+        ".mov",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".m4v",
+        ".mts",
+        ".ts",
+        ".mxf",
+        ".mpg",
+        ".mpeg",
+        ".wmv",
+        ".flv",
+        ".m4a",
+        ".mp3",
+        ".wav",
+        ".flac",
+        ".ogg",
+        ".opus",
+        ".aac",
+    }
+)
 PROJECT_EXTENSIONS = frozenset({".toml"})
 
 

@@ -11,5 +11,18 @@ from core.cells.encoders import EncoderChoice, detect_encoders
 from core.cells.plan import CellRef, PlanSettings, Segment, SegmentState, plan, segment_at
 from core.cells.store import CellStore
 
-__all__ = ["CellRef", "CellStore", "EncoderChoice", "PlanSettings", "PreviewProfile", "Segment", "SegmentState",
-           "detect_encoders", "encode_black", "encode_run", "plan", "preview_canvas", "segment_at"]
+__all__ = [
+    "CellRef",
+    "CellStore",
+    "EncoderChoice",
+    "PlanSettings",
+    "PreviewProfile",
+    "Segment",
+    "SegmentState",
+    "detect_encoders",
+    "encode_black",
+    "encode_run",
+    "plan",
+    "preview_canvas",
+    "segment_at",
+]

@@ -82,9 +82,7 @@ class EncoderChoice:
             "chosen": self.name,
             "forced": self.forced,
             "seconds": round(self.seconds, 4),
-            "candidates": [
-                {"name": c.name, "available": c.available, "reason": c.reason} for c in self.candidates
-            ],
+            "candidates": [{"name": c.name, "available": c.available, "reason": c.reason} for c in self.candidates],
         }
 
 

@@ -119,7 +119,9 @@ def black_cell(settings: PlanSettings, fps: Fraction) -> CellRef:
     return CellRef(cell_key(BLACK, 0, settings, fps), BLACK, 0, settings.cell_frames)
 
 
-def plan(timeline: Timeline, settings: PlanSettings, fingerprint_of: Callable[[MediaRef], str] | None = None) -> list[Segment]:
+def plan(
+    timeline: Timeline, settings: PlanSettings, fingerprint_of: Callable[[MediaRef], str] | None = None
+) -> list[Segment]:
     """The ordered segments of ``timeline``; a clip spans every cell its range touches."""
     fp_of = fingerprint_of or _fingerprint
     C = settings.cell_frames

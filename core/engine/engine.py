@@ -105,9 +105,16 @@ def default_workers() -> int:
 class Engine:
     """Owns the store and the scheduler for one project; ``close()`` stops the workers."""
 
-    def __init__(self, project: Project, *, workers: int | None = None, store: CellStore | None = None,
-                 on_event: Callable[[Event | PlanChanged], None] | None = None, encoder: str | None = None,
-                 codec_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        *,
+        workers: int | None = None,
+        store: CellStore | None = None,
+        on_event: Callable[[Event | PlanChanged], None] | None = None,
+        encoder: str | None = None,
+        codec_threads: int | None = None,
+    ) -> None:
         self.project = project
         self.fps = project.fps
         self.cell_frames = project.cell_size
@@ -201,7 +208,9 @@ class Engine:
                     out[cell.key] = cell
         return list(out.values())
 
-    def _encode(self, run: Run, cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[tuple[int, bytes]]:
+    def _encode(
+        self, run: Run, cancel: threading.Event, progress: Callable[[int, int], None]
+    ) -> Iterator[tuple[int, bytes]]:
         if run.media == BLACK:
             yield 0, encode_black(self.profile, run.cells[0].frames)
             return
@@ -209,9 +218,17 @@ class Engine:
             info = self._media.get(run.media)
         if info is None:
             raise EncodeError(f"media {run.media!r} is offline")
-        yield from encode_run(info, run.first, run.last, self.cell_frames, self.profile,
-                              threads=self._threads_per_codec, cancel=cancel, on_progress=progress,
-                              stats=self.decode_stats)
+        yield from encode_run(
+            info,
+            run.first,
+            run.last,
+            self.cell_frames,
+            self.profile,
+            threads=self._threads_per_codec,
+            cancel=cancel,
+            on_progress=progress,
+            stats=self.decode_stats,
+        )
 
     def _forward(self, event: Event | PlanChanged) -> None:
         if isinstance(event, (CellReady, CellFailed, PlanChanged)):
@@ -252,8 +269,12 @@ class Engine:
     def snapshot(self) -> EngineSnapshot:
         segs = self.segments
         states = tuple(self.state_of(s) for s in segs)
-        progress = tuple(self.scheduler.progress(s.key) if st == SegmentState.ENCODING else (1.0 if st == SegmentState.READY else 0.0)
-                         for s, st in zip(segs, states, strict=True))
+        progress = tuple(
+            self.scheduler.progress(s.key)
+            if st == SegmentState.ENCODING
+            else (1.0 if st == SegmentState.READY else 0.0)
+            for s, st in zip(segs, states, strict=True)
+        )
         failures = self.scheduler.failures()
         keys = {s.key for s in segs if s.key}
         return EngineSnapshot(
@@ -268,8 +289,12 @@ class Engine:
         )
 
     def stats(self) -> EngineStats:
-        return EngineStats(self.scheduler.stats["cells_encoded"], self.decode_stats.frames_decoded,
-                           self.scheduler.workers, self.profile.encoder)
+        return EngineStats(
+            self.scheduler.stats["cells_encoded"],
+            self.decode_stats.frames_decoded,
+            self.scheduler.workers,
+            self.profile.encoder,
+        )
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until every segment's cell is ready or failed."""

@@ -86,7 +86,6 @@ class Run:
         return self.cells[-1].index
 
 
-
 EncodeFn = Callable[[Run, threading.Event, Callable[[int, int], None]], Iterator[tuple[int, bytes]]]
 """Encode ``run``; yield (cell index, bytes) per finished cell; report (frames done, total)."""
 
@@ -102,8 +101,15 @@ class _Active:
 class Scheduler:
     """Owns the worker threads; ``close()`` stops them (cancelling what runs)."""
 
-    def __init__(self, store: CellStore, encode: EncodeFn, *, workers: int = 2,
-                 on_event: Callable[[Event], None] | None = None, progress_interval: float = 0.1) -> None:
+    def __init__(
+        self,
+        store: CellStore,
+        encode: EncodeFn,
+        *,
+        workers: int = 2,
+        on_event: Callable[[Event], None] | None = None,
+        progress_interval: float = 0.1,
+    ) -> None:
         self.store = store
         self._encode = encode
         self._on_event = on_event
@@ -120,7 +126,8 @@ class Scheduler:
         self._ids = itertools.count()
         self.stats = {"cells_encoded": 0, "cells_failed": 0, "cells_cancelled": 0}
         self._threads = [
-            threading.Thread(target=self._worker, name=f"livecut-encode-{i}", daemon=True) for i in range(max(1, workers))
+            threading.Thread(target=self._worker, name=f"livecut-encode-{i}", daemon=True)
+            for i in range(max(1, workers))
         ]
         for t in self._threads:
             t.start()
@@ -182,9 +189,15 @@ class Scheduler:
             for act in self._active.values():
                 if not act.cancel.is_set() and not (act.remaining & needed):
                     act.cancel.set()
-            busy = set().union(*(a.remaining for a in self._active.values() if not a.cancel.is_set())) if self._active else set()
+            busy = (
+                set().union(*(a.remaining for a in self._active.values() if not a.cancel.is_set()))
+                if self._active
+                else set()
+            )
             old_queued = {k for k, s in self._states.items() if s == SegmentState.QUEUED}
-            self._pending = self._build_runs(self._wanted, busy) + self._build_runs(self._idle, busy, skip=needed - {c.key for c in self._idle})
+            self._pending = self._build_runs(self._wanted, busy) + self._build_runs(
+                self._idle, busy, skip=needed - {c.key for c in self._idle}
+            )
             queued = {c.key for r in self._pending for c in r.cells}
             for key in old_queued - queued:
                 if self._states.get(key) == SegmentState.QUEUED:
@@ -207,8 +220,14 @@ class Scheduler:
             cells = [cell]
             taken.add(cell.key)
             nxt = by_pos.get((cell.media, cell.index + 1))
-            while nxt and len(cells) < cap and nxt.key not in taken and nxt.key not in busy \
-                    and nxt.key not in self._failed and not self.store.has(nxt.key):
+            while (
+                nxt
+                and len(cells) < cap
+                and nxt.key not in taken
+                and nxt.key not in busy
+                and nxt.key not in self._failed
+                and not self.store.has(nxt.key)
+            ):
                 cells.append(nxt)
                 taken.add(nxt.key)
                 nxt = by_pos.get((nxt.media, nxt.index + 1))

@@ -176,9 +176,15 @@ def export_store() -> CellStore:
     return CellStore(default_cache_dir() / "export", limit_bytes=EXPORT_CACHE_BYTES)
 
 
-def export(project: Project, output: str | os.PathLike[str], options: ExportOptions | None = None, *,
-           cancel: threading.Event | None = None, on_progress: ProgressFn | None = None,
-           store: CellStore | None = None) -> ExportResult:
+def export(
+    project: Project,
+    output: str | os.PathLike[str],
+    options: ExportOptions | None = None,
+    *,
+    cancel: threading.Event | None = None,
+    on_progress: ProgressFn | None = None,
+    store: CellStore | None = None,
+) -> ExportResult:
     """Render ``project`` to ``output``; blocks. See the module docstring.
 
     Raises ``core.errors.Cancelled`` once ``cancel`` is set (within about a frame's encode),
@@ -209,11 +215,27 @@ def export(project: Project, output: str | os.PathLike[str], options: ExportOpti
         audio.close()
         store.pin(())
     frames = project.timeline.duration
-    result = ExportResult(target, frames, float(frames / project.fps), plan.distinct, len(plan.missing),
-                          plan.reused, time.perf_counter() - t0, plan.profile.encoder, plan.profile.width,
-                          plan.profile.height, target.stat().st_size)
-    log.info("exported %s: %d frames, %d segments encoded, %d reused, %.2f s", target, frames,
-             result.segments_encoded, result.segments_reused, result.seconds)
+    result = ExportResult(
+        target,
+        frames,
+        float(frames / project.fps),
+        plan.distinct,
+        len(plan.missing),
+        plan.reused,
+        time.perf_counter() - t0,
+        plan.profile.encoder,
+        plan.profile.width,
+        plan.profile.height,
+        target.stat().st_size,
+    )
+    log.info(
+        "exported %s: %d frames, %d segments encoded, %d reused, %.2f s",
+        target,
+        frames,
+        result.segments_encoded,
+        result.segments_reused,
+        result.seconds,
+    )
     return result
 
 
@@ -265,8 +287,9 @@ def _check_offline(project: Project, allow: bool) -> None:
     offline = [m for m in project.timeline.media if m.id in used and not m.online]
     if offline and not allow:
         names = "; ".join(f"{m.resolved} ({m.error or 'offline'})" for m in offline)
-        raise LivecutError(f"cannot export with offline media: {names} "
-                           "(relink the files, or use --allow-offline to render them black)")
+        raise LivecutError(
+            f"cannot export with offline media: {names} (relink the files, or use --allow-offline to render them black)"
+        )
     for m in offline:
         log.warning("exporting offline media %s as black", m.resolved)
 
@@ -281,9 +304,15 @@ def _infos(project: Project) -> dict[str, MediaInfo]:
 
 
 # -- encoding missing segments ---------------------------------------------------------------------
-def _encode_missing(store: CellStore, missing: Sequence[ExportSegment], infos: dict[str, MediaInfo],
-                    profile: ExportProfile, workers: int | None, cancel: threading.Event,
-                    report: ProgressFn) -> None:
+def _encode_missing(
+    store: CellStore,
+    missing: Sequence[ExportSegment],
+    infos: dict[str, MediaInfo],
+    profile: ExportProfile,
+    workers: int | None,
+    cancel: threading.Event,
+    report: ProgressFn,
+) -> None:
     """Encode ``missing`` into ``store`` with the scheduler; raise on the first failure."""
     total = sum(s.frames for s in missing)
     report(ExportProgress("encode", 0, total))
@@ -292,10 +321,11 @@ def _encode_missing(store: CellStore, missing: Sequence[ExportSegment], infos: d
     by_key = {s.key: s for s in missing}
     refs = [CellRef(s.key, s.media, i, s.frames) for i, s in enumerate(missing)]
 
-    def encode(run: Run, job_cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[tuple[int, bytes]]:
+    def encode(
+        run: Run, job_cancel: threading.Event, progress: Callable[[int, int], None]
+    ) -> Iterator[tuple[int, bytes]]:
         segs = [by_key[c.key] for c in run.cells]
-        for i, data in encode_segments(segs, infos, profile, threads=threads, cancel=job_cancel,
-                                       on_progress=progress):
+        for i, data in encode_segments(segs, infos, profile, threads=threads, cancel=job_cancel, on_progress=progress):
             yield run.cells[i].index, data
 
     cpus = os.cpu_count() or 1
@@ -394,8 +424,15 @@ class _FilmAudio:
 class _Joiner:
     """Muxes segments' packets and the film's audio packets into one open MP4."""
 
-    def __init__(self, container: av.container.OutputContainer, template: av.video.stream.VideoStream,
-                 project: Project, probed: EncoderProbe, audio: list[tuple[int, bytes]], extradata: bytes) -> None:
+    def __init__(
+        self,
+        container: av.container.OutputContainer,
+        template: av.video.stream.VideoStream,
+        project: Project,
+        probed: EncoderProbe,
+        audio: list[tuple[int, bytes]],
+        extradata: bytes,
+    ) -> None:
         self.container = container
         self.fps = project.fps
         self.tb = Fraction(self.fps.denominator, self.fps.numerator)
@@ -410,8 +447,10 @@ class _Joiner:
 
     def add_video(self, seg: ExportSegment, packets: SegmentPackets) -> None:
         if packets.delay > self.probed.delay:
-            raise EncodeError(f"export segment at frame {seg.at} reorders {packets.delay} frames, "
-                              f"more than the encoder's {self.probed.delay}: it cannot be joined")
+            raise EncodeError(
+                f"export segment at frame {seg.at} reorders {packets.delay} frames, "
+                f"more than the encoder's {self.probed.delay}: it cannot be joined"
+            )
         order = sorted(packets.pts)
         for shown, pts, payload, key in zip(order, packets.pts, packets.payloads, packets.keyframes, strict=True):
             packet = av.Packet(payload)
@@ -445,13 +484,23 @@ def _segment(store: CellStore, seg: ExportSegment, probed: EncoderProbe, fps: Fr
     packets = read_segment(data, fps)
     if len(packets.pts) != seg.frames or packets.extradata != probed.extradata or not packets.keyframes[0]:
         store.discard(seg.key)  # cannot be joined: make the next export encode it afresh
-        raise EncodeError(f"export segment at frame {seg.at} does not match the export profile "
-                          "(it was removed from the cache; export again)")
+        raise EncodeError(
+            f"export segment at frame {seg.at} does not match the export profile "
+            "(it was removed from the cache; export again)"
+        )
     return packets
 
 
-def _join(temp: Path, store: CellStore, segments: Sequence[ExportSegment], project: Project,
-          probed: EncoderProbe, audio: _FilmAudio, cancel: threading.Event, report: ProgressFn) -> None:
+def _join(
+    temp: Path,
+    store: CellStore,
+    segments: Sequence[ExportSegment],
+    project: Project,
+    probed: EncoderProbe,
+    audio: _FilmAudio,
+    cancel: threading.Event,
+    report: ProgressFn,
+) -> None:
     total = project.timeline.duration
     report(ExportProgress("join", 0, total))
     sound = audio.wait(cancel)
@@ -459,8 +508,10 @@ def _join(temp: Path, store: CellStore, segments: Sequence[ExportSegment], proje
     if first is None:
         raise EncodeError(f"export segment at frame 0 vanished from the cache {store.root}; export again")
     try:
-        with av.open(io.BytesIO(first)) as template, \
-                av.open(str(temp), "w", format="mp4", options={"movflags": "+faststart"}) as container:
+        with (
+            av.open(io.BytesIO(first)) as template,
+            av.open(str(temp), "w", format="mp4", options={"movflags": "+faststart"}) as container,
+        ):
             joiner = _Joiner(container, template.streams.video[0], project, probed, sound, audio.extradata)
             for seg in segments:
                 _check_cancel(cancel)
@@ -477,4 +528,3 @@ def _join(temp: Path, store: CellStore, segments: Sequence[ExportSegment], proje
 def _reason(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return text.split(":")[0].strip()
-

@@ -101,8 +101,10 @@ class ExportProfile:
     def key(self) -> str:
         """Stable text of everything that shapes the bytes (library versions included)."""
         codec = ".".join(map(str, av.library_versions.get("libavcodec", ())))
-        return (f"export|{self.width}x{self.height}|{self.fps}|{self.encoder}|crf{self.crf}|{self.preset}"
-                f"|gop{self.gop}|av{av.__version__}|lavc{codec}")
+        return (
+            f"export|{self.width}x{self.height}|{self.fps}|{self.encoder}|crf{self.crf}|{self.preset}"
+            f"|gop{self.gop}|av{av.__version__}|lavc{codec}"
+        )
 
 
 @dataclass(frozen=True)
@@ -177,8 +179,9 @@ def _source_cuts(first: int, stop: int, step: int) -> Iterator[tuple[int, int]]:
         pos = nxt
 
 
-def plan_segments(timeline: Timeline, signature: str, segment_frames: int,
-                  fingerprint_of: Callable[[MediaRef], str] | None = None) -> list[ExportSegment]:
+def plan_segments(
+    timeline: Timeline, signature: str, segment_frames: int, fingerprint_of: Callable[[MediaRef], str] | None = None
+) -> list[ExportSegment]:
     """The timeline's export segments in order; offline and audio-only media become black."""
     if segment_frames < 1:
         raise ValueError(f"segment_frames must be at least 1, not {segment_frames}")
@@ -217,8 +220,9 @@ class _SegmentWriter:
         self._closed = False
         try:
             self._container = av.open(self._buffer, "w", format="mp4")
-            self._stream = self._container.add_stream(profile.encoder, rate=profile.fps,
-                                                      options=_options(profile, settings.options))
+            self._stream = self._container.add_stream(
+                profile.encoder, rate=profile.fps, options=_options(profile, settings.options)
+            )
         except (av.FFmpegError, ValueError) as exc:
             raise EncodeError(f"{label}: export encoder {profile.encoder} cannot be set up ({exc})") from None
         self._configure()
@@ -248,8 +252,9 @@ class _SegmentWriter:
                 self._container.mux(packet)
         except av.FFmpegError as exc:
             seconds = float(self._frames / self._profile.fps)
-            raise EncodeError(f"{self._label}: export encoder {self._profile.encoder} failed "
-                              f"at {seconds:.2f} s ({exc})") from None
+            raise EncodeError(
+                f"{self._label}: export encoder {self._profile.encoder} failed at {seconds:.2f} s ({exc})"
+            ) from None
 
     def finish(self) -> bytes:
         try:
@@ -293,8 +298,9 @@ def _check(cancel: threading.Event | None) -> None:
         raise Cancelled
 
 
-def _encode_black(profile: ExportProfile, frames: int, cancel: threading.Event | None,
-                  tick: Callable[[], None]) -> bytes:
+def _encode_black(
+    profile: ExportProfile, frames: int, cancel: threading.Event | None, tick: Callable[[], None]
+) -> bytes:
     writer = _SegmentWriter(profile, "black segment")
     black = _black_frame(profile)
     try:
@@ -307,11 +313,24 @@ def _encode_black(profile: ExportProfile, frames: int, cancel: threading.Event |
         writer.abandon()
 
 
-def _encode_source(segments: Sequence[ExportSegment], info: MediaInfo, profile: ExportProfile, threads: int,
-                   cancel: threading.Event | None, tick: Callable[[], None]) -> Iterator[tuple[int, bytes]]:
+def _encode_source(
+    segments: Sequence[ExportSegment],
+    info: MediaInfo,
+    profile: ExportProfile,
+    threads: int,
+    cancel: threading.Event | None,
+    tick: Callable[[], None],
+) -> Iterator[tuple[int, bytes]]:
     """Contiguous segments of one media in one decode pass; yields (index in ``segments``, bytes)."""
-    frames = iter_project_frames(info, segments[0].first, segments[-1].stop, profile.fps,
-                                 (profile.width, profile.height), cancel, threads=threads)
+    frames = iter_project_frames(
+        info,
+        segments[0].first,
+        segments[-1].stop,
+        profile.fps,
+        (profile.width, profile.height),
+        cancel,
+        threads=threads,
+    )
     writer: _SegmentWriter | None = None
     current = 0
     try:
@@ -345,9 +364,15 @@ def _groups(segments: Sequence[ExportSegment]) -> Iterator[list[int]]:
         yield group
 
 
-def encode_segments(segments: Sequence[ExportSegment], infos: Mapping[str, MediaInfo], profile: ExportProfile, *,
-                    threads: int = 1, cancel: threading.Event | None = None,
-                    on_progress: Callable[[int, int], None] | None = None) -> Iterator[tuple[int, bytes]]:
+def encode_segments(
+    segments: Sequence[ExportSegment],
+    infos: Mapping[str, MediaInfo],
+    profile: ExportProfile,
+    *,
+    threads: int = 1,
+    cancel: threading.Event | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[int, bytes]]:
     """Encode ``segments``; yield ``(position in segments, mp4 bytes)`` as each one completes.
 
     Neighbours that continue each other in one source share a decode pass. ``threads`` is the

@@ -10,5 +10,14 @@ from core.media.audio import AacTrack, timeline_audio
 from core.media.frames import DecodeStats, iter_project_frames
 from core.media.info import AudioInfo, MediaInfo, VideoInfo, fingerprint, probe
 
-__all__ = ["AacTrack", "AudioInfo", "DecodeStats", "MediaInfo", "VideoInfo", "fingerprint", "iter_project_frames",
-           "probe", "timeline_audio"]
+__all__ = [
+    "AacTrack",
+    "AudioInfo",
+    "DecodeStats",
+    "MediaInfo",
+    "VideoInfo",
+    "fingerprint",
+    "iter_project_frames",
+    "probe",
+    "timeline_audio",
+]

@@ -49,7 +49,6 @@ _ROT90_K = {0: 0, 90: -1, 180: 2, 270: 1}
 """``np.rot90`` quarter turns (counter-clockwise) for each clockwise display rotation."""
 
 
-
 @dataclass
 class DecodeStats:
     """Counters for one or more runs, so callers can measure decode amplification.

@@ -141,7 +141,9 @@ def _pick_video(container: av.container.InputContainer) -> av.video.stream.Video
     return None
 
 
-def _measure_rate(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> tuple[Fraction, Fraction]:
+def _measure_rate(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> tuple[Fraction, Fraction]:
     """(fps, start seconds) from the timestamps of the first packets."""
     tb = Fraction(stream.time_base)
     stamps: list[int] = []

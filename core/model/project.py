@@ -91,7 +91,15 @@ class _Problems:
         self.items.append(f"{where}: {what}")
 
 
-def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, problems: _Problems, default: Any = None, required: bool = False) -> Any:
+def _get(
+    table: dict[str, Any],
+    key: str,
+    kind: type | tuple[type, ...],
+    where: str,
+    problems: _Problems,
+    default: Any = None,
+    required: bool = False,
+) -> Any:
     if key not in table:
         if required:
             problems.add(where, f"missing key '{key}'")
@@ -117,7 +125,10 @@ def _unknown_keys(table: dict[str, Any], section: str, where: str, problems: _Pr
     """A typo such as ``outt = 5`` should be reported, not silently ignored."""
     for key in table:
         if key not in _KNOWN[section]:
-            problems.add(f"{where}.{key}" if where else key, f"unknown key (expected one of: {', '.join(sorted(_KNOWN[section]))})")
+            problems.add(
+                f"{where}.{key}" if where else key,
+                f"unknown key (expected one of: {', '.join(sorted(_KNOWN[section]))})",
+            )
 
 
 def _positive_int(value: Any, where: str, problems: _Problems, limit: int = MAX_SIZE) -> int | None:
@@ -170,8 +181,12 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
     height = _positive_int(_get(proj, "height", int, "project", problems, 1080), "project.height", problems) or 1080
     preview = _get(data, "preview", dict, "", problems, {})
     _unknown_keys(preview, "preview", "preview", problems)
-    preview_height = _positive_int(_get(preview, "height", int, "preview", problems, 360), "preview.height", problems) or 360
-    cell_frames = _positive_int(_get(preview, "cell_frames", int, "preview", problems), "preview.cell_frames", problems, 100_000)
+    preview_height = (
+        _positive_int(_get(preview, "height", int, "preview", problems, 360), "preview.height", problems) or 360
+    )
+    cell_frames = _positive_int(
+        _get(preview, "cell_frames", int, "preview", problems), "preview.cell_frames", problems, 100_000
+    )
 
     base = path.parent
     refs: list[MediaRef] = []
@@ -287,7 +302,9 @@ def save(project: Project, path: str | os.PathLike[str] | None = None) -> Projec
     try:
         write_atomic(target, dumps(project, target.parent).encode("utf-8"))
     except OSError as exc:
-        raise ProjectError(target, [f"cannot be saved ({exc.strerror or exc}); the previous file is unchanged"]) from None
+        raise ProjectError(
+            target, [f"cannot be saved ({exc.strerror or exc}); the previous file is unchanged"]
+        ) from None
     return replace(project, path=target)
 
 

@@ -11,5 +11,16 @@ from __future__ import annotations
 from core.player.events import Ended, Error, Paused, PlayerError, PlayerEvent, PlayerTime, Speed, Waiting
 from core.player.player import MAX_SPEED, Player, detect_display
 
-__all__ = ["MAX_SPEED", "Ended", "Error", "Paused", "Player", "PlayerError", "PlayerEvent", "PlayerTime", "Speed",
-           "Waiting", "detect_display"]
+__all__ = [
+    "MAX_SPEED",
+    "Ended",
+    "Error",
+    "Paused",
+    "Player",
+    "PlayerError",
+    "PlayerEvent",
+    "PlayerTime",
+    "Speed",
+    "Waiting",
+    "detect_display",
+]

@@ -24,5 +24,18 @@ from core.preview.seam import (
 )
 from core.preview.still import first_frame
 
-__all__ = ["Backend", "CoreBackend", "Ended", "EngineChanged", "EngineHandle", "Failed", "Paused", "Position",
-           "PreviewEvent", "PreviewHandle", "SnapshotView", "Waiting", "first_frame"]
+__all__ = [
+    "Backend",
+    "CoreBackend",
+    "Ended",
+    "EngineChanged",
+    "EngineHandle",
+    "Failed",
+    "Paused",
+    "Position",
+    "PreviewEvent",
+    "PreviewHandle",
+    "SnapshotView",
+    "Waiting",
+    "first_frame",
+]

@@ -28,12 +28,17 @@ class CoreBackend:
             return False
         return detect_display()
 
-    def start_engine(self, project: Project, workers: int | None,
-                     on_event: Callable[[EngineChanged], None]) -> Engine:
+    def start_engine(self, project: Project, workers: int | None, on_event: Callable[[EngineChanged], None]) -> Engine:
         return Engine(project, workers=workers, on_event=lambda _event: on_event(EngineChanged()))
 
-    def start_preview(self, engine: EngineHandle, mode: VideoOutput, frame_size: tuple[int, int],
-                      on_frame: FrameSink | None, on_event: Callable[[PreviewEvent], None]) -> PreviewHandle:
+    def start_preview(
+        self,
+        engine: EngineHandle,
+        mode: VideoOutput,
+        frame_size: tuple[int, int],
+        on_frame: FrameSink | None,
+        on_event: Callable[[PreviewEvent], None],
+    ) -> PreviewHandle:
         from core.preview.preview import Preview
 
         if not isinstance(engine, Engine):

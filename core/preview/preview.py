@@ -38,9 +38,16 @@ log = logging.getLogger(__name__)
 class Preview:
     """Owns the player and the current stream session (create and close on the main thread)."""
 
-    def __init__(self, engine: Engine, mode: VideoOutput = "none", frame_size: tuple[int, int] = (320, 180),
-                 on_frame: Callable[[np.ndarray], None] | None = None,
-                 on_event: Callable[[PreviewEvent], None] | None = None, *, audio: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        mode: VideoOutput = "none",
+        frame_size: tuple[int, int] = (320, 180),
+        on_frame: Callable[[np.ndarray], None] | None = None,
+        on_event: Callable[[PreviewEvent], None] | None = None,
+        *,
+        audio: bool = True,
+    ) -> None:
         self.engine = engine
         self.fps: Fraction = engine.fps
         self.assembler = Assembler(engine.store, engine.fps)
@@ -50,8 +57,13 @@ class Preview:
         self._timeline: Timeline = engine.timeline
         self._frame = 0
         frame_size = (max(16, frame_size[0]), max(16, frame_size[1]))  # before layout a pane may be 0×0
-        self.player = Player(vo=mode, audio=audio and audio_device_available(), frame_size=frame_size, on_frame=on_frame,
-                             on_event=self._player_event)
+        self.player = Player(
+            vo=mode,
+            audio=audio and audio_device_available(),
+            frame_size=frame_size,
+            on_frame=on_frame,
+            on_event=self._player_event,
+        )
         self.player.pause()
 
     # -- events ------------------------------------------------------------------------------------

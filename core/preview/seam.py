@@ -26,8 +26,21 @@ from core.model.project import Project
 from core.model.timeline import Timeline
 from core.modes import VideoOutput
 
-__all__ = ["Backend", "Ended", "EngineChanged", "EngineHandle", "Failed", "FrameSink", "Paused", "Position",
-           "PreviewEvent", "PreviewHandle", "SnapshotView", "VideoOutput", "Waiting"]
+__all__ = [
+    "Backend",
+    "Ended",
+    "EngineChanged",
+    "EngineHandle",
+    "Failed",
+    "FrameSink",
+    "Paused",
+    "Position",
+    "PreviewEvent",
+    "PreviewHandle",
+    "SnapshotView",
+    "VideoOutput",
+    "Waiting",
+]
 
 
 # -- events (worker threads → front end) ---------------------------------------------------------
@@ -143,12 +156,19 @@ class Backend(Protocol):
     def detect_display(self) -> bool:
         """True when a window preview can be shown here."""
 
-    def start_engine(self, project: Project, workers: int | None,
-                     on_event: Callable[[EngineChanged], None]) -> EngineHandle:
+    def start_engine(
+        self, project: Project, workers: int | None, on_event: Callable[[EngineChanged], None]
+    ) -> EngineHandle:
         """Start the engine of ``project``; ``on_event`` runs on worker threads."""
 
-    def start_preview(self, engine: EngineHandle, mode: VideoOutput, frame_size: tuple[int, int],
-                      on_frame: FrameSink | None, on_event: Callable[[PreviewEvent], None]) -> PreviewHandle:
+    def start_preview(
+        self,
+        engine: EngineHandle,
+        mode: VideoOutput,
+        frame_size: tuple[int, int],
+        on_frame: FrameSink | None,
+        on_event: Callable[[PreviewEvent], None],
+    ) -> PreviewHandle:
         """Start the player over ``engine`` (one this backend started)."""
 
     def still(self, info: MediaInfo, source_frame: int, size: tuple[int, int], fps: Fraction) -> np.ndarray | None:

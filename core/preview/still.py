@@ -17,7 +17,9 @@ from core.media.info import MediaInfo
 log = logging.getLogger(__name__)
 
 
-def first_frame(info: MediaInfo, source_frame: int, size: tuple[int, int], fps: Fraction | None = None) -> np.ndarray | None:
+def first_frame(
+    info: MediaInfo, source_frame: int, size: tuple[int, int], fps: Fraction | None = None
+) -> np.ndarray | None:
     """One source frame decoded directly at ``size`` (RGB), for the still before a cell is ready.
 
     ``source_frame`` counts frames at ``fps`` (the project rate; default: the media's own rate).

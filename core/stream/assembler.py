@@ -189,7 +189,9 @@ class Assembler:
         frag = b"".join(b for kind, b in boxes if kind in (b"moof", b"mdat"))
         return init, frag
 
-    def fragment(self, seg_at: int, payloads: list[bytes], audio: list[av.Packet], codec: AacTrack) -> tuple[bytes, bytes]:
+    def fragment(
+        self, seg_at: int, payloads: list[bytes], audio: list[av.Packet], codec: AacTrack
+    ) -> tuple[bytes, bytes]:
         init, frag = self._mux(payloads, audio, codec)
         with self._lock:
             if not self._scales:
@@ -203,8 +205,14 @@ class Assembler:
         return init, set_base_times(frag[:moof_end], times) + frag[moof_end:]
 
     # -- sessions ----------------------------------------------------------------------------------
-    def session(self, timeline: Timeline, segments: list[Segment], start: int, sink: GrowingStream,
-                resolve: Callable[[Segment, threading.Event], str | None]) -> StreamSession:
+    def session(
+        self,
+        timeline: Timeline,
+        segments: list[Segment],
+        start: int,
+        sink: GrowingStream,
+        resolve: Callable[[Segment, threading.Event], str | None],
+    ) -> StreamSession:
         return StreamSession(self, timeline, segments, start, sink, resolve)
 
     def remember(self, start: int, built: list[_Built]) -> None:
@@ -235,8 +243,15 @@ class Assembler:
 class StreamSession:
     """One stream from segment ``start`` on; ``run`` blocks (call it on a thread), ``cancel`` stops it."""
 
-    def __init__(self, assembler: Assembler, timeline: Timeline, segments: list[Segment], start: int,
-                 sink: GrowingStream, resolve: Callable[[Segment, threading.Event], str | None]) -> None:
+    def __init__(
+        self,
+        assembler: Assembler,
+        timeline: Timeline,
+        segments: list[Segment],
+        start: int,
+        sink: GrowingStream,
+        resolve: Callable[[Segment, threading.Event], str | None],
+    ) -> None:
         self.assembler = assembler
         self.timeline = timeline
         self.segments = segments

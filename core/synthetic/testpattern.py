@@ -407,7 +407,6 @@ def _clip(
 # Media files.
 
 
-
 _SUBSAMPLED = {"yuv420p", "yuvj420p", "nv12", "yuv422p", "yuvj422p"}
 _OPUS_SUFFIXES = {".webm", ".ogg", ".opus"}
 _LAYOUTS = {1: "mono", 2: "stereo"}

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def media_info(seconds: int | Fraction, fps: Fraction = Fraction(30), *, video: bool = True, audio: bool = True) -> MediaInfo:
+def media_info(
+    seconds: int | Fraction, fps: Fraction = Fraction(30), *, video: bool = True, audio: bool = True
+) -> MediaInfo:
     v = VideoInfo("h264", 320, 240, "yuv420p", fps, int(seconds * fps), 0, Fraction(0)) if video else None
     a = AudioInfo("aac", 48000, 2, Fraction(0)) if audio else None
     return MediaInfo(Path(f"/media/{seconds}.mp4"), 1000, "mov", Fraction(seconds), v, a)
@@ -51,7 +53,9 @@ def edit_ops(media_ids: list[str], *, split_max: int, source_max: int, min_size:
             st.tuples(st.just("move"), st.integers(0, 9), st.sampled_from([-1, 1])),
             st.tuples(st.just("trim_in"), st.integers(0, 9), st.integers(0, source_max - 1)),
             st.tuples(st.just("trim_out"), st.integers(0, 9), st.integers(1, source_max)),
-            st.tuples(st.just("append"), st.sampled_from(media_ids), st.integers(0, source_max - 10), st.integers(1, 40)),
+            st.tuples(
+                st.just("append"), st.sampled_from(media_ids), st.integers(0, source_max - 10), st.integers(1, 40)
+            ),
         ),
         min_size=min_size,
         max_size=max_size,

@@ -153,16 +153,22 @@ def test_edit_reuses_the_unchanged_prefix(cached: tuple[proj.Project, Path], tmp
     assert abs(audio.shape[1] - tl2.duration * RATE / 30) <= 1025
 
 
-@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe (Debian ffmpeg) is the validator; make test installs it")
+@pytest.mark.skipif(
+    shutil.which("ffprobe") is None, reason="ffprobe (Debian ffmpeg) is the validator; make test installs it"
+)
 def test_stream_passes_ffprobe(cached: tuple[proj.Project, Path], tmp_path: Path) -> None:
     p, cache = cached
     data, eng, asm = assemble(p, p.timeline.split(40).move(1, 1), cache)
     eng.close()
     asm.close()
     (tmp_path / "s.mp4").write_bytes(data)
-    result = subprocess.run(["ffprobe", "-v", "error", "-show_streams", str(tmp_path / "s.mp4")], capture_output=True, text=True)
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", str(tmp_path / "s.mp4")], capture_output=True, text=True
+    )
     assert result.returncode == 0 and result.stderr == ""
-    result = subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "s.mp4"), "-f", "null", "-"], capture_output=True, text=True)
+    result = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(tmp_path / "s.mp4"), "-f", "null", "-"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and result.stderr == ""
 
 

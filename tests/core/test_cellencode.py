@@ -231,4 +231,3 @@ def test_every_shared_media_file_encodes_its_first_cell_or_fails_clearly(path: P
     cell = open_cell(data)
     assert k == 0 and len(cell.pts) == expected and all(cell.keyframes)
     assert (cell.width, cell.height) == (160, 90)
-

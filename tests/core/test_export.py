@@ -62,8 +62,9 @@ def decoded_indices(path: Path, project: proj.Project) -> list[int | None]:
     want = expected_frames(project)
     with av.open(str(path)) as c:
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
-    return [picture_index(rgb, SIZES[media]) for rgb, (media, _) in zip(frames, want, strict=False)] + \
-        [None] * (len(frames) - len(want))
+    return [picture_index(rgb, SIZES[media]) for rgb, (media, _) in zip(frames, want, strict=False)] + [None] * (
+        len(frames) - len(want)
+    )
 
 
 def test_every_frame_is_the_expected_source_frame(project: proj.Project, exported: tuple[Path, ExportResult]) -> None:
@@ -103,7 +104,9 @@ def test_normal_mp4_with_faststart(exported: tuple[Path, ExportResult]) -> None:
     assert kinds.index(b"moov") < kinds.index(b"mdat")
 
 
-def test_one_continuous_audio_track_as_long_as_the_film(project: proj.Project, exported: tuple[Path, ExportResult]) -> None:
+def test_one_continuous_audio_track_as_long_as_the_film(
+    project: proj.Project, exported: tuple[Path, ExportResult]
+) -> None:
     out, result = exported
     with av.open(str(out)) as c:
         assert len(c.streams.audio) == 1 and c.streams.audio[0].codec_context.name == "aac"
@@ -121,8 +124,9 @@ def test_one_continuous_audio_track_as_long_as_the_film(project: proj.Project, e
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg CLI (validator) not installed")
 def test_decodes_without_errors(exported: tuple[Path, ExportResult]) -> None:
-    run = subprocess.run(["ffmpeg", "-v", "error", "-i", str(exported[0]), "-f", "null", "-"],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(exported[0]), "-f", "null", "-"], capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0 and run.stderr == ""
 
 
@@ -184,8 +188,14 @@ def test_cancel_leaves_no_output_and_no_temp_file(project: proj.Project, tmp_pat
             cancel.set()
 
     with pytest.raises(Cancelled):
-        export(project, out_dir / "film.mp4", OPTS, cancel=cancel, on_progress=on_progress,
-               store=CellStore(tmp_path / "cache"))
+        export(
+            project,
+            out_dir / "film.mp4",
+            OPTS,
+            cancel=cancel,
+            on_progress=on_progress,
+            store=CellStore(tmp_path / "cache"),
+        )
     assert leftovers(out_dir) == []
 
 
@@ -203,8 +213,14 @@ def test_cancel_stops_a_long_encode_within_a_second(tmp_path: Path) -> None:
             cancel.set()
 
     with pytest.raises(Cancelled):
-        export(p, out_dir / "film.mp4", ExportOptions(workers=2), cancel=cancel, on_progress=on_progress,
-               store=CellStore(tmp_path / "cache"))
+        export(
+            p,
+            out_dir / "film.mp4",
+            ExportOptions(workers=2),
+            cancel=cancel,
+            on_progress=on_progress,
+            store=CellStore(tmp_path / "cache"),
+        )
     assert time.monotonic() - cancelled_at[0] < 1.0
     assert leftovers(out_dir) == []
     assert not list((tmp_path / "cache").rglob("*.tmp"))

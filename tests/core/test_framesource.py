@@ -28,7 +28,12 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MediaInfo]:
         "pal": make_source(d / "pal.mp4", frames=50, width=160, height=120, fps=25, gop=25, audio=False),
         "long": make_source(d / "long.mp4", frames=240, width=160, height=120, fps=30, gop=30, audio=False),
         "vfr": make_source(
-            d / "vfr.mp4", frames=8, width=160, height=120, fps=30, audio=False,
+            d / "vfr.mp4",
+            frames=8,
+            width=160,
+            height=120,
+            fps=30,
+            audio=False,
             vfr_timestamps=[0, 33, 80, 100, 167, 170, 250, 300],
         ),
         "rot90": make_source(d / "rot90.mp4", frames=12, width=160, height=120, fps=30, rotation=90, audio=False),
@@ -40,8 +45,14 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MediaInfo]:
     return {name: probe(path) for name, path in made.items()}
 
 
-def indices(info: MediaInfo, first: int, stop: int, fps: Fraction = FPS30, canvas: tuple[int, int] = (160, 120),
-            stats: DecodeStats | None = None) -> list[int | None]:
+def indices(
+    info: MediaInfo,
+    first: int,
+    stop: int,
+    fps: Fraction = FPS30,
+    canvas: tuple[int, int] = (160, 120),
+    stats: DecodeStats | None = None,
+) -> list[int | None]:
     """The index each project frame shows, read from its content area (bars cropped off)."""
     assert info.video is not None
     fit = fit_picture(info.video.width, info.video.height, Fraction(1), info.video.rotation, canvas)
@@ -189,7 +200,9 @@ def test_corrupt_file_names_file_and_time() -> None:
     path = SHARED_MEDIA / "bear_h264_invalid_nalu_CORRUPT.mp4"
     if not path.exists():
         pytest.skip(f"{path} is absent")
-    with pytest.raises(EncodeError, match=r"bear_h264_invalid_nalu_CORRUPT\.mp4: video cannot be decoded at \d+\.\d\d s"):
+    with pytest.raises(
+        EncodeError, match=r"bear_h264_invalid_nalu_CORRUPT\.mp4: video cannot be decoded at \d+\.\d\d s"
+    ):
         for _ in iter_project_frames(probe(path), 0, 30, FPS30, (160, 90)):
             pass
 
@@ -212,7 +225,10 @@ def test_real_media_seek_gives_the_same_frames_as_decoding_from_the_start(name: 
     first = total // 2
     whole = [f.to_ndarray().astype(np.int16) for _, f in iter_project_frames(info, 0, total, FPS30, (160, 90))]
     stats = DecodeStats()
-    part = [f.to_ndarray().astype(np.int16) for _, f in iter_project_frames(info, first, total, FPS30, (160, 90), stats=stats)]
+    part = [
+        f.to_ndarray().astype(np.int16)
+        for _, f in iter_project_frames(info, first, total, FPS30, (160, 90), stats=stats)
+    ]
     assert len(part) == total - first and stats.seeks >= 1
     for a, b in zip(whole[first:], part, strict=True):
         assert np.abs(a - b).mean() < 1.0
@@ -230,7 +246,9 @@ def test_ten_bit_and_odd_sizes_convert() -> None:
 
 @pytest.mark.parametrize(("codec", "suffix"), [("mjpeg", ".avi"), ("mpeg4", ".avi"), ("libx264", ".mkv")])
 def test_other_codecs_and_containers(tmp_path: Path, codec: str, suffix: str) -> None:
-    info = probe(make_source(tmp_path / f"src{suffix}", frames=20, width=160, height=120, fps=25, codec=codec, audio=False))
+    info = probe(
+        make_source(tmp_path / f"src{suffix}", frames=20, width=160, height=120, fps=25, codec=codec, audio=False)
+    )
     expected = [n * 25 // 30 for n in range(24)]
     assert indices(info, 0, 24) == expected
     assert indices(info, 13, 24) == expected[13:]

@@ -65,7 +65,9 @@ def test_plays_to_the_end_and_seeks(project: proj.Project, tmp_path: Path) -> No
 
 
 @pytest.mark.timeout(60)
-def test_jump_ahead_plays_an_encoded_region_while_earlier_cells_are_pending(project: proj.Project, tmp_path: Path) -> None:
+def test_jump_ahead_plays_an_encoded_region_while_earlier_cells_are_pending(
+    project: proj.Project, tmp_path: Path
+) -> None:
     rec = Recorder()
     with Engine(project, workers=1, store=CellStore(tmp_path)) as eng, Preview(eng, on_event=rec, audio=False) as pv:
         pv.set_timeline(project.timeline, 90)  # the playhead far ahead: its cells go first

@@ -36,10 +36,10 @@ height = 480
 height = 180
 [[media]]
 id = "a"
-path = "{media_dir / 'a.mp4'}"
+path = "{media_dir / "a.mp4"}"
 [[media]]
 id = "b"
-path = "{media_dir / 'b.mp4'}"
+path = "{media_dir / "b.mp4"}"
 [[clips]]
 media = "a"
 in = 0
@@ -62,7 +62,9 @@ def test_load_and_time_forms(media_dir: Path, tmp_path: Path) -> None:
 def test_save_load_round_trip(media_dir: Path, tmp_path: Path) -> None:
     p = proj.load(write(tmp_path / "p.toml", good_toml(media_dir)))
     tl = p.timeline.split(10).move(0, 1).trim_out(2, 40)
-    p2 = proj.save(proj.Project(p.name, tl, p.width, p.height, p.preview_height, 45, p.path), tmp_path / "sub" / ".." / "q.toml")
+    p2 = proj.save(
+        proj.Project(p.name, tl, p.width, p.height, p.preview_height, 45, p.path), tmp_path / "sub" / ".." / "q.toml"
+    )
     back = proj.load(tmp_path / "q.toml")
     assert back.timeline.clips == tl.clips
     assert back == proj.Project(p.name, back.timeline, p.width, p.height, p.preview_height, 45)
@@ -93,24 +95,45 @@ def test_missing_media_is_offline_not_fatal(tmp_path: Path) -> None:
     [
         ("version = 1\n[project\n", "TOML syntax error"),
         ('[project]\nfps = "30"\n', "missing 'version'"),
-        ('version = 7\n[project]\n', "version: 7 is not supported"),
+        ("version = 7\n[project]\n", "version: 7 is not supported"),
         ('version = "1"\n[project]\n', "is not supported"),
         ("version = 1\n", "missing key 'project'"),
         ('version = 1\n[project]\nfps = "abc"\n', "project.fps"),
         ('version = 1\n[project]\nfps = "-30"\n', "project.fps"),
         ('version = 1\n[project]\nwidth = "wide"\n', "project.width: expected int"),
-        ('version = 1\n[project]\nwidth = 0\n', "project.width: 0 is not between"),
+        ("version = 1\n[project]\nwidth = 0\n", "project.width: 0 is not between"),
         ('version = 1\n[project]\n[[clips]]\nmedia = "zz"\nin = 0\nout = 5\n', "clips[0].media: unknown media id 'zz'"),
-        ('version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 9\nout = 5\n', "clips[0]: out (5) must be after in (9)"),
-        ('version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = -4\nout = 5\n', "clips[0].in: -4 is out of range"),
-        ('version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 0\nout = 99999999999999\n', "clips[0].out: 99999999999999 is out of range"),
-        ('version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 0\n', "clips[0]: missing key 'out'"),
-        ('version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 0\nout = "ten"\n', "clips[0].out"),
+        (
+            'version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 9\nout = 5\n',
+            "clips[0]: out (5) must be after in (9)",
+        ),
+        (
+            'version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = -4\nout = 5\n',
+            "clips[0].in: -4 is out of range",
+        ),
+        (
+            'version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 0\nout = 99999999999999\n',
+            "clips[0].out: 99999999999999 is out of range",
+        ),
+        (
+            'version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 0\n',
+            "clips[0]: missing key 'out'",
+        ),
+        (
+            'version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 0\nout = "ten"\n',
+            "clips[0].out",
+        ),
         ('version = 1\n[project]\n[[media]]\nid = "a"\n', "media[0]: missing key 'path'"),
-        ('version = 1\n[project]\n[[media]]\nid = "a"\npath = "x"\n[[media]]\nid = "a"\npath = "y"\n', "media[1].id: 'a' is used twice"),
-        ('version = 1\nproject = 3\n', "project: expected dict"),
-        ('version = 1\n[project]\nclips = 1\n', "project.clips: unknown key"),
-        ('version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 0\noutt = 5\n', "clips[0].outt: unknown key"),
+        (
+            'version = 1\n[project]\n[[media]]\nid = "a"\npath = "x"\n[[media]]\nid = "a"\npath = "y"\n',
+            "media[1].id: 'a' is used twice",
+        ),
+        ("version = 1\nproject = 3\n", "project: expected dict"),
+        ("version = 1\n[project]\nclips = 1\n", "project.clips: unknown key"),
+        (
+            'version = 1\n[project]\n[[media]]\nid = "a"\npath = "a.mp4"\n[[clips]]\nmedia = "a"\nin = 0\noutt = 5\n',
+            "clips[0].outt: unknown key",
+        ),
     ],
 )
 def test_malformed_projects_give_clear_errors(tmp_path: Path, body: str, expected: str) -> None:

@@ -37,7 +37,9 @@ class FrameLoop:
         self.fail_at = fail_at
         self.lock = threading.Lock()
 
-    def __call__(self, run: Run, cancel: threading.Event, progress: Callable[[int, int], None]) -> Iterator[tuple[int, bytes]]:
+    def __call__(
+        self, run: Run, cancel: threading.Event, progress: Callable[[int, int], None]
+    ) -> Iterator[tuple[int, bytes]]:
         with self.lock:
             self.started.append((run.media, run.first, run.last))
         done = 0
@@ -78,7 +80,9 @@ def test_priority_order_follows_the_callers_order(tmp_path: Path) -> None:
         assert sched.wait_idle(10)
     assert enc.started[0] == ("b", 3, 4)
     ready = [e.key for e in events if isinstance(e, CellReady)]
-    assert ready == [c.key for c in order[:3]] + [cell("a", 1).key, cell("a", 0).key] or ready[:3] == [c.key for c in order[:3]]
+    assert ready == [c.key for c in order[:3]] + [cell("a", 1).key, cell("a", 0).key] or ready[:3] == [
+        c.key for c in order[:3]
+    ]
     assert all(sched.store.has(c.key) for c in order)
 
 

@@ -15,7 +15,10 @@ import pytest
 from core.synthetic.demo import generate_demo
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux drives this test; make test installs it")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux drives this test; make test installs it"),
+]
 
 
 def tmux(*args: str) -> str:
@@ -44,7 +47,9 @@ def test_demo_in_tmux_trim_and_save(tmp_path: Path) -> None:
     shutil.copy(ROOT / "projects" / "demo.toml", project)
     before = tomllib.loads(project.read_text())
     session = f"livecut-e2e-{os.getpid()}"
-    env = f"LIVECUT_CACHE_DIR={tmp_path / 'cache'} LIVECUT_LOG_DIR={tmp_path / 'log'} XDG_CONFIG_HOME={tmp_path / 'cfg'}"
+    env = (
+        f"LIVECUT_CACHE_DIR={tmp_path / 'cache'} LIVECUT_LOG_DIR={tmp_path / 'log'} XDG_CONFIG_HOME={tmp_path / 'cfg'}"
+    )
     cmd = f"cd {ROOT} && {env} {sys.executable} -m tui.cli {project} --preview terminal"
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", cmd)
     try:

@@ -45,12 +45,25 @@ FAKE_CONFIG = Path("/home/editor/.config/livecut/config.toml")
 
 def media_info(name: str, seconds: float, width: int = 1920, height: int = 1080, fps: Fraction = FPS) -> MediaInfo:
     video = VideoInfo("h264", width, height, "yuv420p", fps, round(seconds * fps), 0, Fraction(0))
-    return MediaInfo(Path(f"/media/{name}"), 1_000_000, "mov,mp4", Fraction(seconds).limit_denominator(1000), video,
-                     AudioInfo("aac", 48000, 2, Fraction(0)))
+    return MediaInfo(
+        Path(f"/media/{name}"),
+        1_000_000,
+        "mov,mp4",
+        Fraction(seconds).limit_denominator(1000),
+        video,
+        AudioInfo("aac", 48000, 2, Fraction(0)),
+    )
 
 
-def ref(mid: str, name: str, seconds: float = 12, width: int = 1920, height: int = 1080, fps: Fraction = FPS,
-        online: bool = True) -> MediaRef:
+def ref(
+    mid: str,
+    name: str,
+    seconds: float = 12,
+    width: int = 1920,
+    height: int = 1080,
+    fps: Fraction = FPS,
+    online: bool = True,
+) -> MediaRef:
     path = Path(f"/media/{name}")
     if not online:
         return MediaRef(mid, name, path, None, "file not found")
@@ -64,8 +77,14 @@ def demo_like() -> Project:
         ref("b", "b.mp4", 10, 1280, 720, Fraction(25)),
         ref("c", "c.mp4", 10, 640, 480, Fraction(24000, 1001)),
     )
-    clips = (Clip("a", 0, 120), Clip("b", 30, 120), Clip("c", 60, 150), Clip("a", 60, 120), Clip("b", 150, 270),
-             Clip("c", 0, 75))
+    clips = (
+        Clip("a", 0, 120),
+        Clip("b", 30, 120),
+        Clip("c", 60, 150),
+        Clip("a", 60, 120),
+        Clip("b", 150, 270),
+        Clip("c", 0, 75),
+    )
     return Project("demo", Timeline(FPS, media, clips), path=Path("/projects/demo.toml"))
 
 
@@ -76,17 +95,24 @@ def three_clips() -> Project:
     return Project("three", Timeline(FPS, media, clips))
 
 
-def synthetic_snapshot(timeline: Timeline, cell_frames: int = 60, states: dict[int, SegmentState] | None = None,
-                       progress: dict[int, float] | None = None, errors: dict[int, str] | None = None,
-                       encoder: str = "libx264", size: int = 14_200_000) -> StaticSnapshot:
+def synthetic_snapshot(
+    timeline: Timeline,
+    cell_frames: int = 60,
+    states: dict[int, SegmentState] | None = None,
+    progress: dict[int, float] | None = None,
+    errors: dict[int, str] | None = None,
+    encoder: str = "libx264",
+    size: int = 14_200_000,
+) -> StaticSnapshot:
     """The timeline's segments with chosen states (default ready), as the engine would report them."""
     segments = tuple(plan(timeline, PlanSettings(cell_frames, "test"), lambda r: r.id))
     chosen = states or {}
     st = tuple(SegmentState.OFFLINE if s.offline else chosen.get(i, SegmentState.READY) for i, s in enumerate(segments))
     prog = tuple((progress or {}).get(i, 1.0 if x == SegmentState.READY else 0.0) for i, x in enumerate(st))
     errs = {segments[i].key: text for i, text in (errors or {}).items()}
-    return StaticSnapshot(segments, st, prog, st.count(SegmentState.READY), st.count(SegmentState.ENCODING), size,
-                          encoder, errs)
+    return StaticSnapshot(
+        segments, st, prog, st.count(SegmentState.READY), st.count(SegmentState.ENCODING), size, encoder, errs
+    )
 
 
 class SyntheticBridge(Bridge):
@@ -105,11 +131,16 @@ class SyntheticBridge(Bridge):
         return self._make(self._timeline) if self._timeline is not None else StaticSnapshot()
 
 
-def make_app(project: Project | Document, *, bridge: Bridge | None = None, config: Config | None = None,
-             **kwargs: object) -> LivecutApp:
+def make_app(
+    project: Project | Document, *, bridge: Bridge | None = None, config: Config | None = None, **kwargs: object
+) -> LivecutApp:
     document = project if isinstance(project, Document) else Document(project)
-    return LivecutApp(document, bridge=bridge or Bridge(preview="none", engine=False),
-                      config=config or Config(path=FAKE_CONFIG), **kwargs)  # type: ignore[arg-type]
+    return LivecutApp(
+        document,
+        bridge=bridge or Bridge(preview="none", engine=False),
+        config=config or Config(path=FAKE_CONFIG),
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -68,8 +68,14 @@ class FakePreview:
 
     instances: ClassVar[list[FakePreview]] = []
 
-    def __init__(self, engine: FakeEngine, mode: VideoOutput, frame_size: tuple[int, int], on_frame: FrameSink | None,
-                 on_event: Callable[[PreviewEvent], None]) -> None:
+    def __init__(
+        self,
+        engine: FakeEngine,
+        mode: VideoOutput,
+        frame_size: tuple[int, int],
+        on_frame: FrameSink | None,
+        on_event: Callable[[PreviewEvent], None],
+    ) -> None:
         self.engine, self.mode, self.frame_size = engine, mode, frame_size
         self.frame_sink, self.on_event = on_frame, on_event
         self.calls: list[tuple[str, object]] = []
@@ -109,14 +115,21 @@ class FakeBackend:
     def detect_display(self) -> bool:
         return False
 
-    def start_engine(self, project: Project, workers: int | None,
-                     on_event: Callable[[EngineChanged], None]) -> FakeEngine:
+    def start_engine(
+        self, project: Project, workers: int | None, on_event: Callable[[EngineChanged], None]
+    ) -> FakeEngine:
         if self.engine_error is not None:
             raise self.engine_error
         return FakeEngine(project, on_event)
 
-    def start_preview(self, engine: EngineHandle, mode: VideoOutput, frame_size: tuple[int, int],
-                      on_frame: FrameSink | None, on_event: Callable[[PreviewEvent], None]) -> PreviewHandle:
+    def start_preview(
+        self,
+        engine: EngineHandle,
+        mode: VideoOutput,
+        frame_size: tuple[int, int],
+        on_frame: FrameSink | None,
+        on_event: Callable[[PreviewEvent], None],
+    ) -> PreviewHandle:
         assert isinstance(engine, FakeEngine)
         return FakePreview(engine, mode, frame_size, on_frame, on_event)
 
@@ -203,7 +216,9 @@ async def test_missing_engine_degrades_to_the_timeline_model() -> None:
 
 
 async def test_engine_that_fails_to_start_is_reported() -> None:
-    app = make_app(three_clips(), bridge=Bridge(preview="terminal", backend=FakeBackend(RuntimeError("no encoder found"))))
+    app = make_app(
+        three_clips(), bridge=Bridge(preview="terminal", backend=FakeBackend(RuntimeError("no encoder found")))
+    )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "no encoder found" in app.editor.bridge.status

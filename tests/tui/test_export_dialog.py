@@ -96,8 +96,9 @@ async def test_exports_the_unsaved_timeline_with_progress(tmp_path: Path) -> Non
     assert any(f"{tmp_path / 'p.mp4'}: 1.7 s of film" in n and "written in" in n for n in notes(app))
 
 
-async def test_new_project_exports_beside_the_working_folder_with_height(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_new_project_exports_beside_the_working_folder_with_height(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     clip = proj.load(project_file(tmp_path))
     doc = Document.new()
@@ -198,8 +199,9 @@ async def test_export_key_is_remappable(tmp_path: Path) -> None:
 def test_dialog_mid_export(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
     """The running dialog with a fixed progress report (a stand-in engine waits to be cancelled)."""
 
-    def stand_in(*_args: object, cancel: threading.Event, on_progress: Callable[[ExportProgress], None],
-                 **_kwargs: object) -> NoReturn:
+    def stand_in(
+        *_args: object, cancel: threading.Event, on_progress: Callable[[ExportProgress], None], **_kwargs: object
+    ) -> NoReturn:
         on_progress(ExportProgress("encode", 420, 900, 4, 1))
         cancel.wait(10)
         raise Cancelled

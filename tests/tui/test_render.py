@@ -64,8 +64,11 @@ def test_column_states_prefer_what_needs_attention() -> None:
 
 def test_summary_line() -> None:
     tl = demo_like().timeline
-    snap = synthetic_snapshot(tl, states={0: SegmentState.ENCODING, 1: SegmentState.ENCODING, 3: SegmentState.FAILED},
-                              errors={3: "b.mp4: decode error at 00:00:02"})
+    snap = synthetic_snapshot(
+        tl,
+        states={0: SegmentState.ENCODING, 1: SegmentState.ENCODING, 3: SegmentState.FAILED},
+        errors={3: "b.mp4: decode error at 00:00:02"},
+    )
     text = summary(snap)
     assert text.startswith(f"{len(snap.segments) - 3}/{len(snap.segments)} ready · 2 encoding · 1 failed: b.mp4")
     assert text.endswith("14.2 MB · libx264")

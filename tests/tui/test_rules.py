@@ -85,8 +85,10 @@ def test_split_delete_move_keep_the_picture_under_the_playhead() -> None:
         editing.move(TL, Cursor(0), -1)
 
 
-@given(st.lists(st.sampled_from(["split", "delete", "move+", "move-", "in", "out", "right", "tab"]), max_size=25),
-       st.integers(0, 179))
+@given(
+    st.lists(st.sampled_from(["split", "delete", "move+", "move-", "in", "out", "right", "tab"]), max_size=25),
+    st.integers(0, 179),
+)
 def test_any_key_sequence_keeps_the_cursor_valid(ops: list[str], start: int) -> None:
     tl, cur = TL, Cursor(start)
     for op in ops:
@@ -96,9 +98,14 @@ def test_any_key_sequence_keeps_the_cursor_valid(ops: list[str], start: int) -> 
             elif op == "tab":
                 cur = editing.pick(tl, cur, 1)
             else:
-                rule = {"split": editing.split, "delete": editing.delete, "in": editing.trim_in,
-                        "out": editing.trim_out, "move+": lambda t, c: editing.move(t, c, 1),
-                        "move-": lambda t, c: editing.move(t, c, -1)}[op]
+                rule = {
+                    "split": editing.split,
+                    "delete": editing.delete,
+                    "in": editing.trim_in,
+                    "out": editing.trim_out,
+                    "move+": lambda t, c: editing.move(t, c, 1),
+                    "move-": lambda t, c: editing.move(t, c, -1),
+                }[op]
                 out = rule(tl, cur)
                 tl, cur = out.timeline, out.cursor
         except EditError:
@@ -111,7 +118,11 @@ def test_any_key_sequence_keeps_the_cursor_valid(ops: list[str], start: int) -> 
 def test_shuttle_ladder() -> None:
     t = Transport()
     assert t.toggle().speed == 1 and t.toggle().toggle().speed == 0
-    assert [t.forward().speed, t.forward().forward().speed, t.forward().forward().forward().forward().forward().speed] == [1, 2, 4]
+    assert [
+        t.forward().speed,
+        t.forward().forward().speed,
+        t.forward().forward().forward().forward().forward().speed,
+    ] == [1, 2, 4]
     assert t.forward().forward().backward().speed == -1
     assert t.backward().backward().speed == -2
     assert t.forward().stop().playing is False
@@ -133,10 +144,23 @@ def test_scale_fit_zoom_follow() -> None:
 
 # -- keys, config, themes, completion -------------------------------------------------------------------------
 def test_key_table_has_the_required_defaults() -> None:
-    must = {"play_pause": "space", "shuttle_back": "j", "stop": "k", "shuttle_forward": "l", "frame_back": "left",
-            "frame_forward": "right", "second_back": "shift+left", "second_forward": "shift+right", "trim_in": "i",
-            "trim_out": "o", "save": "ctrl+s", "undo": "ctrl+z", "redo": "ctrl+y", "help": "question_mark",
-            "quit": "ctrl+q"}
+    must = {
+        "play_pause": "space",
+        "shuttle_back": "j",
+        "stop": "k",
+        "shuttle_forward": "l",
+        "frame_back": "left",
+        "frame_forward": "right",
+        "second_back": "shift+left",
+        "second_forward": "shift+right",
+        "trim_in": "i",
+        "trim_out": "o",
+        "save": "ctrl+s",
+        "undo": "ctrl+z",
+        "redo": "ctrl+y",
+        "help": "question_mark",
+        "quit": "ctrl+q",
+    }
     for action, key in must.items():
         assert key in keys.BY_ID[action].keys.split(","), action
     assert len({s.id for s in keys.KEYS}) == len(keys.KEYS)

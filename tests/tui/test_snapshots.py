@@ -61,9 +61,14 @@ def test_help_screen(snap_compare) -> None:
 
 
 def test_failed_segment(snap_compare) -> None:
-    bridge = SyntheticBridge(lambda tl: synthetic_snapshot(
-        tl, states={5: S.FAILED, 6: S.ENCODING}, progress={6: 0.5},
-        errors={5: "c.mp4: cannot decode frame 120 (invalid data)"}))
+    bridge = SyntheticBridge(
+        lambda tl: synthetic_snapshot(
+            tl,
+            states={5: S.FAILED, 6: S.ENCODING},
+            progress={6: 0.5},
+            errors={5: "c.mp4: cannot decode frame 120 (invalid data)"},
+        )
+    )
     app = make_app(demo_like(), bridge=bridge)
     assert snap_compare(app, terminal_size=(100, 30), press=["down", "down", "shift+right", "plus"])
 

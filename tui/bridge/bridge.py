@@ -56,8 +56,15 @@ def _drop(_message: Message) -> None:
 class Bridge:
     """Owner of the engine and player for the open project (or of their stand-ins)."""
 
-    def __init__(self, post: Callable[[Message], object] | None = None, *, preview: PreviewChoice = "auto",
-                 workers: int | None = None, engine: bool = True, backend: Backend | None = None) -> None:
+    def __init__(
+        self,
+        post: Callable[[Message], object] | None = None,
+        *,
+        preview: PreviewChoice = "auto",
+        workers: int | None = None,
+        engine: bool = True,
+        backend: Backend | None = None,
+    ) -> None:
         self._post: Callable[[Message], object] = post or _drop
         self._choice: PreviewChoice = preview
         self._workers = workers
@@ -108,9 +115,13 @@ class Bridge:
         if self.mode == "none":
             return
         try:
-            self._preview = backend.start_preview(self._engine, self.mode, frame_size,
-                                                  self._on_frame if self.mode == "terminal" else None,
-                                                  self._on_preview_event)
+            self._preview = backend.start_preview(
+                self._engine,
+                self.mode,
+                frame_size,
+                self._on_frame if self.mode == "terminal" else None,
+                self._on_preview_event,
+            )
         except Exception as exc:  # libmpv missing or unable to start: segments and clock only
             log.exception("preview failed to start")
             self.status = f"preview unavailable: {exc}"

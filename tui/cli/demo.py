@@ -10,7 +10,9 @@ from tui.cli.output import say
 
 
 def _setup_demo(p: argparse.ArgumentParser) -> None:
-    p.add_argument("directory", nargs="?", default=None, help="where to write the demo media (default: projects/demo-media)")
+    p.add_argument(
+        "directory", nargs="?", default=None, help="where to write the demo media (default: projects/demo-media)"
+    )
     p.add_argument("--force", action="store_true", help="regenerate even when the files exist")
 
 

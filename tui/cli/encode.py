@@ -14,6 +14,7 @@ from tui.cli.output import Progress, emit_json, say
 if TYPE_CHECKING:
     from core.engine import EngineSnapshot
 
+
 def _setup_encode(p: argparse.ArgumentParser) -> None:
     p.add_argument("project")
     p.add_argument("--workers", type=int, default=None, help="encoder threads (default: CPU count)")
@@ -54,8 +55,10 @@ def cmd_encode(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result)
     else:
-        say(f"{result['cells_encoded']} cells encoded, {result['cells_reused']} reused, "
-            f"{result['cells_failed']} failed in {result['seconds']} s ({result['encoder']}, {result['workers']} workers)")
+        say(
+            f"{result['cells_encoded']} cells encoded, {result['cells_reused']} reused, "
+            f"{result['cells_failed']} failed in {result['seconds']} s ({result['encoder']}, {result['workers']} workers)"
+        )
     for message in result["errors"]:
         sys.stderr.write(f"livecut: {message}\n")
     return 1 if failed else 0

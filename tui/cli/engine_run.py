@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from core.model import Project
 
 
-def start_engine(project_path: str, workers: int | None, encoder: str | None,
-                 progress: Progress) -> tuple[Project, Engine]:
+def start_engine(
+    project_path: str, workers: int | None, encoder: str | None, progress: Progress
+) -> tuple[Project, Engine]:
     """Load ``project_path`` and start its engine; progress lines follow every engine event."""
     from core.engine import Engine
     from core.model import project as proj
@@ -25,8 +26,12 @@ def start_engine(project_path: str, workers: int | None, encoder: str | None,
         raise UsageError("--workers must be at least 1")
     project = proj.load(project_path)
     holder: list[Engine] = []
-    engine = Engine(project, workers=workers, encoder=encoder,
-                    on_event=lambda _e: progress.show(status(holder[0])) if holder else None)
+    engine = Engine(
+        project,
+        workers=workers,
+        encoder=encoder,
+        on_event=lambda _e: progress.show(status(holder[0])) if holder else None,
+    )
     holder.append(engine)
     return project, engine
 

@@ -26,7 +26,9 @@ _CLEANUP_WAIT_S = 10.0
 def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("project", help="project TOML file")
     p.add_argument("-o", "--output", required=True, help="the MP4 file to write")
-    p.add_argument("--height", type=int, default=None, help="output height (width follows the aspect; default: the project's size)")
+    p.add_argument(
+        "--height", type=int, default=None, help="output height (width follows the aspect; default: the project's size)"
+    )
     p.add_argument("--crf", type=int, default=20, help="x264 quality, 0-51, lower is better (default: 20)")
     p.add_argument("--preset", choices=X264_PRESETS, default="veryfast", help="x264 speed preset (default: veryfast)")
     p.add_argument("--encoder", default=None, help="force an H.264 encoder (default: auto-detect)")
@@ -45,8 +47,15 @@ def _options(args: argparse.Namespace):
         raise UsageError("--crf must be between 0 and 51")
     if args.height is not None and not 16 <= args.height <= 16384:
         raise UsageError("--height must be between 16 and 16384")
-    return ExportOptions(height=args.height, crf=args.crf, preset=args.preset, encoder=args.encoder,
-                         workers=args.workers, force=args.force, allow_offline=args.allow_offline)
+    return ExportOptions(
+        height=args.height,
+        crf=args.crf,
+        preset=args.preset,
+        encoder=args.encoder,
+        workers=args.workers,
+        force=args.force,
+        allow_offline=args.allow_offline,
+    )
 
 
 def _output(args: argparse.Namespace) -> Path:
@@ -102,9 +111,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result.to_dict())
     else:
-        say(f"wrote {out}: {result.frames} frames, {result.duration_s:.2f} s, {result.bytes / 1e6:.1f} MB, "
+        say(
+            f"wrote {out}: {result.frames} frames, {result.duration_s:.2f} s, {result.bytes / 1e6:.1f} MB, "
             f"{result.width}x{result.height} {result.encoder}; {result.segments_encoded} segments encoded, "
-            f"{result.segments_reused} reused in {result.seconds:.1f} s")
+            f"{result.segments_reused} reused in {result.seconds:.1f} s"
+        )
     return 0
 
 

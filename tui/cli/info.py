@@ -32,26 +32,34 @@ def cmd_info(args: argparse.Namespace) -> int:
                 "duration_frames": tl.duration,
                 "duration_s": float(tl.duration / project.fps),
                 "media": [
-                    {"id": m.id, "path": str(m.resolved), "online": m.online, "error": m.error,
-                     "frames": m.length(project.fps)}
+                    {
+                        "id": m.id,
+                        "path": str(m.resolved),
+                        "online": m.online,
+                        "error": m.error,
+                        "frames": m.length(project.fps),
+                    }
                     for m in tl.media
                 ],
                 "offline": [{"id": m.id, "path": str(m.resolved), "error": m.error} for m in offline],
                 "timeline": [
-                    {"media": p.clip.media, "in": p.clip.in_, "out": p.clip.out, "start": p.start}
-                    for p in tl.placed()
+                    {"media": p.clip.media, "in": p.clip.in_, "out": p.clip.out, "start": p.start} for p in tl.placed()
                 ],
             }
         )
         return 0
-    say(f"{project.name}: {len(tl.clips)} clips, {frames_to_timecode(tl.duration, project.fps)} "
-        f"({format_seconds(tl.duration, project.fps)}) at {project.fps} fps, export {project.width}x{project.height}")
+    say(
+        f"{project.name}: {len(tl.clips)} clips, {frames_to_timecode(tl.duration, project.fps)} "
+        f"({format_seconds(tl.duration, project.fps)}) at {project.fps} fps, export {project.width}x{project.height}"
+    )
     for m in tl.media:
         state = f"{m.length(project.fps)} frames" if m.online else f"OFFLINE ({m.error}: expected at {m.resolved})"
         say(f"  media {m.id}: {m.path} — {state}")
     for p in tl.placed():
-        say(f"  clip {p.index + 1}: {p.clip.media} [{p.clip.in_}, {p.clip.out}) at {frames_to_timecode(p.start, project.fps)}"
-            f" ({format_seconds(p.clip.length, project.fps)})")
+        say(
+            f"  clip {p.index + 1}: {p.clip.media} [{p.clip.in_}, {p.clip.out}) at {frames_to_timecode(p.start, project.fps)}"
+            f" ({format_seconds(p.clip.length, project.fps)})"
+        )
     return 0
 
 

@@ -30,13 +30,15 @@ def _editor_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="livecut",
         description="Keyboard-driven terminal video editor. Commands: "
-        + ", ".join(sorted(COMMANDS)) + " (livecut COMMAND --help).",
+        + ", ".join(sorted(COMMANDS))
+        + " (livecut COMMAND --help).",
     )
     parser.add_argument("project", nargs="?", help="project TOML file to open (none: a new project)")
     parser.add_argument("--version", action="version", version=f"livecut {__version__}")
     parser.add_argument("--theme", help="colour theme (dark, light, high-contrast, or a user theme file)")
-    parser.add_argument("--preview", choices=PREVIEW_CHOICES, default="auto",
-                        help="where the preview plays (default: auto)")
+    parser.add_argument(
+        "--preview", choices=PREVIEW_CHOICES, default="auto", help="where the preview plays (default: auto)"
+    )
     parser.add_argument("--workers", type=int, default=None, help="encoder threads (default: CPU count)")
     return parser
 
@@ -73,4 +75,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-

@@ -30,7 +30,7 @@ from tui.cli.output import UsageError
 
 def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("project")
-    p.add_argument("--from", dest="start", default="0", help="start at a frame, \"5.5s\" or HH:MM:SS:FF")
+    p.add_argument("--from", dest="start", default="0", help='start at a frame, "5.5s" or HH:MM:SS:FF')
     p.add_argument("--preview", choices=["auto", "window", "terminal"], default="auto")
     p.add_argument("--no-audio", action="store_true", help="play without sound")
     p.add_argument("--workers", type=int, default=None)
@@ -96,10 +96,18 @@ def cmd_play(args: argparse.Namespace) -> int:
         wake.set()
 
     out = sys.stdout
-    with Engine(project, workers=args.workers) as engine, Preview(
-        engine, "window" if window else "terminal", (cols, rows * 2), on_frame if not window else None, on_event,
-        audio=not args.no_audio,
-    ) as preview, _cbreak() as keys:
+    with (
+        Engine(project, workers=args.workers) as engine,
+        Preview(
+            engine,
+            "window" if window else "terminal",
+            (cols, rows * 2),
+            on_frame if not window else None,
+            on_event,
+            audio=not args.no_audio,
+        ) as preview,
+        _cbreak() as keys,
+    ):
         preview.set_timeline(project.timeline, start)
         preview.play()
         if not window:
@@ -117,8 +125,10 @@ def cmd_play(args: argparse.Namespace) -> int:
                     frame = latest.pop()
                     snap = engine.snapshot()
                     out.write(_ansi(frame, cols, rows))
-                    out.write(f"\x1b[{rows + 1};1H\x1b[0m\x1b[K {frames_to_timecode(state['frame'], project.fps)} · "
-                              f"{snap.summary()} · q quits")
+                    out.write(
+                        f"\x1b[{rows + 1};1H\x1b[0m\x1b[K {frames_to_timecode(state['frame'], project.fps)} · "
+                        f"{snap.summary()} · q quits"
+                    )
                     out.flush()
         finally:
             if not window:
@@ -133,4 +143,6 @@ def _ansi(frame: np.ndarray, cols: int, rows: int) -> str:
     return frame_to_ansi(frame, cols, rows)
 
 
-COMMAND = Command("play", "play the timeline with libmpv (a window, or the terminal) while encoding runs", _setup, cmd_play)
+COMMAND = Command(
+    "play", "play the timeline with libmpv (a window, or the terminal) while encoding runs", _setup, cmd_play
+)

@@ -70,11 +70,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result)
     else:
-        say(f"wrote {out}: {result['frames']} frames, {result['duration_s']} s, {sink.size / 1e6:.1f} MB "
-            f"(assembled in {result['assemble_ms']} ms)")
+        say(
+            f"wrote {out}: {result['frames']} frames, {result['duration_s']} s, {sink.size / 1e6:.1f} MB "
+            f"(assembled in {result['assemble_ms']} ms)"
+        )
     for message in result["errors"]:
         sys.stderr.write(f"livecut: {message} (shown as black)\n")
     return 0
 
 
-COMMAND = Command("preview", "encode missing cells and write the assembled preview stream to a file", _setup_preview, cmd_preview)
+COMMAND = Command(
+    "preview", "encode missing cells and write the assembled preview stream to a file", _setup_preview, cmd_preview
+)

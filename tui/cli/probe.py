@@ -46,7 +46,9 @@ def _describe_media(info: object) -> str:
         v = info.video
         w, h = v.display_size
         rot = f", rotated {v.rotation}°" if v.rotation else ""
-        parts.append(f"video {v.codec} {w}x{h} @ {float(v.fps):.3f} fps ({v.fps}), {v.frame_count} frames, {v.pix_fmt}{rot}")
+        parts.append(
+            f"video {v.codec} {w}x{h} @ {float(v.fps):.3f} fps ({v.fps}), {v.frame_count} frames, {v.pix_fmt}{rot}"
+        )
     else:
         parts.append("no video")
     if info.audio:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui.draw.halfblock import UPPER_HALF, fit, resize_nearest
+from tui.draw.scale import UPPER_HALF, fit, resize_nearest
 
 
 def frame_to_ansi(rgb: np.ndarray, cols: int, rows: int) -> str:

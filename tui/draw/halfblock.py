@@ -23,35 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-UPPER_HALF = "▀"
-
-
-def fit(src_w: int, src_h: int, cols: int, rows: int) -> tuple[int, int]:
-    """Pixel size (w, h) of the largest picture with ``src``'s aspect in ``cols`` × ``rows`` cells.
-
-    ``h`` is even (two pixels per row of cells); both are at least 1×2 when there is any room.
-    """
-    if src_w <= 0 or src_h <= 0 or cols <= 0 or rows <= 0:
-        return 0, 0
-    max_h = rows * 2
-    w = cols
-    h = round(src_h * w / src_w)
-    if h > max_h:
-        h = max_h
-        w = max(1, min(cols, round(src_w * h / src_h)))
-    h = max(2, h - h % 2)
-    return w, h
-
-
-def resize_nearest(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
-    """``rgb`` (H×W×3) scaled to h×w×3 by nearest neighbour (pixel centres)."""
-    src_h, src_w = rgb.shape[:2]
-    if (src_w, src_h) == (w, h):
-        return rgb
-    ys = ((np.arange(h) * 2 + 1) * src_h // (2 * h)).clip(0, src_h - 1)
-    xs = ((np.arange(w) * 2 + 1) * src_w // (2 * w)).clip(0, src_w - 1)
-    return rgb[ys[:, None], xs[None, :]]
-
+from tui.draw.scale import UPPER_HALF, fit, pack_pairs, resize_nearest
 
 _LEVELS = 32
 _QUANT = ((np.arange(256) * _LEVELS // 256) * 255 // (_LEVELS - 1)).astype(np.uint8)
@@ -69,13 +41,6 @@ def _pair_style(pair: int) -> tuple[str, Style]:
         return " ", Style(bgcolor=bg)
     fg = Color.from_rgb(top >> 16, (top >> 8) & 0xFF, top & 0xFF)
     return UPPER_HALF, Style(color=fg, bgcolor=bg)
-
-
-def pack_pairs(rgb: np.ndarray) -> np.ndarray:
-    """(h/2)×w int64 array: upper pixel's 24-bit colour << 24 | lower pixel's colour."""
-    px = rgb.astype(np.int64)
-    packed = (px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]
-    return (packed[0::2] << 24) | packed[1::2]
 
 
 def row_strip(pairs: np.ndarray, pad_left: int = 0, pad_right: int = 0, pad_style: Style | None = None) -> Strip:

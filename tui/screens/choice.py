@@ -42,8 +42,9 @@ class ChoiceScreen(ModalScreen[str]):
             with Horizontal(id="buttons"):
                 for i, choice in enumerate(self.choices):
                     key = "esc" if choice.key == "escape" else choice.key
-                    yield Button(f"{choice.label} ({key})", id=f"choice-{choice.id}",
-                                 variant="primary" if i == 0 else "default")
+                    yield Button(
+                        f"{choice.label} ({key})", id=f"choice-{choice.id}", variant="primary" if i == 0 else "default"
+                    )
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -67,8 +67,14 @@ class EditorScreen(Screen[None]):
     AUTO_FOCUS = None
     """Nothing takes focus: the keys belong to the editor until the bin's input is opened."""
 
-    def __init__(self, document: Document, *, preview: PreviewChoice = "auto", workers: int | None = None,
-                 bridge: Bridge | None = None) -> None:
+    def __init__(
+        self,
+        document: Document,
+        *,
+        preview: PreviewChoice = "auto",
+        workers: int | None = None,
+        bridge: Bridge | None = None,
+    ) -> None:
         super().__init__()
         self.document = document
         self.bridge = bridge or Bridge(preview=preview, workers=workers)
@@ -184,20 +190,23 @@ class EditorScreen(Screen[None]):
         width = self.query_one(TimelineView).size.width
         self.scale = viewport.layout(self.zoom, self.scale, cur.playhead, max(width, 1), tl.duration)
         self.query_one(TimelineView).show(
-            TimelineState(tl, cur.playhead, sel, cur.edge if sel is not None else None, self.scale))
+            TimelineState(tl, cur.playhead, sel, cur.edge if sel is not None else None, self.scale)
+        )
         self.query_one(SegmentBar).show(self.snapshot, self.scale)
         current = tl.clips[sel].media if sel is not None else None
         self.query_one(MediaBin).show(tl.media, tl.fps, current)
-        self.query_one(StatusLine).show(Status(
-            transport=("waiting… " if self.waiting and self.transport.playing else "") + self.transport.label(),
-            position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
-            selection=self._selection_text(tl, sel),
-            message=self.message,
-            note=self.bridge.status,
-            title=self.document.title,
-            dirty=self.document.dirty,
-            hint=self.help_hint,
-        ))
+        self.query_one(StatusLine).show(
+            Status(
+                transport=("waiting… " if self.waiting and self.transport.playing else "") + self.transport.label(),
+                position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
+                selection=self._selection_text(tl, sel),
+                message=self.message,
+                note=self.bridge.status,
+                title=self.document.title,
+                dirty=self.document.dirty,
+                hint=self.help_hint,
+            )
+        )
         self._update_placeholder(tl)
 
     def _selection_text(self, tl: Timeline, sel: int | None) -> str:
@@ -210,7 +219,9 @@ class EditorScreen(Screen[None]):
     def _preview_title(self) -> str:
         if self.bridge.status:
             return "preview"
-        return {"window": "preview · window", "terminal": "preview · terminal", "none": "preview · off"}[self.bridge.mode]
+        return {"window": "preview · window", "terminal": "preview · terminal", "none": "preview · off"}[
+            self.bridge.mode
+        ]
 
     def _update_placeholder(self, tl: Timeline) -> None:
         shown = tl.source_frame(self.cursor.playhead)
@@ -225,7 +236,8 @@ class EditorScreen(Screen[None]):
             hint = self.bridge.status
         else:
             hint = {"window": "playing in its own window", "none": "preview off (--preview none)"}.get(
-                self.bridge.mode, "waiting for the first frame…")
+                self.bridge.mode, "waiting for the first frame…"
+            )
         self.query_one(PreviewPane).show_placeholder(title, hint)
 
     @work(thread=True, exclusive=True, group="still", exit_on_error=False)

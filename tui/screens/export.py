@@ -118,8 +118,11 @@ class ExportScreen(ModalScreen[ExportResult | None]):
             dialog.border_title = "export film"
             with Horizontal(classes="field"):
                 yield Static("Output", classes="caption")
-                yield _OutputInput(str(default_output(p, self.folder)), id="output",
-                                   suggester=PathSuggester(lambda: self.folder, EXPORT_EXTENSIONS))
+                yield _OutputInput(
+                    str(default_output(p, self.folder)),
+                    id="output",
+                    suggester=PathSuggester(lambda: self.folder, EXPORT_EXTENSIONS),
+                )
             with Horizontal(classes="field"):
                 yield Static("Height", classes="caption")
                 yield Input(placeholder=str(p.height), type="integer", id="height", max_length=5)
@@ -221,8 +224,9 @@ class ExportScreen(ModalScreen[ExportResult | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def _export_worker(self, target: Path, options: ExportOptions, cancel: threading.Event) -> ExportResult:
-        return export(self.project, target, options, cancel=cancel,
-                      on_progress=lambda p: self.post_message(self.Progressed(p)))
+        return export(
+            self.project, target, options, cancel=cancel, on_progress=lambda p: self.post_message(self.Progressed(p))
+        )
 
     # -- while it runs ---------------------------------------------------------------------------
     @on(Progressed)
@@ -267,8 +271,12 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         if event.state == WorkerState.SUCCESS:
             result = worker.result
             assert isinstance(result, ExportResult)
-            self.app.notify(f"{result.output}: {result.duration_s:.1f} s of film, {result.width}×{result.height}, "
-                            f"written in {result.seconds:.1f} s", title="exported", timeout=10)
+            self.app.notify(
+                f"{result.output}: {result.duration_s:.1f} s of film, {result.width}×{result.height}, "
+                f"written in {result.seconds:.1f} s",
+                title="exported",
+                timeout=10,
+            )
             self.dismiss(result)
             return
         self.query_one("#export-bar").add_class("hidden")

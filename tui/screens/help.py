@@ -22,8 +22,9 @@ from tui.settings import keys
 
 
 def group_table(group: str, effective: dict[str, str]) -> Table:
-    table = Table(title=group, title_justify="left", title_style="bold", show_header=False, box=None,
-                  padding=(0, 1), expand=False)
+    table = Table(
+        title=group, title_justify="left", title_style="bold", show_header=False, box=None, padding=(0, 1), expand=False
+    )
     table.add_column("keys", style="bold", min_width=11, no_wrap=True)
     table.add_column("action", no_wrap=True)
     for spec in keys.KEYS:
@@ -81,9 +82,12 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         footer = Text.assemble(
-            ("ctrl+p", "bold"), " command palette (themes, every action)   ",
-            ("esc", "bold"), " close\n",
-            "Remap keys in ", (_home(self.config_file), "italic"),
+            ("ctrl+p", "bold"),
+            " command palette (themes, every action)   ",
+            ("esc", "bold"),
+            " close\n",
+            "Remap keys in ",
+            (_home(self.config_file), "italic"),
             ':  [keys]  split = "ctrl+k"',
         )
         with VerticalScroll(id="help-body") as body:

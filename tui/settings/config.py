@@ -91,13 +91,13 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
     keys: dict[str, str] = {}
     table = data.get("keys", {})
     if not isinstance(table, dict):
-        problems.append("keys: expected a table of action = \"key\"")
+        problems.append('keys: expected a table of action = "key"')
         table = {}
     for action, value in table.items():
         if action not in BY_ID:
             problems.append(f"keys.{action}: unknown action (see the ? help screen for names)")
         elif not isinstance(value, str) or not value.strip():
-            problems.append(f"keys.{action}: expected a key such as \"ctrl+k\", got {value!r}")
+            problems.append(f'keys.{action}: expected a key such as "ctrl+k", got {value!r}')
         else:
             keys[action] = ",".join(part.strip() for part in value.split(","))
     return Config(theme=theme, keys=keys), problems

@@ -91,9 +91,23 @@ def effective_keys(keymap: dict[str, str]) -> dict[str, str]:
 
 
 _NAMES = {
-    "left": "←", "right": "→", "up": "↑", "down": "↓", "space": "space", "comma": ",", "full_stop": ".",
-    "less_than_sign": "<", "greater_than_sign": ">", "left_square_bracket": "[", "right_square_bracket": "]",
-    "question_mark": "?", "plus": "+", "minus": "-", "equals_sign": "=", "delete": "del", "tab": "tab",
+    "left": "←",
+    "right": "→",
+    "up": "↑",
+    "down": "↓",
+    "space": "space",
+    "comma": ",",
+    "full_stop": ".",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "question_mark": "?",
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
+    "delete": "del",
+    "tab": "tab",
 }
 
 

@@ -36,8 +36,19 @@ log = logging.getLogger(__name__)
 DEFAULT_THEME = "dark"
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "bundled-themes"
 """The themes shipped in the package (package data, see ``pyproject.toml``)."""
-_BASE_COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground", "background",
-                 "surface", "panel", "boost")
+_BASE_COLOURS = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +87,12 @@ def parse_theme(data: dict[str, object], fallback_name: str) -> ThemeSpec:
     dark = data.get("dark", True)
     if not isinstance(name, str) or not isinstance(dark, bool):
         raise ValueError("'name' must be text and 'dark' true or false")
-    return ThemeSpec(name=name, dark=dark, colors={str(k): str(v) for k, v in colors.items()},
-                     variables={str(k): str(v) for k, v in variables.items()})
+    return ThemeSpec(
+        name=name,
+        dark=dark,
+        colors={str(k): str(v) for k, v in colors.items()},
+        variables={str(k): str(v) for k, v in variables.items()},
+    )
 
 
 def load_theme_file(path: Path) -> ThemeSpec:

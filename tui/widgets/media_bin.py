@@ -67,8 +67,13 @@ class MediaBin(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="media-list")
-        yield PathInput(placeholder="media file path (tab completes)", suggester=self._suggester,
-                        id="media-path", classes="hidden", disabled=True)
+        yield PathInput(
+            placeholder="media file path (tab completes)",
+            suggester=self._suggester,
+            id="media-path",
+            classes="hidden",
+            disabled=True,
+        )
 
     def on_mount(self) -> None:
         self.border_title = "media"

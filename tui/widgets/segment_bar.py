@@ -22,16 +22,24 @@ from textual.widget import Widget
 from core.cells.plan import SegmentState
 from core.preview.seam import SnapshotView
 from tui.bridge.snapshot import StaticSnapshot
-from tui.widgets.charrow import CellRow
 from tui.viewport import Scale
+from tui.widgets.charrow import CellRow
 
 PRIORITY = {
-    SegmentState.READY: 0, SegmentState.PENDING: 1, SegmentState.QUEUED: 2, SegmentState.ENCODING: 3,
-    SegmentState.OFFLINE: 4, SegmentState.FAILED: 5,
+    SegmentState.READY: 0,
+    SegmentState.PENDING: 1,
+    SegmentState.QUEUED: 2,
+    SegmentState.ENCODING: 3,
+    SegmentState.OFFLINE: 4,
+    SegmentState.FAILED: 5,
 }
 GLYPH = {
-    SegmentState.READY: "█", SegmentState.PENDING: "·", SegmentState.QUEUED: "░", SegmentState.ENCODING: "▒",
-    SegmentState.OFFLINE: "╳", SegmentState.FAILED: "!",
+    SegmentState.READY: "█",
+    SegmentState.PENDING: "·",
+    SegmentState.QUEUED: "░",
+    SegmentState.ENCODING: "▒",
+    SegmentState.OFFLINE: "╳",
+    SegmentState.FAILED: "!",
 }
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 
@@ -75,8 +83,15 @@ class SegmentBar(Widget):
     """One row of segment states under the timeline and one summary row."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "segbar--empty", "segbar--summary", "segbar--pending", "segbar--queued", "segbar--encoding",
-        "segbar--progress", "segbar--ready", "segbar--failed", "segbar--offline",
+        "segbar--empty",
+        "segbar--summary",
+        "segbar--pending",
+        "segbar--queued",
+        "segbar--encoding",
+        "segbar--progress",
+        "segbar--ready",
+        "segbar--failed",
+        "segbar--offline",
     }
 
     def __init__(self, *, id: str | None = None) -> None:

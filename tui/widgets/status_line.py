@@ -33,8 +33,14 @@ class StatusLine(Widget):
     """One row at the bottom of the editor."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "status--transport", "status--position", "status--selection", "status--message", "status--note",
-        "status--title", "status--dirty", "status--hint",
+        "status--transport",
+        "status--position",
+        "status--selection",
+        "status--message",
+        "status--note",
+        "status--title",
+        "status--dirty",
+        "status--hint",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -49,7 +55,9 @@ class StatusLine(Widget):
     def render(self) -> Text:
         s = self.status
         style = self.get_component_rich_style
-        core = Text.assemble((f" {s.transport} ", style("status--transport")), (f" {s.position} ", style("status--position")))
+        core = Text.assemble(
+            (f" {s.transport} ", style("status--transport")), (f" {s.position} ", style("status--position"))
+        )
         right = Text.assemble(("● " if s.dirty else "", style("status--dirty")), (s.title, style("status--title")), " ")
         room = self.size.width - core.cell_len - right.cell_len
         # What else fits, most important first: a message, the selection, the help hint, a notice.
@@ -66,8 +74,14 @@ class StatusLine(Widget):
         if not message and s.note and room >= min(14, len(s.note) + 2):
             notice = _fit(f"  {s.note}", room)
             room -= len(notice)
-        left = Text.assemble(core, (selection, style("status--selection")), (message, style("status--message")),
-                             (notice, style("status--note")), " " * max(0, room), (hint, style("status--hint")))
+        left = Text.assemble(
+            core,
+            (selection, style("status--selection")),
+            (message, style("status--message")),
+            (notice, style("status--note")),
+            " " * max(0, room),
+            (hint, style("status--hint")),
+        )
         line = Text.assemble(left, right)
         line.truncate(self.size.width, overflow="ellipsis")
         return line

@@ -19,9 +19,9 @@ from textual.widget import Widget
 
 from core.model.timeline import Timeline
 from core.timebase import format_seconds, frames_to_timecode, nominal_fps
-from tui.widgets.charrow import CellRow
 from tui.editing import Edge
 from tui.viewport import Scale
+from tui.widgets.charrow import CellRow
 
 _NO_SCALE = Scale()
 _TICK_SECONDS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
@@ -59,8 +59,16 @@ class TimelineView(Widget):
     """Ruler (first row) and clip blocks (the other rows)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "timeline--ruler", "timeline--empty", "timeline--clip-1", "timeline--clip-2", "timeline--clip-3",
-        "timeline--clip-4", "timeline--selected", "timeline--edge", "timeline--offline", "timeline--playhead",
+        "timeline--ruler",
+        "timeline--empty",
+        "timeline--clip-1",
+        "timeline--clip-2",
+        "timeline--clip-3",
+        "timeline--clip-4",
+        "timeline--selected",
+        "timeline--edge",
+        "timeline--offline",
+        "timeline--playhead",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
