@@ -37,11 +37,14 @@ test-tools:
 		else echo "note:$$missing not installed: the tests that need them will skip" >&2; fi; \
 	fi
 
-test: setup test-tools
+test: lint test-tools
 	@.venv/bin/python -m pytest -q
 
+# ruff (lint + formatter check) and mypy (files and strict modules in pyproject.toml); `make test` runs it first.
 lint: setup
 	@.venv/bin/ruff check core tui tests bench
+	@.venv/bin/ruff format --check --quiet core tui tests bench
+	@.venv/bin/mypy
 
 bench: setup
 	@.venv/bin/python -m bench

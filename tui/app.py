@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -81,7 +81,7 @@ class LivecutApp(App[int]):
         self._asking = False
 
     # -- setup -----------------------------------------------------------------------------------
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         return self.editor
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -123,7 +123,7 @@ class LivecutApp(App[int]):
     def document(self) -> Document:
         return self.editor.document
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         effective = keys.effective_keys(self.config.keys)
         for spec in keys.KEYS:

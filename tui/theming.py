@@ -13,4 +13,20 @@ from tui.settings.themes import ThemeSpec
 
 def to_textual(spec: ThemeSpec) -> Theme:
     """The ``Theme`` Textual registers for ``spec``."""
-    return Theme(name=spec.name, dark=spec.dark, variables=dict(spec.variables), **spec.colors)
+    c = spec.colors
+    return Theme(
+        name=spec.name,
+        primary=c["primary"],
+        secondary=c.get("secondary"),
+        warning=c.get("warning"),
+        error=c.get("error"),
+        success=c.get("success"),
+        accent=c.get("accent"),
+        foreground=c.get("foreground"),
+        background=c.get("background"),
+        surface=c.get("surface"),
+        panel=c.get("panel"),
+        boost=c.get("boost"),
+        dark=spec.dark,
+        variables=dict(spec.variables),
+    )

@@ -11,6 +11,7 @@ import inspect
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,7 +133,7 @@ class SyntheticBridge(Bridge):
 
 
 def make_app(
-    project: Project | Document, *, bridge: Bridge | None = None, config: Config | None = None, **kwargs: object
+    project: Project | Document, *, bridge: Bridge | None = None, config: Config | None = None, **kwargs: Any
 ) -> LivecutApp:
     document = project if isinstance(project, Document) else Document(project)
     return LivecutApp(
@@ -140,7 +141,7 @@ def make_app(
         bridge=bridge or Bridge(preview="none", engine=False),
         config=config or Config(path=FAKE_CONFIG),
         **kwargs,
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     failed = dict(snap.errors)
+    errors = sorted(set(failed.values()))
     result = {
         "cells_total": cells_total,
         "cells_encoded": stats.cells_encoded,
@@ -50,7 +51,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
         "seconds": round(time.perf_counter() - t0, 3),
         "workers": stats.workers,
         "encoder": stats.encoder,
-        "errors": sorted(set(failed.values())),
+        "errors": errors,
     }
     if args.json:
         emit_json(result)
@@ -59,7 +60,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
             f"{result['cells_encoded']} cells encoded, {result['cells_reused']} reused, "
             f"{result['cells_failed']} failed in {result['seconds']} s ({result['encoder']}, {result['workers']} workers)"
         )
-    for message in result["errors"]:
+    for message in errors:
         sys.stderr.write(f"livecut: {message}\n")
     return 1 if failed else 0
 

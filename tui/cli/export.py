@@ -14,8 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.command import Command
+
+if TYPE_CHECKING:
+    from core.export.render import ExportOptions, ExportProgress, ExportResult
+
 from tui.cli.output import Progress, UsageError, bar, emit_json, say
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -38,7 +43,7 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
-def _options(args: argparse.Namespace):
+def _options(args: argparse.Namespace) -> ExportOptions:
     from core.export.render import ExportOptions
 
     if args.workers is not None and args.workers < 1:
@@ -76,7 +81,7 @@ class _Reporter:
         self.progress = progress
         self.stage = ""
 
-    def __call__(self, event) -> None:
+    def __call__(self, event: ExportProgress) -> None:
         verb = "encoding" if event.stage == "encode" else "joining"
         detail = f"{event.segments_encoding} segments to encode, {event.segments_reused} reused"
         force = event.stage != self.stage or event.done == event.total
@@ -119,9 +124,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _in_thread(work: Callable[[], object], cancel: threading.Event):
+def _in_thread(work: Callable[[], ExportResult], cancel: threading.Event) -> ExportResult:
     """Run ``work`` on a thread; Ctrl-C sets ``cancel`` and waits for it to finish cleaning up."""
-    outcome: dict[str, object] = {}
+    outcome: dict[str, Any] = {}  # "result": ExportResult, or "error": BaseException
 
     def target() -> None:
         try:
@@ -139,12 +144,13 @@ def _in_thread(work: Callable[[], object], cancel: threading.Event):
         _wait_cleanup(worker)
     error = outcome.get("error")
     if error is not None:
-        raise error  # type: ignore[misc]
+        raise error
     if cancel.is_set() and "result" not in outcome:
         from core.errors import Cancelled
 
         raise Cancelled
-    return outcome["result"]
+    result: ExportResult = outcome["result"]
+    return result
 
 
 def _wait_cleanup(worker: threading.Thread) -> None:

@@ -114,7 +114,11 @@ def cmd_play(args: argparse.Namespace) -> int:
             out.write("\x1b[?25l\x1b[2J")
         try:
             while not state["ended"]:
-                key = _key(0.03) if keys else (time.sleep(0.03) or "")
+                if keys:
+                    key = _key(0.03)
+                else:
+                    time.sleep(0.03)
+                    key = ""
                 if key == "q":
                     break
                 if key == " ":

@@ -54,6 +54,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         engine.close()
     write_atomic(out, sink.getvalue())
     tl = project.timeline
+    errors = sorted(set(snap.errors.values()))
     result = {
         "output": str(out),
         "frames": tl.duration,
@@ -65,7 +66,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         "cells_encoded": stats.cells_encoded,
         "cells_failed": len(snap.errors),
         "frames_decoded": stats.frames_decoded,
-        "errors": sorted(set(snap.errors.values())),
+        "errors": errors,
     }
     if args.json:
         emit_json(result)
@@ -74,7 +75,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
             f"wrote {out}: {result['frames']} frames, {result['duration_s']} s, {sink.size / 1e6:.1f} MB "
             f"(assembled in {result['assemble_ms']} ms)"
         )
-    for message in result["errors"]:
+    for message in errors:
         sys.stderr.write(f"livecut: {message} (shown as black)\n")
     return 0
 

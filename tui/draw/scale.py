@@ -35,7 +35,8 @@ def resize_nearest(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
         return rgb
     ys = ((np.arange(h) * 2 + 1) * src_h // (2 * h)).clip(0, src_h - 1)
     xs = ((np.arange(w) * 2 + 1) * src_w // (2 * w)).clip(0, src_w - 1)
-    return rgb[ys[:, None], xs[None, :]]
+    scaled: np.ndarray = rgb[ys[:, None], xs[None, :]]
+    return scaled
 
 
 def pack_pairs(rgb: np.ndarray) -> np.ndarray:

@@ -224,9 +224,10 @@ class ExportScreen(ModalScreen[ExportResult | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def _export_worker(self, target: Path, options: ExportOptions, cancel: threading.Event) -> ExportResult:
-        return export(
-            self.project, target, options, cancel=cancel, on_progress=lambda p: self.post_message(self.Progressed(p))
-        )
+        def progressed(progress: ExportProgress) -> None:
+            self.post_message(self.Progressed(progress))
+
+        return export(self.project, target, options, cancel=cancel, on_progress=progressed)
 
     # -- while it runs ---------------------------------------------------------------------------
     @on(Progressed)
