@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.export.limits import CRF_RANGE, DEFAULT_CRF, HEIGHT_RANGE, X264_PRESETS
 from tui.cli.command import Command
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 from tui.cli.output import Progress, UsageError, bar, emit_json, say
 
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 _CLEANUP_WAIT_S = 10.0
 """How long an interrupted export may take to clean up before the command gives up waiting."""
 
@@ -34,7 +34,12 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--height", type=int, default=None, help="output height (width follows the aspect; default: the project's size)"
     )
-    p.add_argument("--crf", type=int, default=20, help="x264 quality, 0-51, lower is better (default: 20)")
+    p.add_argument(
+        "--crf",
+        type=int,
+        default=DEFAULT_CRF,
+        help=f"x264 quality, {CRF_RANGE.start}-{CRF_RANGE.stop - 1}, lower is better (default: {DEFAULT_CRF})",
+    )
     p.add_argument("--preset", choices=X264_PRESETS, default="veryfast", help="x264 speed preset (default: veryfast)")
     p.add_argument("--encoder", default=None, help="force an H.264 encoder (default: auto-detect)")
     p.add_argument("--workers", type=int, default=None, help="segments encoded at once (default: CPU count)")
@@ -48,10 +53,10 @@ def _options(args: argparse.Namespace) -> ExportOptions:
 
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    if not 0 <= args.crf <= 51:
-        raise UsageError("--crf must be between 0 and 51")
-    if args.height is not None and not 16 <= args.height <= 16384:
-        raise UsageError("--height must be between 16 and 16384")
+    if args.crf not in CRF_RANGE:
+        raise UsageError(f"--crf must be between {CRF_RANGE.start} and {CRF_RANGE.stop - 1}")
+    if args.height is not None and args.height not in HEIGHT_RANGE:
+        raise UsageError(f"--height must be between {HEIGHT_RANGE.start} and {HEIGHT_RANGE.stop - 1}")
     return ExportOptions(
         height=args.height,
         crf=args.crf,

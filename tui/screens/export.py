@@ -34,6 +34,7 @@ from textual.widgets import Button, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from core.errors import Cancelled, LivecutError
+from core.export.limits import CRF_RANGE, DEFAULT_CRF, HEIGHT_RANGE
 from core.export.render import (
     ExportOptions,
     ExportProgress,
@@ -50,8 +51,6 @@ from tui.widgets.path_input import PathInput
 log = logging.getLogger(__name__)
 
 EXPORT_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov"})
-CRF_RANGE = range(0, 52)
-HEIGHT_RANGE = range(16, 16385)
 
 
 def default_output(project: Project, folder: Path) -> Path:
@@ -127,7 +126,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
                 yield Static("Height", classes="caption")
                 yield Input(placeholder=str(p.height), type="integer", id="height", max_length=5)
                 yield Static("CRF", classes="caption short")
-                yield Input("20", type="integer", id="crf", max_length=2)
+                yield Input(str(DEFAULT_CRF), type="integer", id="crf", max_length=2)
                 yield Static("", id="size")
             yield ProgressBar(show_eta=False, id="export-bar", classes="hidden")
             yield Static("", id="export-status")
@@ -167,7 +166,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         return height
 
     def _crf(self) -> int:
-        text = self.query_one("#crf", Input).value.strip() or "20"
+        text = self.query_one("#crf", Input).value.strip() or str(DEFAULT_CRF)
         crf = int(text)
         if crf not in CRF_RANGE:
             raise ValueError(f"the CRF must be between {CRF_RANGE.start} and {CRF_RANGE.stop - 1}")
