@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 import av
 import numpy as np
@@ -130,7 +131,10 @@ class _CellWriter:
         self._time_base = 1 / profile.fps
         try:
             self._container = av.open(self._buffer, "w", format="mp4", options={"movflags": MOVFLAGS})
-            self._stream = self._container.add_stream(profile.encoder, rate=profile.fps, options=settings.options)
+            self._stream = cast(
+                av.video.stream.VideoStream,
+                self._container.add_stream(profile.encoder, rate=profile.fps, options=settings.options),
+            )
         except (av.FFmpegError, ValueError) as exc:
             raise EncodeError(f"{path}: preview encoder {profile.encoder} cannot be set up ({exc})") from None
         self._configure(threads)
@@ -158,7 +162,7 @@ class _CellWriter:
         self._frames += 1
         self._mux(self._stream.encode(frame))
 
-    def _mux(self, packets: list[av.Packet]) -> None:
+    def _mux(self, packets: list[av.Packet[av.video.stream.VideoStream]]) -> None:
         for packet in packets:
             self._container.mux(packet)
 
@@ -246,7 +250,7 @@ def encode_black(profile: PreviewProfile, frames: int) -> bytes:
     every other cell of the profile; results are cached (the bytes never change)."""
     black = av.VideoFrame(profile.width, profile.height, "yuv420p")
     for plane, level in zip(black.planes, (16, 128, 128), strict=True):
-        np.frombuffer(plane, np.uint8)[:] = level
+        np.frombuffer(memoryview(plane), np.uint8)[:] = level
     black.color_range = av.video.reformatter.ColorRange.MPEG
     writer = _CellWriter(profile, 1, "black cell")
     try:

@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 import av
 
@@ -143,7 +144,7 @@ def probe_encoder(name: str) -> Candidate:
     width, height = _PROBE_SIZE
     started = time.perf_counter()
     try:
-        ctx = av.CodecContext.create(name, "w")
+        ctx = cast(av.video.codeccontext.VideoCodecContext, av.CodecContext.create(name, "w"))
         ctx.width, ctx.height = width, height
         ctx.pix_fmt = settings.pix_fmt
         ctx.time_base = Fraction(1, 30)

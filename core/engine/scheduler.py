@@ -334,7 +334,7 @@ class Scheduler:
         self._emit(CellStarted(key))
 
     def _cancel_remaining(self, act: _Active) -> None:
-        events = []
+        events: list[Event] = []
         with self._cv:
             for key in act.remaining:
                 self._progress.pop(key, None)

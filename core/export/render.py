@@ -58,7 +58,7 @@ from core.export.segments import (
     probe,
     read_segment,
 )
-from core.media.audio import AAC_FRAME, RATE, AacTrack, samples_at, timeline_audio
+from core.media.audio import AAC_FRAME, RATE, AacTrack, packet_pts, samples_at, timeline_audio
 from core.media.info import MediaInfo
 from core.model.project import Project
 
@@ -399,8 +399,8 @@ class _FilmAudio:
             for chunk in timeline_audio(project.timeline, 0, chunk=AAC_FRAME * 8):
                 if self._halt.is_set():
                     return
-                self.packets.extend((p.pts, bytes(p)) for p in self._track.feed(chunk))
-            self.packets.extend((p.pts, bytes(p)) for p in self._track.finish())
+                self.packets.extend((packet_pts(p), bytes(p)) for p in self._track.feed(chunk))
+            self.packets.extend((packet_pts(p), bytes(p)) for p in self._track.finish())
         except av.FFmpegError as exc:
             self._error = EncodeError(f"{project.path or project.name}: the audio cannot be encoded ({_reason(exc)})")
         except Exception as exc:  # handed to the export's thread, which raises it

@@ -32,6 +32,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 import av
 import numpy as np
@@ -220,8 +221,11 @@ class _SegmentWriter:
         self._closed = False
         try:
             self._container = av.open(self._buffer, "w", format="mp4")
-            self._stream = self._container.add_stream(
-                profile.encoder, rate=profile.fps, options=_options(profile, settings.options)
+            self._stream = cast(
+                av.video.stream.VideoStream,
+                self._container.add_stream(
+                    profile.encoder, rate=profile.fps, options=_options(profile, settings.options)
+                ),
             )
         except (av.FFmpegError, ValueError) as exc:
             raise EncodeError(f"{label}: export encoder {profile.encoder} cannot be set up ({exc})") from None
@@ -288,7 +292,7 @@ def _options(profile: ExportProfile, base: Mapping[str, str]) -> dict[str, str]:
 def _black_frame(profile: ExportProfile) -> av.VideoFrame:
     frame = av.VideoFrame(profile.width, profile.height, "yuv420p")
     for plane, level in zip(frame.planes, (16, 128, 128), strict=True):
-        np.frombuffer(plane, np.uint8)[:] = level
+        np.frombuffer(memoryview(plane), np.uint8)[:] = level
     frame.color_range = ColorRange.MPEG
     return frame
 
@@ -404,7 +408,7 @@ def encode_segments(
 # -- reading --------------------------------------------------------------------------------------
 def read_segment(data: bytes, fps: Fraction) -> SegmentPackets:
     """The packets of an encoded segment in decode order, with presentation frames from 0."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), "r") as container:
         stream = container.streams.video[0]
         frame = Fraction(fps.denominator, fps.numerator)
         stamps: list[int] = []

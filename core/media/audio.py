@@ -20,6 +20,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from core.errors import MediaError
 from core.media.info import MediaInfo
 from core.model.timeline import Timeline
 
@@ -66,6 +67,8 @@ def _decoded(info: MediaInfo, start: Fraction, count: int, chunk: int) -> Iterat
     target = round((start + _source_origin(info)) * RATE)
     with av.open(str(info.path)) as container:
         stream = container.streams.audio[0]
+        if stream.time_base is None:
+            raise MediaError(info.path, "audio stream has no time base")
         tb = Fraction(stream.time_base)
         seek_to = max(Fraction(0), Fraction(target, RATE) - Fraction(1, 2))
         container.seek(int(seek_to / tb), stream=stream, backward=True)
@@ -87,7 +90,7 @@ def _decoded(info: MediaInfo, start: Fraction, count: int, chunk: int) -> Iterat
             if cursor is None:
                 break
             for res in resampler.resample(frame):
-                data = res.to_ndarray()
+                data: np.ndarray = res.to_ndarray()
                 if data.shape[0] == 1:
                     data = np.repeat(data, CHANNELS, axis=0)
                 data = data[:CHANNELS]
@@ -163,16 +166,16 @@ class AacTrack:
         """Absolute sample index one past the last sample given to ``feed``."""
         return self._next + self._pending.shape[1]
 
-    def feed(self, samples: np.ndarray) -> list[av.Packet]:
+    def feed(self, samples: np.ndarray) -> list[av.Packet[av.audio.stream.AudioStream]]:
         buf = np.concatenate([self._pending, samples], axis=1) if self._pending.shape[1] else samples
-        packets: list[av.Packet] = []
+        packets: list[av.Packet[av.audio.stream.AudioStream]] = []
         whole = buf.shape[1] // AAC_FRAME * AAC_FRAME
         for i in range(0, whole, AAC_FRAME):
             packets.extend(self._encode(np.ascontiguousarray(buf[:, i : i + AAC_FRAME])))
         self._pending = buf[:, whole:]
         return packets
 
-    def _encode(self, block: np.ndarray | None) -> list[av.Packet]:
+    def _encode(self, block: np.ndarray | None) -> list[av.Packet[av.audio.stream.AudioStream]]:
         frame = None
         if block is not None:
             frame = av.AudioFrame.from_ndarray(block, format="fltp", layout="stereo")
@@ -188,9 +191,9 @@ class AacTrack:
             out.append(packet)
         return out
 
-    def finish(self) -> list[av.Packet]:
+    def finish(self) -> list[av.Packet[av.audio.stream.AudioStream]]:
         """Encode the remainder (zero-padded to a whole frame) and flush the encoder."""
-        packets: list[av.Packet] = []
+        packets: list[av.Packet[av.audio.stream.AudioStream]] = []
         if self._pending.shape[1]:
             block = np.zeros((CHANNELS, AAC_FRAME), dtype=np.float32)
             block[:, : self._pending.shape[1]] = self._pending
@@ -198,3 +201,9 @@ class AacTrack:
             packets.extend(self._encode(block))
         packets.extend(self._encode(None))
         return packets
+
+
+def packet_pts(packet: av.Packet[av.audio.stream.AudioStream]) -> int:
+    """``packet.pts`` of a packet from ``AacTrack`` (it drops encoder packets without one, so it is set)."""
+    assert packet.pts is not None, "AacTrack returned a packet without a pts"
+    return packet.pts

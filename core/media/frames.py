@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -116,7 +116,7 @@ def fit_picture(width: int, height: int, sar: Fraction, rotation: int, canvas: t
 
 
 def _plane_array(plane: av.video.plane.VideoPlane) -> np.ndarray:
-    rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
     return rows[:, : plane.width]
 
 
@@ -224,7 +224,7 @@ def _decode_error(info: MediaInfo, at: Fraction, exc: BaseException) -> EncodeEr
     return EncodeError(f"{info.path}: video cannot be decoded at {seconds:.2f} s ({_reason(exc)})")
 
 
-def _failed_at(packet: av.Packet | None, clock: _Clock) -> Fraction:
+def _failed_at(packet: av.Packet[av.video.stream.VideoStream] | None, clock: _Clock) -> Fraction:
     """Best guess of where decoding failed: the bad packet's time, else the last good frame's."""
     if packet is not None and packet.pts is not None:
         return packet.pts * clock.time_base - clock.start
@@ -237,14 +237,14 @@ def _timed_frames(
     stream: av.video.stream.VideoStream,
     stats: DecodeStats,
     cancel: threading.Event | None,
-) -> Iterator[tuple[Fraction, av.VideoFrame]]:
+) -> Generator[tuple[Fraction, av.VideoFrame], None, None]:
     """(time, frame) for every frame decoded from the container's current position."""
     video = _video(info)
-    clock = _Clock(Fraction(stream.time_base), video.start, 1 / video.fps)
+    clock = _Clock(_time_base(info, stream), video.start, 1 / video.fps)
     packets = container.demux(stream)
     while True:
         _check(cancel)
-        packet: av.Packet | None = None
+        packet: av.Packet[av.video.stream.VideoStream] | None = None
         try:
             packet = next(packets, None)
             if packet is None:
@@ -257,8 +257,10 @@ def _timed_frames(
             yield clock.time_of(frame), frame
 
 
-def _seek(container: av.container.InputContainer, stream: av.video.stream.VideoStream, seconds: Fraction) -> bool:
-    offset = int(seconds / Fraction(stream.time_base))
+def _seek(
+    info: MediaInfo, container: av.container.InputContainer, stream: av.video.stream.VideoStream, seconds: Fraction
+) -> bool:
+    offset = int(seconds / _time_base(info, stream))
     try:
         container.seek(offset, stream=stream, backward=True, any_frame=False)
     except av.FFmpegError as exc:
@@ -275,7 +277,7 @@ def _decoded_from(
     threads: int,
     stats: DecodeStats,
     cancel: threading.Event | None,
-) -> Iterator[tuple[Fraction, av.VideoFrame]]:
+) -> Generator[tuple[Fraction, av.VideoFrame], None, None]:
     """Decoded (time, frame) pairs whose first frame is at or before ``target`` seconds."""
     container, stream = opened
     sought = False
@@ -285,7 +287,7 @@ def _decoded_from(
             break
         sought = True
         stats.add(seeks=1)
-        if not _seek(container, stream, _video(info).start + aim):
+        if not _seek(info, container, stream, _video(info).start + aim):
             break
         frames = _timed_frames(info, container, stream, stats, cancel)
         head = next(frames, None)
@@ -333,9 +335,16 @@ def _sample_aspect(stream: av.video.stream.VideoStream) -> Fraction:
     return Fraction(sar) if sar and sar > 0 else Fraction(1)
 
 
-def _tolerance(stream: av.video.stream.VideoStream) -> Fraction:
+def _time_base(info: MediaInfo, stream: av.video.stream.VideoStream) -> Fraction:
+    """The stream's time base (libavformat sets one on every stream it opens; PyAV types it optional)."""
+    if stream.time_base is None:
+        raise MediaError(info.path, "video stream has no time base")
+    return Fraction(stream.time_base)
+
+
+def _tolerance(info: MediaInfo, stream: av.video.stream.VideoStream) -> Fraction:
     """Half a source tick (pts are rounded to it), capped so coarse AVI ticks keep floor semantics."""
-    return min(Fraction(stream.time_base) / 2, _MAX_TOLERANCE)
+    return min(_time_base(info, stream) / 2, _MAX_TOLERANCE)
 
 
 def iter_project_frames(
@@ -348,7 +357,7 @@ def iter_project_frames(
     stats: DecodeStats | None = None,
     *,
     threads: int = 1,
-) -> Iterator[tuple[int, av.VideoFrame]]:
+) -> Generator[tuple[int, av.VideoFrame], None, None]:
     """Yield ``(n, frame)`` for project frames ``first..stop-1`` of ``info`` at ``fps``.
 
     Each frame is yuv420p (limited range) of exactly ``canvas``; consecutive items may be the
@@ -366,7 +375,7 @@ def iter_project_frames(
     stats = stats if stats is not None else DecodeStats()
     with _open(info, threads) as opened:
         stream = opened[1]
-        tolerance = _tolerance(stream)
+        tolerance = _tolerance(info, stream)
         converter = _Converter(canvas, video.rotation, _sample_aspect(stream), max(0, threads))
         timed = _decoded_from(info, opened, Fraction(first) / fps, tolerance, threads, stats, cancel)
         try:

@@ -145,6 +145,8 @@ def _measure_rate(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream
 ) -> tuple[Fraction, Fraction]:
     """(fps, start seconds) from the timestamps of the first packets."""
+    if stream.time_base is None:
+        raise ValueError("the video stream has no time base")
     tb = Fraction(stream.time_base)
     stamps: list[int] = []
     for packet in container.demux(stream):

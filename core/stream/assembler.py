@@ -33,7 +33,7 @@ import av
 
 from core.cells.plan import Segment
 from core.cells.store import CellStore
-from core.media.audio import AAC_FRAME, AacTrack, samples_at, timeline_audio
+from core.media.audio import AAC_FRAME, AacTrack, packet_pts, samples_at, timeline_audio
 from core.model.timeline import Timeline
 from core.stream.bytestream import GrowingStream
 from core.stream.fmp4 import iter_boxes, set_base_times, timescales, top_level
@@ -105,7 +105,7 @@ class CellPackets:
         data = self.store.get(key)
         if data is None:
             return None
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), "r") as container:
             stream = container.streams.video[0]
             payloads = [bytes(p) for p in container.demux(stream) if p.size]
         with self._lock:
@@ -119,7 +119,7 @@ class CellPackets:
     def template(self) -> av.video.stream.VideoStream | None:
         with self._lock:
             if self._template is None and self._template_data is not None:
-                self._template = av.open(io.BytesIO(self._template_data))
+                self._template = av.open(io.BytesIO(self._template_data), "r")
             return self._template.streams.video[0] if self._template is not None else None
 
     def close(self) -> None:
@@ -152,7 +152,9 @@ class Assembler:
         self._history: tuple[int, list[_Built]] = (-1, [])
 
     # -- muxing one fragment -----------------------------------------------------------------------
-    def _mux(self, payloads: list[bytes], audio: list[av.Packet], audio_codec: AacTrack) -> tuple[bytes, bytes]:
+    def _mux(
+        self, payloads: list[bytes], audio: list[av.Packet[av.audio.stream.AudioStream]], audio_codec: AacTrack
+    ) -> tuple[bytes, bytes]:
         """(init, fragment) for video ``payloads`` at frame 0.. and ``audio`` packets (rebased)."""
         template = self.packets.template()
         if template is None:
@@ -164,8 +166,8 @@ class Assembler:
             aus = out.add_stream("aac", rate=48000)
             aus.layout = "stereo"
             aus.codec_context.extradata = audio_codec.extradata
-            a0 = audio[0].pts if audio else 0
-            queue: list[tuple[Fraction, av.Packet]] = []
+            a0 = packet_pts(audio[0]) if audio else 0
+            queue: list[tuple[Fraction, av.Packet[av.stream.Stream]]] = []
             for i, payload in enumerate(payloads):
                 p = av.Packet(payload)
                 p.pts = p.dts = i
@@ -176,7 +178,7 @@ class Assembler:
                 queue.append((i * self._vtb, p))
             for a in audio:
                 q = av.Packet(bytes(a))
-                q.pts = q.dts = a.pts - a0
+                q.pts = q.dts = packet_pts(a) - a0
                 q.duration = AAC_FRAME
                 q.time_base = Fraction(1, 48000)
                 q.stream = aus
@@ -190,7 +192,7 @@ class Assembler:
         return init, frag
 
     def fragment(
-        self, seg_at: int, payloads: list[bytes], audio: list[av.Packet], codec: AacTrack
+        self, seg_at: int, payloads: list[bytes], audio: list[av.Packet[av.audio.stream.AudioStream]], codec: AacTrack
     ) -> tuple[bytes, bytes]:
         init, frag = self._mux(payloads, audio, codec)
         with self._lock:
@@ -200,7 +202,7 @@ class Assembler:
         vscale = self._scales.get(VIDEO_TRACK, 0)
         times = {VIDEO_TRACK: round(Fraction(seg_at) * self._vtb * vscale)}
         if audio:
-            times[AUDIO_TRACK] = round(Fraction(audio[0].pts, 48000) * self._scales.get(AUDIO_TRACK, 48000))
+            times[AUDIO_TRACK] = round(Fraction(packet_pts(audio[0]), 48000) * self._scales.get(AUDIO_TRACK, 48000))
         moof_end = next(off + size for kind, off, size in iter_boxes(frag) if kind == b"moof")
         return init, set_base_times(frag[:moof_end], times) + frag[moof_end:]
 
@@ -331,7 +333,7 @@ class StreamSession:
             self.first_fragment_ms = (time.perf_counter() - t0) * 1000
         track = AacTrack(audio_start, emit_from)
         source = timeline_audio(self.timeline, audio_start, chunk=AAC_FRAME * 4)
-        pending: list[av.Packet] = []
+        pending: list[av.Packet[av.audio.stream.AudioStream]] = []
         next_audio = emit_from
         for i in range(len(built), len(pieces)):
             piece = pieces[i]
@@ -354,11 +356,11 @@ class StreamSession:
             last = i == len(pieces) - 1
             if last:
                 pending.extend(track.finish())
-            take = pending if last else [p for p in pending if p.pts < want]
+            take = pending if last else [p for p in pending if packet_pts(p) < want]
             pending = pending[len(take) :]
             init, data = self.assembler.fragment(piece.at, frames, take, track)
             if take:
-                next_audio = take[-1].pts + AAC_FRAME
+                next_audio = packet_pts(take[-1]) + AAC_FRAME
             self._emit(piece, data, init)
             built.append(_Built(sigs[i], data, next_audio))
             if self.first_fragment_ms is None:

@@ -21,7 +21,9 @@ from collections.abc import Iterator
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"moof", b"traf"}
 
 
-def iter_boxes(data: bytes | memoryview, start: int = 0, end: int | None = None) -> Iterator[tuple[bytes, int, int]]:
+def iter_boxes(
+    data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None
+) -> Iterator[tuple[bytes, int, int]]:
     """(type, offset, size) of each box in ``data[start:end]`` (64-bit sizes supported)."""
     end = len(data) if end is None else end
     pos = start

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
@@ -668,7 +669,7 @@ def _encode_picture(
 
 
 def _add_video(container: OutputContainer, plan: _VideoPlan, look: _VideoLook) -> VideoStream:
-    stream = container.add_stream(plan.codec, rate=plan.fps)
+    stream = cast(VideoStream, container.add_stream(plan.codec, rate=plan.fps))
     stream.width, stream.height, stream.pix_fmt = plan.width, plan.height, plan.pix_fmt
     ctx = stream.codec_context
     ctx.time_base = plan.time_base
@@ -690,7 +691,7 @@ def _add_video(container: OutputContainer, plan: _VideoPlan, look: _VideoLook) -
 
 
 def _add_audio(container: OutputContainer, audio: _AudioPlan) -> AudioStream:
-    stream = container.add_stream(audio.codec, rate=audio.sample_rate)
+    stream = cast(AudioStream, container.add_stream(audio.codec, rate=audio.sample_rate))
     stream.layout = _LAYOUTS[audio.channels]
     stream.time_base = Fraction(1, audio.sample_rate)
     stream.codec_context.flags |= av.codec.context.Flags.bitexact
