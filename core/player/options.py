@@ -10,6 +10,7 @@ Building them in one pure function keeps those reasons together, away from the s
 from __future__ import annotations
 
 from core.modes import VideoOutput
+from core.player.probe import WindowOutput
 
 
 def mpv_options(
@@ -19,8 +20,14 @@ def mpv_options(
     cache_bytes: int,
     cache_pause_wait: float,
     decoder_threads: int,
+    window: WindowOutput | None = None,
 ) -> dict[str, str]:
-    """``mpv.MPV`` keyword options for ``Player``'s constructor arguments of the same names."""
+    """``mpv.MPV`` keyword options for ``Player``'s constructor arguments of the same names.
+
+    ``window`` is the output the display check proved (``core.player.probe``); a ``window``
+    player without one would let libmpv walk every video output, which can hang or take over
+    the terminal on displays without a usable GPU.
+    """
     options: dict[str, str] = {
         # Stay alive between sessions, and keep the last frame when a stream ends.
         "idle": "yes",
@@ -60,4 +67,6 @@ def mpv_options(
         options["vo"] = "libmpv"
     else:
         options["force_window"] = "yes"
+        if window is not None:
+            options.update(window.options())
     return options

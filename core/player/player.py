@@ -41,6 +41,7 @@ from core.player.events import Ended, Error, Paused, PlayerError, PlayerEvent, P
 from core.player.frameloop import FrameLoop
 from core.player.log import MPV_LOG_OPTIONS, MpvLog
 from core.player.options import mpv_options
+from core.player.probe import WindowOutput, window_output
 from core.player.protocol import PROTOCOL, PlayerSession, StreamProtocol
 from core.player.seek import Seeker
 from core.player.shuttle import Shuttle
@@ -111,6 +112,14 @@ class Player:
             raise ValueError(f"unknown video output {vo!r}")
         if vo == "window" and not detect_display():
             raise PlayerError("no graphical display is available for a video window")
+        window: WindowOutput | None = None
+        if vo == "window":
+            # Only an output the display check proved: libmpv's own walk over its outputs can
+            # hang, or take over the terminal, on displays without a usable GPU.
+            checked = window_output()
+            if checked.output is None:
+                raise PlayerError(f"no video window here: {checked.reason}")
+            window = checked.output
         self._check_size(frame_size)
         self._owner = threading.get_ident()
         self._on_event = on_event
@@ -139,6 +148,7 @@ class Player:
             cache_bytes=cache_bytes,
             cache_pause_wait=cache_pause_wait,
             decoder_threads=decoder_threads,
+            window=window,
         )
         # python-mpv (and libmpv's option parser) need the C numeric locale.
         locale.setlocale(locale.LC_NUMERIC, "C")

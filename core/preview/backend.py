@@ -2,6 +2,10 @@
 
 The player is imported only when a preview starts, so a machine without libmpv still gets the
 engine (and the segment bar); the import error becomes the front end's status line.
+
+``detect_display`` is more than "is ``DISPLAY`` set": it asks ``core.player.probe`` (a bounded
+check in a child process) whether libmpv can really open a window here, and remembers why not
+for ``display_problem``. It can take up to ``PROBE_SECONDS``: call it off the UI thread.
 """
 
 from __future__ import annotations
@@ -21,12 +25,26 @@ from core.preview.seam import EngineChanged, EngineHandle, FrameSink, PreviewEve
 class CoreBackend:
     """Starts ``core.engine.Engine`` and ``core.preview.Preview`` (satisfies ``Backend``)."""
 
+    def __init__(self) -> None:
+        self._display_problem = ""
+
     def detect_display(self) -> bool:
         try:
             from core.player.player import detect_display
-        except (ImportError, OSError):  # libmpv missing: no window anyway
+            from core.player.probe import window_output
+        except (ImportError, OSError) as exc:  # libmpv missing: no window anyway
+            self._display_problem = f"libmpv is missing ({exc})"
             return False
-        return detect_display()
+        if not detect_display():
+            self._display_problem = "no local graphical display (none set, or over SSH)"
+            return False
+        checked = window_output()
+        self._display_problem = checked.reason
+        return checked.usable
+
+    def display_problem(self) -> str:
+        """Why the last ``detect_display`` said False ("" when it said True)."""
+        return self._display_problem
 
     def start_engine(self, project: Project, workers: int | None, on_event: Callable[[EngineChanged], None]) -> Engine:
         return Engine(project, workers=workers, on_event=lambda _event: on_event(EngineChanged()))

@@ -10,13 +10,21 @@ talks only to ``Bridge``, and the bridge talks to core only through the typed se
   plays with a stand-in clock so J/K/L still move the playhead.
 * Every callback from an engine or player thread becomes a Textual message through ``post``
   (thread-safe); nothing here touches a widget. Events are typed, in timeline frames.
-* The bridge is the single owner of the engine and the player and closes them on the UI thread.
+* The bridge is the single owner of the engine and the player. The player is created, driven
+  and closed on one preview-control thread (``tui.bridge.control``), never on the UI thread.
+* A window preview (``auto`` or ``window``) starts only after the backend checked, off the UI
+  thread and in bounded time, that libmpv can open a window on this display; otherwise the
+  terminal preview starts and ``notice`` says why. Until the preview is up, the clock plays.
+* A preview command that does not return in time (libmpv blocked in native code) abandons that
+  player: the clock takes over where the playhead was, and ``status`` says so.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from textual.message import Message
@@ -47,6 +55,17 @@ from tui.bridge.snapshot import StaticSnapshot, planned_snapshot
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "preview engine unavailable"
+CHECKING = "checking the display for a window preview…"
+START_WAIT = 10.0
+"""Seconds ``open`` waits for a terminal preview to start before the clock plays instead."""
+LABELS: dict[VideoOutput, str] = {"window": "window preview", "terminal": "terminal preview", "none": "preview off"}
+
+
+@runtime_checkable
+class ExplainsDisplay(Protocol):
+    """A backend that can say why ``detect_display`` said False (``CoreBackend`` can)."""
+
+    def display_problem(self) -> str: ...
 
 
 def _drop(_message: Message) -> None:
@@ -79,6 +98,15 @@ class Bridge:
         self.mode: VideoOutput = "none"
         self.status = ""
         """Why the engine or preview is not running ("" when all is well)."""
+        self.notice = ""
+        """Which preview ``auto``/``window`` ended up with, and why ("" for a forced mode)."""
+        self._lock = threading.Lock()
+        self._generation = 0
+        """Bumped by ``close``: a preview that finishes starting after that is closed at once."""
+        self._frame = 0
+        """Last known playhead (seeks and the player's positions), where the clock takes over."""
+        self._speed = 0.0
+        """Shuttle speed last asked for (0: paused)."""
 
     def attach(self, post: Callable[[Message], object]) -> None:
         """Send events to ``post`` (the editor screen's thread-safe ``post_message``)."""
@@ -89,43 +117,128 @@ class Bridge:
         return self._engine is not None
 
     @property
+    def note(self) -> str:
+        """The standing line for the status bar: a problem, else which preview plays and why."""
+        return self.status or self.notice
+
+    @property
+    def preview_running(self) -> bool:
+        return self._preview is not None
+
+    @property
     def terminal_mode(self) -> bool:
         """True when the preview draws its frames into the terminal."""
         return self._preview is not None and self.mode == "terminal"
 
     def open(self, project: Project, frame_size: tuple[int, int]) -> None:
-        """Start the engine and player for ``project`` (closing any previous ones)."""
+        """Start the engine and player for ``project`` (closing any previous ones).
+
+        The engine starts here; the player starts on the preview-control thread. A terminal
+        preview is waited for (briefly); a window preview first needs the display check, so the
+        clock plays until it is up and a ``PreviewState("changed")`` message says it is.
+        """
         self.close()
         self._timeline = project.timeline
         self._cell_frames = project.cell_size
+        self._frame, self._speed = 0, 0.0
         self._clock = ClockPlayer(lambda message: self._post(message), project.fps)
         self._clock.set_duration(project.timeline.duration)
+        self.notice = ""
         backend = self._backend
-        self.mode = resolve_choice(self._choice, backend.detect_display if backend is not None else lambda: False)
         if backend is None:
+            self.mode = resolve_choice(self._choice, lambda: False)
             self.status = UNAVAILABLE
             return
         try:
             self._engine = backend.start_engine(project, self._workers, self._on_engine_event)
         except Exception as exc:
+            self.mode = resolve_choice(self._choice, lambda: False)
             log.exception("engine failed to start")
             self.status = f"{UNAVAILABLE}: {exc}"
             return
         self.status = ""
-        if self.mode == "none":
+        if self._choice == "none":
+            self.mode = "none"
             return
+        engine, generation = self._engine, self._generation
+        control = self._control = PreviewControl(self._on_stuck)
+        if self._choice == "terminal":
+            self.mode = "terminal"
+
+            def start() -> None:
+                self._start(backend, engine, "terminal", frame_size, generation)
+
+            control.submit("start", start)
+            if not control.wait_idle(START_WAIT) and self._preview is None:
+                log.error("the terminal preview did not start within %.0f s", START_WAIT)
+            return
+        self.mode = "terminal"  # until the display check answers
+        self.status = CHECKING
+        control.submit("start", lambda: self._start_checked(backend, engine, frame_size, generation))
+
+    def _start_checked(
+        self, backend: Backend, engine: EngineHandle, frame_size: tuple[int, int], generation: int
+    ) -> None:
+        """Control thread: check the display (bounded), then start the window or terminal preview."""
+        usable = backend.detect_display()
+        problem = backend.display_problem() if isinstance(backend, ExplainsDisplay) else ""
+        forced = self._choice == "window"
+        if usable:
+            mode: VideoOutput = "window"
+        else:
+            mode = "terminal"
+            why = problem or "no graphical display"
+            log.warning("no window preview (%s): using the terminal preview", why)
+            self.notice = f"terminal preview: {'window preview unavailable: ' if forced else ''}{why}"
+        started = self._start(backend, engine, mode, frame_size, generation, handover=True)
+        if not started and mode == "window":
+            self.notice = f"terminal preview: window preview unavailable: {self.status or 'it failed to start'}"
+            self.status = CHECKING
+            started = self._start(backend, engine, "terminal", frame_size, generation, handover=True)
+        if started and mode == "window":
+            self.notice = LABELS["window"]
+        with self._lock:
+            if generation == self._generation and self.status == CHECKING:
+                self.status = ""
+        self._post(PreviewState("changed"))
+
+    def _start(
+        self,
+        backend: Backend,
+        engine: EngineHandle,
+        mode: VideoOutput,
+        frame_size: tuple[int, int],
+        generation: int,
+        *,
+        handover: bool = False,
+    ) -> bool:
+        """Control thread: start the player (it is owned by this thread) and hand the playhead
+        over from the clock. False when it failed to start (``status`` says why)."""
         try:
-            self._preview = backend.start_preview(
-                self._engine,
-                self.mode,
-                frame_size,
-                self._on_frame if self.mode == "terminal" else None,
-                self._on_preview_event,
+            preview = backend.start_preview(
+                engine, mode, frame_size, self._on_frame if mode == "terminal" else None, self._on_preview_event
             )
         except Exception as exc:  # libmpv missing or unable to start: segments and clock only
-            log.exception("preview failed to start")
+            log.exception("the %s preview failed to start", mode)
             self.status = f"preview unavailable: {exc}"
-            self._preview = None
+            return False
+        with self._lock:
+            current = generation == self._generation
+            if current:
+                self._preview = preview
+                self.mode = mode
+                clock, timeline = self._clock, self._timeline
+        if not current:  # the bridge was closed (or reopened) meanwhile
+            preview.close()
+            return True
+        if clock is not None and clock.speed != 0:  # the clock played while the player started
+            self._frame, self._speed = clock.frame, clock.speed
+            clock.pause()
+        if timeline is not None and handover:
+            preview.set_timeline(timeline, self._frame)
+            if self._speed:
+                preview.set_speed(self._speed)
+        return True
 
     # -- engine --------------------------------------------------------------------------------
     def set_timeline(self, timeline: Timeline, playhead: int) -> None:
@@ -134,7 +247,8 @@ class Bridge:
         if self._clock is not None:
             self._clock.set_duration(timeline.duration)
             self._clock.seek(playhead)
-        preview = self._preview
+        self._frame = playhead
+        preview = self._live()
         if preview is not None:
             # re-plans the engine and restarts the stream there
             self._command("timeline", lambda: preview.set_timeline(timeline, playhead))
@@ -157,23 +271,34 @@ class Bridge:
         return planned_snapshot(self._timeline, self._cell_frames)
 
     # -- transport -------------------------------------------------------------------------------
+    def _live(self) -> PreviewHandle | None:
+        """The player, if one runs and answers (else the clock plays)."""
+        control = self._control
+        if control is None or control.stuck:
+            return None
+        return self._preview
+
     def play(self, speed: float) -> None:
         """Shuttle at ``speed`` (negative: backwards); the player's ``set_speed`` also unpauses."""
-        preview = self._preview
+        self._speed = speed
+        preview = self._live()
         if preview is not None:
             self._command("speed", lambda: preview.set_speed(speed))
         elif self._clock is not None:
             self._clock.play(speed)
 
     def pause(self) -> None:
-        if self._preview is not None:
-            self._command("pause", self._preview.pause)
+        self._speed = 0.0
+        preview = self._live()
+        if preview is not None:
+            self._command("pause", preview.pause)
         elif self._clock is not None:
             self._clock.pause()
 
     def seek(self, frame: int) -> None:
+        self._frame = frame
         self.set_playhead(frame)
-        preview = self._preview
+        preview = self._live()
         if preview is not None:
             self._command("seek", lambda: preview.seek(frame))
         elif self._clock is not None:
@@ -194,30 +319,55 @@ class Bridge:
         return self._backend.still(info, source_frame, size, self._timeline.fps)
 
     def _command(self, kind: str, command: Callable[[], None]) -> None:
-        if self._control is None:
-            self._control = PreviewControl()
-        self._control.submit(kind, command)
+        if self._control is not None:
+            self._control.submit(kind, command)
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until queued preview commands have run (tests use this)."""
         return self._control.wait_idle(timeout) if self._control is not None else True
 
     def close(self) -> None:
-        """Stop the player, then the engine (UI thread)."""
-        if self._control is not None:
-            self._control.close()
-            self._control = None
-        preview, self._preview = self._preview, None
+        """Stop the player (on its control thread), then the engine. A player that stopped
+        answering is abandoned, not closed: closing it would block too."""
+        with self._lock:
+            self._generation += 1
+        control, self._control = self._control, None
+        if control is not None:
+            control.submit("close", self._close_preview)
+            if not control.close():
+                log.error("the preview did not close: abandoned")
+        self._preview = None
         engine, self._engine = self._engine, None
-        for name, owner in (("preview", preview), ("engine", engine)):
-            if owner is not None:
-                try:
-                    owner.close()
-                except Exception:
-                    log.exception("closing the %s failed", name)
+        if engine is not None:
+            try:
+                engine.close()
+            except Exception:
+                log.exception("closing the engine failed")
         if self._clock is not None:
             self._clock.close()
             self._clock = None
+
+    def _close_preview(self) -> None:
+        """Control thread: close the player it created."""
+        with self._lock:
+            preview, self._preview = self._preview, None
+        if preview is not None:
+            try:
+                preview.close()
+            except Exception:
+                log.exception("closing the preview failed")
+
+    def _on_stuck(self, kind: str, seconds: float) -> None:
+        """Watchdog thread: a preview command never returned; the clock takes over."""
+        with self._lock:
+            self._preview = None
+        self.status = f"preview stopped answering ({kind} > {seconds:.0f} s); playhead on the clock"
+        clock = self._clock
+        if clock is not None:
+            clock.seek(self._frame)
+            if self._speed:
+                clock.play(self._speed)
+        self._post(PreviewState("error", True, f"the {self.mode} preview stopped answering: playing on the clock"))
 
     # -- callbacks (worker threads: post only) ------------------------------------------------
     def _on_engine_event(self, _event: EngineChanged) -> None:
@@ -228,6 +378,7 @@ class Bridge:
 
     def _on_preview_event(self, event: PreviewEvent) -> None:
         if isinstance(event, Position):
+            self._frame = event.frame
             self._post(PreviewPosition(event.frame))
         elif isinstance(event, Waiting):
             self._post(PreviewState("waiting", event.waiting))

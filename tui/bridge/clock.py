@@ -1,7 +1,8 @@
 """A stand-in player: a thread that advances the playhead at the shuttle speed.
 
-Used when there is no engine or no libmpv, so J/K/L and space still move the playhead and the
-editor stays usable for editing by eye on the timeline.
+Used when there is no engine or no libmpv, while the window preview is still being checked for,
+and after a player stopped answering, so J/K/L and space still move the playhead and the editor
+stays usable for editing by eye on the timeline.
 """
 
 from __future__ import annotations
@@ -41,6 +42,22 @@ class ClockPlayer:
         with self._lock:
             self._anchor = (frame, time.monotonic())
             self._last = frame
+
+    @property
+    def frame(self) -> int:
+        """Where the clock's playhead is now."""
+        with self._lock:
+            if self._speed == 0:
+                return self._last
+            start, t0 = self._anchor
+            frame = start + int((time.monotonic() - t0) * self._speed * float(self._fps))
+            return max(0, min(frame, max(0, self._duration - 1)))
+
+    @property
+    def speed(self) -> float:
+        """The shuttle speed (0: paused)."""
+        with self._lock:
+            return self._speed
 
     def play(self, speed: float) -> None:
         with self._lock:

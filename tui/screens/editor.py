@@ -201,7 +201,7 @@ class EditorScreen(Screen[None]):
                 position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
                 selection=self._selection_text(tl, sel),
                 message=self.message,
-                note=self.bridge.status,
+                note=self.bridge.note,
                 title=self.document.title,
                 dirty=self.document.dirty,
                 hint=self.help_hint,
@@ -292,6 +292,7 @@ class EditorScreen(Screen[None]):
             self.transport = self.transport.stop()  # the player stopped by itself (reverse shuttle pauses it)
         elif message.kind == "error":
             self.app.notify(message.text, severity="error")
+        self.query_one(PreviewPane).border_title = self._preview_title()  # the preview may have changed
         self._refresh_views()
 
     # -- media -----------------------------------------------------------------------------------
