@@ -30,7 +30,7 @@ def parse_fps(value: str | int | float | Fraction) -> Fraction:
         else:
             text = value.strip()
             fps = Fraction(text) if "/" in text else Fraction(text).limit_denominator(1001)
-    except (ValueError, ZeroDivisionError, TypeError, AttributeError):
+    except (ValueError, ZeroDivisionError, TypeError, AttributeError, OverflowError):
         raise ValueError(f'{value!r} is not a frame rate (use e.g. "30" or "30000/1001")') from None
     if fps <= 0 or fps > 1000:
         raise ValueError(f"{value!r} is not a frame rate between 0 and 1000")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -31,6 +32,8 @@ VERSION = 1
 MAX_FRAMES = 10**9
 """Largest position accepted (about 1 year at 30 fps): anything bigger is a typo."""
 MAX_SIZE = 16384
+MAX_PROJECT_BYTES = 64 * 1024 * 1024
+"""A project file larger than this is refused before it is read (a real one is kilobytes)."""
 
 
 @dataclass(frozen=True)
@@ -72,12 +75,29 @@ def new_project(name: str = "untitled", fps: Fraction | str = "30") -> Project:
 
 def media_ref(media_id: str, path_text: str, base: Path) -> MediaRef:
     """Probe ``path_text`` (relative to ``base``); an unusable file gives an offline ref."""
-    resolved = (base / os.path.expanduser(path_text)).resolve()
+    joined = Path(os.path.abspath(base / os.path.expanduser(path_text)))
     try:
+        resolved = resolve_media_path(joined)
         info = probe(resolved)
     except MediaError as exc:
-        return MediaRef(media_id, path_text, resolved, None, exc.problem)
+        return MediaRef(media_id, path_text, joined, None, exc.problem)
     return MediaRef(media_id, path_text, resolved, info)
+
+
+def resolve_media_path(path: Path) -> Path:
+    """``path`` made absolute with symlinks followed; ``MediaError`` for a path no file can have."""
+    if "\x00" in str(path):
+        raise MediaError(str(path).replace("\x00", "\\0"), "the path contains a NUL character")
+    try:
+        resolved = path.resolve()
+        resolved.stat()
+    except FileNotFoundError:
+        return path.resolve(strict=False)
+    except RuntimeError:  # Python 3.11 reports symlink loops so
+        raise MediaError(path, "the path is a symbolic link loop") from None
+    except OSError as exc:  # ELOOP, ENAMETOOLONG, EACCES, ...
+        raise MediaError(path, f"cannot be opened ({_reason(exc)})") from None
+    return resolved
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -144,18 +164,34 @@ def load(path: str | os.PathLike[str]) -> Project:
     """Load and validate a project; ``ProjectError`` lists every problem with its place."""
     p = Path(path)
     try:
+        # stat first: a FIFO would block an open, /dev/zero would never end a read
+        info = p.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ProjectError(p, ["is a folder, not a project file"])
+        if not stat.S_ISREG(info.st_mode):
+            raise ProjectError(p, ["is not a regular file (a device, pipe or socket?)"])
+        if info.st_size > MAX_PROJECT_BYTES:
+            raise ProjectError(
+                p, [f"is {info.st_size} bytes, too large for a project file (limit {MAX_PROJECT_BYTES})"]
+            )
         raw = p.read_bytes()
     except FileNotFoundError:
         raise ProjectError(p, ["file not found"]) from None
-    except OSError as exc:
-        raise ProjectError(p, [f"cannot be read ({exc.strerror or exc})"]) from None
+    except (OSError, ValueError) as exc:  # symlink loop, name too long, NUL in the name, ...
+        raise ProjectError(p, [f"cannot be read ({_reason(exc)})"]) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))  # a UTF-8 BOM is simply accepted
     except UnicodeDecodeError:
         raise ProjectError(p, ["not a text file (expected TOML)"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(p, [f"TOML syntax error: {exc}"]) from None
+    except RecursionError:
+        raise ProjectError(p, ["arrays or tables are nested too deeply"]) from None
     return from_dict(data, p)
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def from_dict(data: dict[str, Any], path: Path) -> Project:
@@ -314,7 +350,7 @@ def new_from_media(path: str | os.PathLike[str], media: list[str], fps: str | No
     base = target.parent
     refs: list[MediaRef] = []
     for i, item in enumerate(media):
-        rel = os.path.relpath(Path(item).resolve(), base)
+        rel = os.path.relpath(resolve_media_path(Path(item)), base)
         ref = media_ref(_media_id(i), rel, base)
         if not ref.online:
             raise MediaError(ref.resolved, ref.error or "cannot be used")

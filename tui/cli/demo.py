@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from tui.cli.command import Command
-from tui.cli.output import say
+from tui.cli.output import UsageError, say
 
 
 def _setup_demo(p: argparse.ArgumentParser) -> None:
@@ -22,7 +22,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from core.synthetic.demo import generate_demo
 
     directory = Path(args.directory) if args.directory else default_demo_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{directory}: cannot create the folder ({getattr(exc, 'strerror', None) or exc})") from None
     t0 = time.perf_counter()
     paths = generate_demo(directory, force=args.force)
     say(f"demo media ready in {directory} ({len(paths)} files, {time.perf_counter() - t0:.1f} s)")

@@ -1,0 +1,112 @@
+"""Hostile input to the CLI: every case ends quickly with one clear line, never a traceback or a hang.
+
+Each case is a real subprocess of ``python -m tui.cli`` with a 20 s limit, so a hang or a memory
+blow-up fails the test instead of the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAD = 'version = 1\n[project]\nname = "x"\n'
+
+
+def _project(fps: str, media_path: str | None = None) -> str:
+    text = HEAD + f"fps = {fps}\n"
+    if media_path is not None:
+        text += f'[[media]]\nid = "a"\npath = "{media_path}"\n[[clips]]\nmedia = "a"\nin = 0\nout = 10\n'
+    return text
+
+
+def run(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def _write(name: str, text: str | bytes) -> Callable[[Path], list[str]]:
+    def make(tmp: Path) -> list[str]:
+        path = tmp / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return ["info", name]
+
+    return make
+
+
+def _fifo(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "pipe.toml")
+    return ["info", "pipe.toml"]
+
+
+def _loop_new(tmp: Path) -> list[str]:
+    (tmp / "loop1").symlink_to("loop2")
+    (tmp / "loop2").symlink_to("loop1")
+    return ["new", "p.toml", "loop1"]
+
+
+REFUSED: dict[str, tuple[Callable[[Path], list[str]], str]] = {
+    "fps inf": (_write("p.toml", _project("inf")), "project.fps: inf is not a frame rate"),
+    "fps nan": (_write("p.toml", _project("nan")), "project.fps: nan is not a frame rate"),
+    "fps 1e308": (_write("p.toml", _project("1e308")), "not a frame rate between 0 and 1000"),
+    "nested arrays": (_write("p.toml", "version = 1\nx = " + "[" * 50_000 + "]" * 50_000 + "\n"), "nested too deeply"),
+    "nested tables": (
+        _write("p.toml", "version = 1\nx = " + "{a=" * 5_000 + "1" + "}" * 5_000 + "\n"),
+        "nested too deeply",
+    ),
+    "not utf-8": (_write("p.toml", b"version = 1\n\xff\xfe\n"), "not a text file"),
+    "/dev/zero": (lambda _tmp: ["info", "/dev/zero"], "not a regular file"),
+    "a FIFO": (_fifo, "not a regular file"),
+    "a folder": (lambda tmp: ["info", str(tmp)], "is a folder"),
+    "new with a symlink loop": (_loop_new, "symbolic link loop"),
+    "demo into /dev/null": (lambda _tmp: ["demo", "/dev/null/x"], "cannot create the folder"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_refused_with_one_clear_line(case: str, tmp_path: Path) -> None:
+    make, expected = REFUSED[case]
+    result = run(tmp_path, *make(tmp_path))
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("livecut: ") and expected in lines[0], result.stderr
+
+
+OFFLINE: dict[str, tuple[str, str]] = {
+    "a symlink loop": ("loop1", "symbolic link loop"),
+    "a NUL in the path": ("a\\u0000b.mp4", "NUL character"),
+    "a name longer than 255 bytes": ("x" * 300 + ".mp4", "File name too long"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OFFLINE))
+def test_unusable_media_paths_load_as_offline_with_the_reason(case: str, tmp_path: Path) -> None:
+    media, reason = OFFLINE[case]
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    (tmp_path / "p.toml").write_text(_project('"30"', media), encoding="utf-8")
+    result = run(tmp_path, "info", "p.toml")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "OFFLINE" in result.stdout and reason in result.stdout, result.stdout
+
+
+def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    (tmp_path / "p.toml").write_bytes(b"\xef\xbb\xbf" + _project('"25"').encode())
+    result = run(tmp_path, "info", "p.toml")
+    assert result.returncode == 0, result.stderr
+    assert "at 25 fps" in result.stdout
