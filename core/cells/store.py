@@ -2,8 +2,10 @@
 
 Each entry is one file named by its cell key, holding a small header (magic, xxh3-128 of the
 payload, payload length) and the cell's fragmented-MP4 bytes. The header lets a read prove the
-bytes are whole: a truncated or corrupt entry is deleted and reported missing, so it is
-re-encoded rather than played. Writes are atomic (temp file + fsync + rename), so a crash or a
+bytes are whole: a truncated or corrupt entry is deleted, reported missing, and announced to
+the store's listeners (``on_bad``) so the owner of the work (the engine, an export) encodes it
+again at once instead of waiting for a cell nobody will make. An entry is checked when it is read,
+never on open, so reopening a big cache stays instant; ``verify`` reads them all. Writes are atomic (temp file + fsync + rename), so a crash or a
 full disk never leaves a half entry under a real key.
 
 Recency is the file's mtime (touched on read), so LRU order survives restarts without a
@@ -21,7 +23,7 @@ import shutil
 import struct
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,10 @@ class VerifyReport:
     """Corrupt or truncated entries deleted."""
 
 
+BadEntryFn = Callable[[str, str], None]
+"""Called with (key, why) when an indexed entry turns out missing, truncated or corrupt."""
+
+
 @dataclass
 class _Entry:
     size: int
@@ -78,6 +84,7 @@ class CellStore:
         self._index: dict[str, _Entry] = {}
         self._total = 0
         self._pinned: frozenset[str] = frozenset()
+        self._listeners: list[BadEntryFn] = []
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -118,22 +125,57 @@ class CellStore:
             entry = self._index.get(key)
             return entry.size if entry else 0
 
+    # -- bad entries -------------------------------------------------------------------------------
+    def on_bad(self, fn: BadEntryFn) -> Callable[[], None]:
+        """Call ``fn(key, why)`` whenever a read finds an indexed entry bad; returns the unsubscriber.
+
+        ``fn`` runs on the reading thread after the entry has left the index (``has`` is False),
+        so it may re-queue the key at once; it must not block.
+        """
+        with self._lock:
+            self._listeners.append(fn)
+
+        def remove() -> None:
+            with self._lock:
+                if fn in self._listeners:
+                    self._listeners.remove(fn)
+
+        return remove
+
+    def _bad(self, key: str, why: str) -> None:
+        """Drop ``key`` (file and index) and tell the listeners, when it was indexed."""
+        with contextlib.suppress(OSError):
+            self._path(key).unlink()
+        if not self._forget(key):
+            return  # not ours (never stored, or already reported by another reader)
+        log.warning("cache entry %s (%s) is %s: removed, it will be encoded again", key, self._path(key), why)
+        with self._lock:
+            listeners = list(self._listeners)
+        for fn in listeners:
+            try:
+                fn(key, why)
+            except Exception:
+                log.exception("bad-entry listener failed on %s", key)
+
     # -- read/write --------------------------------------------------------------------------------
     def get(self, key: str) -> bytes | None:
-        """The cell's bytes, verified; None when absent or corrupt (a corrupt entry is removed)."""
+        """The entry's bytes, verified; None when absent or bad.
+
+        A bad entry (file deleted behind the store's back, truncated, failing its checksum) is
+        removed and reported to the ``on_bad`` listeners, which re-queue it.
+        """
         path = self._path(key)
         try:
             blob = path.read_bytes()
         except FileNotFoundError:
-            self._forget(key)
+            self._bad(key, "missing")
             return None
         except OSError as exc:
             log.warning("cannot read cell %s: %s", key, exc)
             return None
         payload = _unwrap(blob)
         if payload is None:
-            log.warning("cell %s is corrupt or truncated: discarded, it will be re-encoded", key)
-            self.discard(key)
+            self._bad(key, "empty" if not blob else "truncated or corrupt")
             return None
         now = time.time()
         with contextlib.suppress(OSError):
@@ -170,11 +212,12 @@ class CellStore:
             self._path(key).unlink()
         self._forget(key)
 
-    def _forget(self, key: str) -> None:
+    def _forget(self, key: str) -> bool:
         with self._lock:
             entry = self._index.pop(key, None)
             if entry:
                 self._total -= entry.size
+            return entry is not None
 
     # -- eviction ----------------------------------------------------------------------------------
     def pin(self, keys: Iterable[str]) -> None:
@@ -216,7 +259,7 @@ class CellStore:
             with contextlib.suppress(OSError):
                 blob = self._path(key).read_bytes()
             if blob is None or _unwrap(blob) is None:
-                self.discard(key)
+                self._bad(key, "missing" if blob is None else "truncated or corrupt")
                 removed += 1
         return VerifyReport(checked, removed)
 

@@ -5,6 +5,12 @@ the engine plans segments, asks the scheduler for the missing cells nearest the 
 first, pre-encodes trim handles when idle, and answers ``snapshot()`` with every segment's
 state for the segment bar. Events arrive on worker threads through ``on_event``; any event
 means "the snapshot changed", so a UI can coalesce them.
+
+"Ready" means "in the store's index"; the bytes are checked when read. A cell that fails its
+checksum (or vanished, or was truncated) when the assembler reads it leaves the index and the
+store tells the engine, which re-queues it ahead of everything else: the session that read it is
+blocked on it. The stream waits for it like any pending cell. If the re-encoded bytes go bad
+too, the cell is marked failed and plays black, so a bad disk never hangs the preview.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -40,6 +47,10 @@ log = logging.getLogger(__name__)
 
 PIN_SECONDS = 60
 """Cells of segments within this many seconds of the playhead are never evicted."""
+BAD_READS_TO_FAIL = 2
+"""A cell found bad this many times in one engine's life (so: again after its re-encode) fails."""
+_RESOLVE_CHECK_S = 1.0
+"""How often a waiting ``resolve`` checks that someone is actually making its cell."""
 
 
 @dataclass(frozen=True)
@@ -133,9 +144,15 @@ class Engine:
         self._timeline = Timeline(project.fps)
         self._segments: list[Segment] = []
         self._playhead = 0
+        self._known: dict[str, CellRef] = {}
+        """Every cell the current plan asks for (wanted, handles, black): what a bad read can re-queue."""
+        self._urgent: dict[str, CellRef] = {}
+        """Cells found bad on read, in the order found: queued ahead of the playhead order."""
+        self._bad_reads: dict[str, int] = {}
         n = workers or default_workers()
         self._threads_per_codec = codec_threads if codec_threads is not None else (1 if n > 1 else 0)
         self.scheduler = Scheduler(self.store, self._encode, workers=n, on_event=self._forward)
+        self._unsubscribe = self.store.on_bad(self._on_bad)
         self.set_timeline(project.timeline)
 
     # -- inputs ------------------------------------------------------------------------------------
@@ -186,7 +203,30 @@ class Engine:
         self.store.pin(s.key for s in segs if s.key and s.end >= playhead - span and s.at <= playhead + span)
         if any(s.offline for s in segs) or self.scheduler.failures():
             wanted.setdefault(self.black.key, self.black)
-        self.scheduler.update(list(wanted.values()), self._handles(timeline, wanted))
+        handles = self._handles(timeline, wanted)
+        with self._lock:
+            self._known = {**{c.key: c for c in handles}, **wanted, self.black.key: self.black}
+            for key in [k for k in self._urgent if k not in self._known or self.store.has(k)]:
+                del self._urgent[key]
+            urgent = list(self._urgent.values())
+        # a session is blocked on the urgent cells: they go before the playhead order
+        order = urgent + [c for c in wanted.values() if c.key not in {u.key for u in urgent}]
+        self.scheduler.update(order, handles)
+
+    def _on_bad(self, key: str, why: str) -> None:
+        """The store found ``key`` bad on read (it has left the index): encode it again now."""
+        with self._lock:
+            ref = self._known.get(key)
+            if ref is None:
+                return  # not a cell of this plan
+            count = self._bad_reads[key] = self._bad_reads.get(key, 0) + 1
+            if count < BAD_READS_TO_FAIL:
+                self._urgent[key] = ref
+        if count >= BAD_READS_TO_FAIL:
+            self.scheduler.fail(key, f"the cached cell keeps going bad after re-encoding ({why}); check the disk")
+            return
+        log.warning("cell %s was %s when read: re-queued ahead of the playhead", key, why)
+        self._reschedule()
 
     def _handles(self, timeline: Timeline, wanted: dict[str, CellRef]) -> list[CellRef]:
         """Cells just beyond each clip's in and out points: what the next trim would reveal."""
@@ -246,14 +286,25 @@ class Engine:
     def resolve(self, seg: Segment, cancel: threading.Event) -> str | None:
         """The cell key to play for ``seg``, blocking until it is in the store (None if cancelled).
 
-        Offline and failed segments play the black cell so the stream goes on.
+        Offline and failed segments play the black cell so the stream goes on. While waiting it
+        checks now and then that the cell is queued or encoding, and re-plans when nobody is
+        making it (a missed wake-up must not become a hang).
         """
+        last_check = time.monotonic()
         while not cancel.is_set():
             key = seg.key
             if seg.offline or self.scheduler.state(key) == SegmentState.FAILED:
                 key = self.black.key
+                if self.scheduler.state(key) == SegmentState.FAILED:
+                    raise EncodeError("the black stand-in cell cannot be made: " + self.scheduler.failures()[key])
             if self.store.has(key):
                 return key
+            now = time.monotonic()
+            if now - last_check >= _RESOLVE_CHECK_S:
+                last_check = now
+                if self.scheduler.state(key) is None and not self.store.has(key):
+                    log.info("cell %s is wanted but neither queued nor encoding: re-planning", key)
+                    self._reschedule()
             with self._ready:
                 self._ready.wait(0.05)
         return None
@@ -288,6 +339,10 @@ class Engine:
             errors={k: v for k, v in failures.items() if k in keys},
         )
 
+    def encoded_keys(self) -> set[str]:
+        """Cells this engine encoded, including ones re-encoded because their bytes went bad."""
+        return self.scheduler.encoded_keys()
+
     def stats(self) -> EngineStats:
         return EngineStats(
             self.scheduler.stats["cells_encoded"],
@@ -301,6 +356,7 @@ class Engine:
         return self.scheduler.wait_idle(timeout)
 
     def close(self) -> None:
+        self._unsubscribe()
         self.scheduler.close()
 
     def __enter__(self) -> Engine:

@@ -125,6 +125,7 @@ class Scheduler:
         self._closed = False
         self._ids = itertools.count()
         self.stats = {"cells_encoded": 0, "cells_failed": 0, "cells_cancelled": 0}
+        self._encoded: set[str] = set()
         self._threads = [
             threading.Thread(target=self._worker, name=f"livecut-encode-{i}", daemon=True)
             for i in range(max(1, workers))
@@ -151,6 +152,11 @@ class Scheduler:
     def failures(self) -> dict[str, str]:
         with self._cv:
             return dict(self._failed)
+
+    def encoded_keys(self) -> set[str]:
+        """Keys this scheduler encoded and stored (a cell re-encoded after damage is among them)."""
+        with self._cv:
+            return set(self._encoded)
 
     def busy(self) -> bool:
         with self._cv:
@@ -308,6 +314,7 @@ class Scheduler:
                     self._states.pop(cell.key, None)
                     self._progress.pop(cell.key, None)
                     self.stats["cells_encoded"] += 1
+                    self._encoded.add(cell.key)
                     self._cv.notify_all()
                 self._emit(CellReady(cell.key, len(data)))
                 nxt = by_index.get(index + 1)
@@ -363,6 +370,10 @@ class Scheduler:
             if rest and not self._closed:
                 self._pending.insert(0, Run(act.run.media, rest))
                 self._cv.notify_all()
+
+    def fail(self, key: str, message: str) -> None:
+        """Mark ``key`` failed from outside (its stored bytes keep going bad); ``retry`` undoes it."""
+        self._mark_failed(key, message)
 
     def _mark_failed(self, key: str, message: str) -> None:
         log.warning("cell %s failed: %s", key, message)

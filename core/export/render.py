@@ -22,6 +22,10 @@ Why it is shaped like this:
 * **Nothing half-written.** The MP4 is muxed into a hidden temp file beside the output (the
   faststart pass needs a seekable file), fsynced and renamed over the output at the end; any
   error or cancellation removes the temp file. An existing output needs ``force``.
+* **A segment that went bad in the cache is encoded again, not fatal.** ``has`` trusts the
+  store's index, so a segment file truncated, corrupted or deleted since is found only when the
+  join reads it (its checksum fails): it is re-encoded on the spot with the same profile and the
+  join goes on; only a segment whose re-encode is bad too fails the export.
 * **Offline media fail the export** with a message naming the files, because a final render
   with black holes is rarely what anyone wants; ``allow_offline`` renders them black.
 """
@@ -206,22 +210,32 @@ def export(
 
     store.pin(s.key for s in plan.segments)
     audio = _FilmAudio(project)
+    infos = _infos(project)
+    repaired: set[str] = set()
+
+    def repair(seg: ExportSegment) -> None:
+        """Encode ``seg`` again now: its cached bytes went bad since the plan counted it."""
+        log.warning("export segment at frame %d (%s) went bad in the cache: encoding it again", seg.at, seg.key)
+        repaired.add(seg.key)
+        _encode_missing(store, [seg], infos, plan.profile, opts.workers, cancel, tagged)
+
     try:
-        _encode_missing(store, plan.missing, _infos(project), plan.profile, opts.workers, cancel, tagged)
+        _encode_missing(store, plan.missing, infos, plan.profile, opts.workers, cancel, tagged)
         _check_cancel(cancel)
         with _staged(target, opts.force) as temp:
-            _join(temp, store, plan.segments, project, plan.probed, audio, cancel, tagged)
+            _join(temp, store, plan.segments, project, plan.probed, audio, cancel, tagged, repair)
     finally:
         audio.close()
         store.pin(())
     frames = project.timeline.duration
+    encoded = len({s.key for s in plan.missing} | repaired)
     result = ExportResult(
         target,
         frames,
         float(frames / project.fps),
         plan.distinct,
-        len(plan.missing),
-        plan.reused,
+        encoded,
+        plan.distinct - encoded,
         time.perf_counter() - t0,
         plan.profile.encoder,
         plan.profile.width,
@@ -477,16 +491,35 @@ class _Joiner:
             self.container.mux(packet)
 
 
-def _segment(store: CellStore, seg: ExportSegment, probed: EncoderProbe, fps: Fraction) -> SegmentPackets:
-    data = store.get(seg.key)
+def _segment(store: CellStore, seg: ExportSegment, probed: EncoderProbe, fps: Fraction) -> SegmentPackets | None:
+    """The segment's packets; None when its entry is gone, bad, or does not fit the profile."""
+    data = store.get(seg.key)  # a bad entry leaves the store here
     if data is None:
-        raise EncodeError(f"export segment at frame {seg.at} vanished from the cache {store.root}; export again")
+        return None
     packets = read_segment(data, fps)
     if len(packets.pts) != seg.frames or packets.extradata != probed.extradata or not packets.keyframes[0]:
-        store.discard(seg.key)  # cannot be joined: make the next export encode it afresh
+        log.warning("export segment at frame %d (%s) does not match the export profile", seg.at, seg.key)
+        store.discard(seg.key)
+        return None
+    return packets
+
+
+def _segment_or_repair(
+    store: CellStore,
+    seg: ExportSegment,
+    probed: EncoderProbe,
+    fps: Fraction,
+    repair: Callable[[ExportSegment], None],
+) -> SegmentPackets:
+    """The segment's packets, encoding it again once when the cached one is unusable."""
+    packets = _segment(store, seg, probed, fps)
+    if packets is None:
+        repair(seg)
+        packets = _segment(store, seg, probed, fps)
+    if packets is None:
         raise EncodeError(
-            f"export segment at frame {seg.at} does not match the export profile "
-            "(it was removed from the cache; export again)"
+            f"export segment at frame {seg.at} is unusable even after encoding it again "
+            f"(the cache {store.root} does not keep it whole; check the disk)"
         )
     return packets
 
@@ -500,10 +533,12 @@ def _join(
     audio: _FilmAudio,
     cancel: threading.Event,
     report: ProgressFn,
+    repair: Callable[[ExportSegment], None],
 ) -> None:
     total = project.timeline.duration
     report(ExportProgress("join", 0, total))
     sound = audio.wait(cancel)
+    _segment_or_repair(store, segments[0], probed, project.fps, repair)  # whole before it is the template
     first = store.get(segments[0].key)
     if first is None:
         raise EncodeError(f"export segment at frame 0 vanished from the cache {store.root}; export again")
@@ -515,7 +550,7 @@ def _join(
             joiner = _Joiner(container, template.streams.video[0], project, probed, sound, audio.extradata)
             for seg in segments:
                 _check_cancel(cancel)
-                joiner.add_video(seg, _segment(store, seg, probed, project.fps))
+                joiner.add_video(seg, _segment_or_repair(store, seg, probed, project.fps, repair))
                 joiner.add_audio(seg.end)
                 report(ExportProgress("join", seg.end, total))
             joiner.add_audio(None)

@@ -33,6 +33,7 @@ import av
 
 from core.cells.plan import Segment
 from core.cells.store import CellStore
+from core.errors import EncodeError
 from core.media.audio import AAC_FRAME, AacTrack, packet_pts, samples_at, timeline_audio
 from core.model.timeline import Timeline
 from core.stream.bytestream import GrowingStream
@@ -57,6 +58,9 @@ class FragmentInfo:
     size: int
 
 
+MAX_READS = 6
+"""Reads of one segment's cell before the session gives up (each after a re-encode or a
+switch to the black cell; the engine fails a cell that goes bad twice, so 6 is ample)."""
 QUICK_SECONDS = Fraction(1, 2)
 QUICK_FRAMES = 4
 
@@ -370,8 +374,15 @@ class StreamSession:
         self.sink.finish()
 
     def _payloads(self, seg: Segment, index: int) -> list[bytes] | None:
-        """The cell packets to cut ``seg`` from, waiting (and reporting it) until they exist."""
-        for _ in range(2):  # a cell evicted or found corrupt between resolve and read: ask again
+        """The cell packets to cut ``seg`` from, waiting (and reporting it) until they exist.
+
+        None only when the session is cancelled. A cell evicted, deleted or found corrupt between
+        ``resolve`` and the read has left the store's index (and the store has had it re-queued),
+        so asking ``resolve`` again waits for its re-encode, or hands over the black cell once it
+        failed. The attempts are bounded so a cache that keeps losing cells ends the session
+        with an error (the sink is aborted) rather than spinning.
+        """
+        for _ in range(MAX_READS):
             self.state.waiting_for = index
             key = self.resolve(seg, self.cancel_event)
             self.state.waiting_for = None
@@ -380,7 +391,8 @@ class StreamSession:
             payloads = self.assembler.packets.packets(key)
             if payloads is not None:
                 return payloads
-        return None
+            log.info("segment %d: cell %s could not be read; waiting for it again", index, key)
+        raise EncodeError(f"segment {index}: its cell could not be read after {MAX_READS} attempts")
 
     def _emit(self, piece: _Piece, data: bytes, init: bytes | None) -> None:
         if self.sink.size == 0:
