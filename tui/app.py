@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.console import RenderableType
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
@@ -36,6 +37,7 @@ from tui.screens.path_prompt import PathPrompt
 from tui.settings import keys, themes
 from tui.settings.config import Config, load_config, save_config
 from tui.suggest import PROJECT_EXTENSIONS, PathSuggester
+from tui.termguard import TerminalGuard
 from tui.theming import to_textual
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,11 @@ class LivecutApp(App[int]):
         bridge: Bridge | None = None,
         autosave_seconds: float = AUTOSAVE_SECONDS,
         check_autosave: bool = True,
+        guard: TerminalGuard | None = None,
     ) -> None:
         super().__init__()
+        self.guard = guard
+        """Keeps native code off the terminal (``run_editor``); checked every second."""
         self.config = config if config is not None else Config()
         self.problems = list(config_problems)
         found, theme_problems = themes.load_themes()
@@ -103,6 +108,9 @@ class LivecutApp(App[int]):
         for problem in self.problems:
             self.notify(problem, title="config", severity="warning", timeout=10)
         self.set_interval(self.autosave_seconds, self.autosave)
+        if self.guard is not None and self.guard.active:
+            self.guard.settle()
+            self.set_interval(1.0, self.guard.check)
         # Everything built at start-up (widgets, themes, the engine) lives for the whole session:
         # freezing it keeps full collections short while preview frames churn small objects.
         gc.freeze()
@@ -118,6 +126,14 @@ class LivecutApp(App[int]):
         self.config = self.config.with_theme(theme)
         if save_config(self.config) is None:
             self.notify("the theme could not be saved to the config file", severity="warning")
+
+    def panic(self, *renderables: RenderableType) -> None:
+        """An editor that dies (e.g. its input thread) exits non-zero; Textual's own panic does
+        not set a return code."""
+        log.error("the editor stopped on an unexpected error")
+        if not self.return_code:
+            self._return_code = 1
+        super().panic(*renderables)
 
     @property
     def document(self) -> Document:
@@ -299,8 +315,18 @@ def run_editor(args: argparse.Namespace) -> int:
         document = Document.open(path)
     else:
         document = Document.new(path)
-    app = LivecutApp(
-        document, theme=args.theme, preview=args.preview, workers=args.workers, config=config, config_problems=problems
-    )
-    result = app.run()
+    with TerminalGuard() as guard:
+        app = LivecutApp(
+            document,
+            theme=args.theme,
+            preview=args.preview,
+            workers=args.workers,
+            config=config,
+            config_problems=problems,
+            guard=guard,
+        )
+        result = app.run()
+    if app.return_code:
+        log.error("the editor exited with status %d", app.return_code)
+        return app.return_code
     return result or 0
