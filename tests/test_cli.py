@@ -95,3 +95,42 @@ def test_encode_then_cache_stats_verify_clear(tmp_path: Path) -> None:
     assert json.loads(livecut("cache", "verify", "--json").stdout)["preview"] == {"checked": 2, "removed": 1}
     assert json.loads(livecut("cache", "clear", "--json").stdout)["preview"] == {"removed": 1}
     assert json.loads(livecut("cache", "stats", "--json").stdout)["preview"]["entries"] == 0
+
+
+def _read_indices(path: Path, size: tuple[int, int]) -> list[int | None]:
+    import av
+
+    from tests.core.helpers import picture_index
+
+    with av.open(str(path)) as c:
+        return [picture_index(f.to_ndarray(format="rgb24"), size) for f in c.decode(video=0)]
+
+
+def _damage_one_cell(cache_root: Path) -> None:
+    cell = sorted(cache_root.glob("*/*.cell"))[0]
+    blob = bytearray(cell.read_bytes())
+    mid = len(blob) // 2
+    blob[mid : mid + 7] = b"\x00" * 7 if blob[mid : mid + 7] != b"\x00" * 7 else b"\xff" * 7
+    cell.write_bytes(bytes(blob))
+
+
+def test_a_damaged_cell_is_reencoded_by_preview_and_by_encode_verify(tmp_path: Path) -> None:
+    """Issue #18: a cell damaged between runs used to hang ``preview``; now it is encoded again."""
+    a = make_source(tmp_path / "a.mp4", frames=70, width=128, height=96, fps=30)
+    assert livecut("new", str(tmp_path / "p.toml"), str(a)).returncode == 0
+    first = json.loads(livecut("encode", str(tmp_path / "p.toml"), "--json").stdout)
+    assert first["cells_encoded"] == 2
+    root = Path(json.loads(livecut("cache", "stats", "--json").stdout)["preview"]["root"])
+    _damage_one_cell(root)
+    trusting = json.loads(livecut("encode", str(tmp_path / "p.toml"), "--json").stdout)
+    assert trusting["cells_encoded"] == 0 and trusting["cells_reused"] == 2  # reads nothing: instant
+    out = tmp_path / "out.mp4"
+    result = livecut("preview", str(tmp_path / "p.toml"), "-o", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["cells_encoded"] == 1 and shown["cells_failed"] == 0
+    assert _read_indices(out, (128, 96)) == list(range(70))
+    _damage_one_cell(root)
+    checked = json.loads(livecut("encode", str(tmp_path / "p.toml"), "--json", "--verify").stdout)
+    assert checked["cells_encoded"] == 1 and checked["cells_reused"] == 1 and checked["cells_damaged"] == 1
+    assert json.loads(livecut("cache", "verify", "--json").stdout)["preview"] == {"checked": 2, "removed": 0}

@@ -339,6 +339,19 @@ class Engine:
             errors={k: v for k, v in failures.items() if k in keys},
         )
 
+    def verify_cells(self) -> int:
+        """Read every cell of the plan the store says is ready; bad ones are re-queued at once.
+
+        Costs one read and one xxh3 per cached cell, so it is for batch commands that promise a
+        whole cache (``livecut encode --verify``), never for opening a project. Returns how many
+        cells were bad.
+        """
+        bad = 0
+        for key in sorted({s.key for s in self.segments if s.key and not s.offline}):
+            if self.store.has(key) and self.store.get(key) is None:
+                bad += 1
+        return bad
+
     def encoded_keys(self) -> set[str]:
         """Cells this engine encoded, including ones re-encoded because their bytes went bad."""
         return self.scheduler.encoded_keys()

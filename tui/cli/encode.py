@@ -1,4 +1,11 @@
-"""``livecut encode``: fill the preview cache for the whole timeline."""
+"""``livecut encode``: fill the preview cache for the whole timeline.
+
+"Reused" means "in the cache and not encoded by this run": a cell found bad while this run reads
+it is encoded again and counted as encoded, not reused. By default a run trusts the cache's index
+and reads nothing, so encoding an already cached project stays instant (a damaged cell is then
+found and re-encoded by the first preview or export that reads it, or by ``cache verify``);
+``--verify`` reads every cached cell of the timeline first and re-encodes the bad ones in this run.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,11 @@ def _setup_encode(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="encoder threads (default: CPU count)")
     p.add_argument("--json", action="store_true", help="print figures as JSON")
     p.add_argument("--encoder", default=None, help="force an encoder (default: auto-detect)")
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="check every cached cell's checksum first and re-encode bad ones (reads the whole cache)",
+    )
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
@@ -30,13 +42,14 @@ def cmd_encode(args: argparse.Namespace) -> int:
         before = engine.snapshot()
         cells_total = len({s.key for s in before.segments if s.key})
         cached = {s.key for s, st in zip(before.segments, before.states, strict=True) if st.value == "ready"}
-        frames_needed = _frames_needed(before, cached)
+        damaged = engine.verify_cells() if args.verify else 0
         while not engine.wait_ready(0.2):
             progress.show(status(engine))
         progress.show(status(engine), force=True)
         progress.done()
         snap = engine.snapshot()
         stats = engine.stats()
+        reused = cached - engine.encoded_keys()  # a cached cell found bad and re-encoded is not reused
     finally:
         engine.close()
     failed = dict(snap.errors)
@@ -44,9 +57,10 @@ def cmd_encode(args: argparse.Namespace) -> int:
     result = {
         "cells_total": cells_total,
         "cells_encoded": stats.cells_encoded,
-        "cells_reused": len(cached),
+        "cells_reused": len(reused),
         "cells_failed": len(failed),
-        "frames_needed": frames_needed,
+        "cells_damaged": damaged,
+        "frames_needed": _frames_needed(before, reused),
         "frames_decoded": stats.frames_decoded,
         "seconds": round(time.perf_counter() - t0, 3),
         "workers": stats.workers,

@@ -46,6 +46,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         t1 = time.perf_counter()
         session = assembler.session(engine.timeline, engine.segments, 0, sink, engine.resolve)
         session.run()
+        if not session.state.done:  # aborted (the log says why): never write half a stream
+            raise LivecutError(f"{args.project}: the preview stream could not be assembled (see the log)")
         assemble_ms = (time.perf_counter() - t1) * 1000
         assembler.close()
         snap = engine.snapshot()
