@@ -33,6 +33,7 @@ import numpy as np
 
 from core.cells.encoders import SOFTWARE, encoder_settings
 from core.errors import EncodeError
+from core.media.colour import set_encoder_tags, tag_output
 from core.media.frames import DecodeStats, iter_project_frames
 from core.media.info import MediaInfo
 
@@ -152,7 +153,7 @@ class _CellWriter:
         ctx.thread_count = max(0, threads)  # 0: automatic
         if threads != 1:
             ctx.thread_type = "FRAME"  # x264 frame threads outrun PyAV's default slice threads
-        ctx.color_range = av.video.reformatter.ColorRange.MPEG
+        set_encoder_tags(ctx)  # BT.709 limited range: the H.264 VUI and the MP4 colr box
 
     def add(self, frame: av.VideoFrame) -> None:
         if frame.format.name != self._pix_fmt:
@@ -251,7 +252,7 @@ def encode_black(profile: PreviewProfile, frames: int) -> bytes:
     black = av.VideoFrame(profile.width, profile.height, "yuv420p")
     for plane, level in zip(black.planes, (16, 128, 128), strict=True):
         np.frombuffer(memoryview(plane), np.uint8)[:] = level
-    black.color_range = av.video.reformatter.ColorRange.MPEG
+    tag_output(black)
     writer = _CellWriter(profile, 1, "black cell")
     try:
         for _ in range(max(1, frames)):

@@ -37,11 +37,11 @@ from typing import cast
 import av
 import numpy as np
 import xxhash
-from av.video.reformatter import ColorRange
 
 from core import ENGINE_VERSION
 from core.cells.encoders import SOFTWARE, encoder_settings
 from core.errors import Cancelled, EncodeError
+from core.media.colour import set_encoder_tags, tag_output
 from core.media.frames import iter_project_frames
 from core.media.info import MediaInfo, fingerprint
 from core.model.timeline import MediaRef, Timeline
@@ -243,7 +243,7 @@ class _SegmentWriter:
         ctx.thread_count = self._threads  # 1 when segments run in parallel; more for a lone segment
         if self._threads != 1:
             ctx.thread_type = "FRAME"
-        ctx.color_range = ColorRange.MPEG
+        set_encoder_tags(ctx)  # BT.709 limited range: the H.264 VUI and the MP4 colr box
 
     def add(self, frame: av.VideoFrame) -> None:
         if frame.format.name != self._pix_fmt:
@@ -293,8 +293,7 @@ def _black_frame(profile: ExportProfile) -> av.VideoFrame:
     frame = av.VideoFrame(profile.width, profile.height, "yuv420p")
     for plane, level in zip(frame.planes, (16, 128, 128), strict=True):
         np.frombuffer(memoryview(plane), np.uint8)[:] = level
-    frame.color_range = ColorRange.MPEG
-    return frame
+    return tag_output(frame)
 
 
 def _check(cancel: threading.Event | None) -> None:

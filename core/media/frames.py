@@ -17,9 +17,12 @@ Why it is shaped like this:
   several times. One swscale context serves the whole run (``VideoFrame.reformat`` builds a new
   one per frame object, measurably slower), scaling straight to the fitted size in limited
   range. Rotation and letterbox bars are applied with numpy on the already small planes; the
-  common case (no rotation, same aspect as the canvas) touches no numpy at all. The colour
-  matrix is left as decoded: converting BT.601 to BT.709 in swscale costs ~3 ms a frame at
-  1080p, more than the encode.
+  common case (no rotation, same aspect as the canvas) touches no numpy at all.
+* **One output colour space.** Every frame leaves here as BT.709 limited range, tagged so
+  (``core.media.colour``): swscale converts the source's matrix and range while it scales, and
+  BT.2020 or HDR (PQ, HLG) sources additionally go through 16-bit RGB at the scaled size,
+  where numpy converts primaries and tone-maps. The source's colour is read from each run's
+  first frame, gaps filled from the probe and then from the usual guesses.
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ from fractions import Fraction
 
 import av
 import numpy as np
-from av.video.reformatter import ColorRange, Interpolation, VideoReformatter
+from av.video.reformatter import ColorRange, Colorspace, Interpolation, VideoReformatter
 
 from core.errors import Cancelled, EncodeError, MediaError
+from core.media.colour import ColourTags, SourceColour, merged, resolve, tag_output, to_bt709
 from core.media.info import MediaInfo, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,9 @@ _SEEK_MARGINS_S = (Fraction(0), Fraction(1), Fraction(4))
 _MAX_TOLERANCE = Fraction(1, 1000)
 _BLACK = (16, 128, 128)
 """Limited-range black for the Y, U and V planes of the letterbox bars."""
+_ACCURATE = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
+"""swscale flags of the RGB route: exact rounding, so colour bars survive to ~1 level. (Adding
+``FULL_CHR_H_INT`` garbles unscaled YUV → RGB in this swscale.)"""
 _ROT90_K = {0: 0, 90: -1, 180: 2, 270: 1}
 """``np.rot90`` quarter turns (counter-clockwise) for each clockwise display rotation."""
 
@@ -131,38 +138,74 @@ def _place(picture: av.VideoFrame, fit: Fit) -> av.VideoFrame:
         pixels = np.rot90(_plane_array(src), k)
         x, y = fit.offset[0] // shrink, fit.offset[1] // shrink
         target[y : y + pixels.shape[0], x : x + pixels.shape[1]] = pixels
-    out.color_range = ColorRange.MPEG
-    return out
+    return tag_output(out)
 
 
 class _Converter:
     """Scales, rotates and letterboxes decoded frames onto the canvas (one swscale context)."""
 
-    def __init__(self, canvas: tuple[int, int], rotation: int, sar: Fraction, threads: int) -> None:
+    def __init__(self, canvas: tuple[int, int], rotation: int, sar: Fraction, threads: int, tags: ColourTags) -> None:
         self._canvas = canvas
         self._rotation = rotation
         self._sar = sar
         self._threads = threads
+        self._tags = tags
         self._reformatter = VideoReformatter()
+        self._output = VideoReformatter()
         self._fit: Fit | None = None
+        self._colour: SourceColour | None = None
         self._source_size: tuple[int, int] | None = None
 
     def convert(self, frame: av.VideoFrame) -> av.VideoFrame:
         size = (frame.width, frame.height)
-        if self._fit is None or size != self._source_size:  # streams may change size mid-way
+        if self._fit is None or self._colour is None or size != self._source_size:  # sizes may change
             self._fit = fit_picture(frame.width, frame.height, self._sar, self._rotation, self._canvas)
+            self._colour = resolve(merged(frame, self._tags), frame.format.name, frame.height)
             self._source_size = size
-        fit = self._fit
-        scaled = self._reformatter.reformat(
+        fit, colour = self._fit, self._colour
+        if colour.is_output:
+            scaled = self._reformatter.reformat(
+                frame,
+                fit.scaled[0],
+                fit.scaled[1],
+                "yuv420p",
+                src_colorspace=Colorspace.ITU709,
+                dst_colorspace=Colorspace.ITU709,
+                interpolation=Interpolation.BILINEAR,
+                src_color_range=ColorRange.MPEG,
+                dst_color_range=ColorRange.MPEG,
+                threads=self._threads,
+            )
+        else:
+            scaled = self._through_rgb(frame, fit, colour)
+        return tag_output(scaled) if fit.direct else _place(scaled, fit)
+
+    def _through_rgb(self, frame: av.VideoFrame, fit: Fit, colour: SourceColour) -> av.VideoFrame:
+        """Scale to 16-bit RGB (honouring the source's matrix and range), convert primaries and
+        transfer in numpy where they differ, then to BT.709 limited-range YUV."""
+        rgb = self._reformatter.reformat(
             frame,
             fit.scaled[0],
             fit.scaled[1],
-            "yuv420p",
-            interpolation=Interpolation.BILINEAR,
+            "rgb48le",
+            src_colorspace=colour.matrix,
+            interpolation=_ACCURATE,
+            src_color_range=colour.range,
+            dst_color_range=ColorRange.JPEG,
+            threads=self._threads,
+        )
+        if colour.needs_linear:
+            rgb = av.VideoFrame.from_ndarray(to_bt709(rgb.to_ndarray(), colour), format="rgb48le")
+        return self._output.reformat(
+            rgb,
+            format="yuv420p",
+            src_colorspace=Colorspace.ITU709,
+            dst_colorspace=Colorspace.ITU709,
+            interpolation=_ACCURATE,
+            src_color_range=ColorRange.JPEG,
             dst_color_range=ColorRange.MPEG,
             threads=self._threads,
         )
-        return scaled if fit.direct else _place(scaled, fit)
 
 
 def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
@@ -360,7 +403,7 @@ def iter_project_frames(
 ) -> Generator[tuple[int, av.VideoFrame], None, None]:
     """Yield ``(n, frame)`` for project frames ``first..stop-1`` of ``info`` at ``fps``.
 
-    Each frame is yuv420p (limited range) of exactly ``canvas``; consecutive items may be the
+    Each frame is yuv420p, BT.709 limited range (and tagged so), of exactly ``canvas``; consecutive items may be the
     same frame object when one source frame is shown several times (set ``pts`` on it freely:
     encoders keep their own reference). ``threads`` is the decoder and scaler thread count
     (0: automatic, one per core; use 1 when several runs share the CPU).
@@ -376,7 +419,7 @@ def iter_project_frames(
     with _open(info, threads) as opened:
         stream = opened[1]
         tolerance = _tolerance(info, stream)
-        converter = _Converter(canvas, video.rotation, _sample_aspect(stream), max(0, threads))
+        converter = _Converter(canvas, video.rotation, _sample_aspect(stream), max(0, threads), video.colour)
         timed = _decoded_from(info, opened, Fraction(first) / fps, tolerance, threads, stats, cancel)
         try:
             yield from _converted(_pick(timed, first, stop, fps, tolerance), converter, info, fps, stats, cancel)

@@ -26,6 +26,7 @@ import av
 import xxhash
 
 from core.errors import MediaError
+from core.media.colour import UNTAGGED, ColourTags
 from core.timebase import snap_fps
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class VideoInfo:
     """Clockwise degrees (0, 90, 180, 270) to rotate decoded frames for display."""
     start: Fraction
     """Presentation time of the first frame in seconds; source time 0 is this instant."""
+    colour: ColourTags = UNTAGGED
+    """Primaries, transfer, matrix and range as tagged (first frame, else the stream); the frame
+    path fills gaps with the usual guesses (``core.media.colour.resolve``)."""
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -120,6 +124,7 @@ class MediaInfo:
                 "frame_count": v.frame_count,
                 "rotation": v.rotation,
                 "pix_fmt": v.pix_fmt,
+                "colour": v.colour.to_dict(),
             }
         if self.audio:
             a = self.audio
@@ -180,6 +185,21 @@ def _first_frame(container: av.container.InputContainer, stream: av.video.stream
     for frame in container.decode(stream):
         return frame
     raise ValueError("the video stream has no decodable frame")
+
+
+def _colour(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> ColourTags:
+    """The frame's colour tags, each gap filled from the stream's codec parameters."""
+    ctx = stream.codec_context
+
+    def pick(value: int, fallback: int, unknown: int) -> int:
+        return int(value) if value not in (unknown, 0) or fallback in (unknown, 0) else int(fallback)
+
+    return ColourTags(
+        primaries=pick(frame.color_primaries, ctx.color_primaries, 2),
+        trc=pick(frame.color_trc, ctx.color_trc, 2),
+        matrix=pick(frame.colorspace, ctx.colorspace, 2),
+        range=int(frame.color_range or ctx.color_range or 0),
+    )
 
 
 def _rotation(frame: av.VideoFrame) -> int:
@@ -247,6 +267,7 @@ def _probe_open(p: Path, size: int, container: av.container.InputContainer) -> M
             frame_count=int(frames),
             rotation=_rotation(frame),
             start=start,
+            colour=_colour(frame, vstream),
         )
     audio = None
     if astream is not None:
