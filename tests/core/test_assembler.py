@@ -166,6 +166,10 @@ def test_stream_passes_ffprobe(cached: tuple[proj.Project, Path], tmp_path: Path
         ["ffprobe", "-v", "error", "-show_streams", str(tmp_path / "s.mp4")], capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stderr == ""
+    # the colour description of the cells survives the remux (issue 20): BT.709 limited range
+    assert "color_range=tv" in result.stdout and "color_space=bt709" in result.stdout
+    assert "color_transfer=bt709" in result.stdout and "color_primaries=bt709" in result.stdout
+    assert b"colr" in data[: data.find(b"moof")]
     result = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(tmp_path / "s.mp4"), "-f", "null", "-"], capture_output=True, text=True
     )
