@@ -8,6 +8,12 @@ segment that is not encoded yet moves the engine's priority there and the sessio
 
 Events go out in timeline frames (``core.preview.seam``); the player's seconds are converted
 here and nowhere else.
+
+Memory is bounded by configuration, not by how long someone plays (``PREVIEW_WINDOW_MB``): libmpv's
+demuxer cache holds at most the window behind the playhead (what can be sought to) and the window
+ahead of it, and the session's ``GrowingStream`` keeps nothing behind libmpv's reader and makes the
+assembler wait once it is a slice of the window ahead. A seek outside what libmpv still holds is a
+new session from the cells on disk (about 10 ms).
 """
 
 from __future__ import annotations
@@ -25,14 +31,64 @@ from core.cells.plan import segment_at
 from core.engine.engine import Engine
 from core.model.timeline import Timeline
 from core.modes import VideoOutput
-from core.player.player import Ended, Error, Paused, Player, PlayerEvent, PlayerTime, Waiting
+from core.player.player import Ended, Error, Paused, Player, PlayerError, PlayerEvent, PlayerTime, Waiting
 from core.preview import seam
 from core.preview.seam import Position, PreviewEvent
 from core.stream.assembler import Assembler, StreamSession
-from core.stream.bytestream import GrowingStream
+from core.stream.bytestream import GrowingStream, StreamWindow
 from core.timebase import displayed_frame
 
 log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+
+PREVIEW_WINDOW_MB = 48
+"""Default preview window in MiB (``LIVECUT_PREVIEW_WINDOW_MB`` overrides it).
+
+It bounds the preview's memory whatever the length of the session: libmpv keeps at most this much
+already-played stream behind the playhead (how far back a seek is served from memory; ~30 s at
+the 1.6 MB/s a 360p all-intra preview of camera footage takes, minutes of flat material) and at
+most this much read ahead of it, and the stream buffer adds an eighth of it. So the preview path
+holds about 2.1× the window at worst. Seeks behind it start a new session from the cells on
+disk, which costs about 10 ms, so a larger window buys little.
+"""
+
+WINDOW_ENV = "LIVECUT_PREVIEW_WINDOW_MB"
+"""Environment variable that overrides ``PREVIEW_WINDOW_MB`` (a number of MiB, at least 4)."""
+
+MIN_WINDOW_MB = 4
+"""Smallest window accepted: below it libmpv cannot hold even a couple of fragments."""
+
+
+def preview_window_bytes() -> int:
+    """The preview window in bytes: ``LIVECUT_PREVIEW_WINDOW_MB`` if set and valid, else the default.
+
+    A value that is not a number, or below ``MIN_WINDOW_MB``, is logged and ignored (clamped up),
+    so a typo never stops the editor.
+    """
+    raw = os.environ.get(WINDOW_ENV, "").strip()
+    if not raw:
+        return PREVIEW_WINDOW_MB * MIB
+    try:
+        mb = float(raw)
+    except ValueError:
+        log.warning("%s=%r is not a number of MiB; using %d", WINDOW_ENV, raw, PREVIEW_WINDOW_MB)
+        return PREVIEW_WINDOW_MB * MIB
+    if not mb >= MIN_WINDOW_MB:  # also catches nan
+        log.warning("%s=%r is below %d MiB; using %d", WINDOW_ENV, raw, MIN_WINDOW_MB, MIN_WINDOW_MB)
+        mb = MIN_WINDOW_MB
+    return int(mb * MIB)
+
+
+def stream_window(window_bytes: int) -> StreamWindow:
+    """The ``GrowingStream`` window of a session for a preview window of ``window_bytes``.
+
+    Nothing is kept behind libmpv's reader: the stream is non-seekable, so libmpv never reads a
+    byte twice, and its demuxer cache already holds the played part. Ahead, an eighth of the
+    window (at least 1 MiB) lets the assembler keep a few fragments ready without racing to the
+    end of a fully cached timeline.
+    """
+    return StreamWindow(behind=0, ahead=max(MIB, window_bytes // 8))
 
 
 class Preview:
@@ -47,8 +103,12 @@ class Preview:
         on_event: Callable[[PreviewEvent], None] | None = None,
         *,
         audio: bool = True,
+        window_bytes: int | None = None,
     ) -> None:
+        """``window_bytes`` (default: ``preview_window_bytes()``) bounds the preview's memory; see
+        ``PREVIEW_WINDOW_MB``."""
         self.engine = engine
+        self.window_bytes = preview_window_bytes() if window_bytes is None else max(MIB, int(window_bytes))
         self.fps: Fraction = engine.fps
         self.assembler = Assembler(engine.store, engine.fps)
         self._on_event = on_event
@@ -63,6 +123,7 @@ class Preview:
             frame_size=frame_size,
             on_frame=on_frame,
             on_event=self._player_event,
+            cache_bytes=self.window_bytes,
         )
         self.player.pause()
 
@@ -103,12 +164,12 @@ class Preview:
             timeline = self._timeline
         if not segs:
             if old is not None:
-                old.cancel()
+                _drop(old)
             return
         start = segment_at(segs, frame)
         if start is None:
             start = len(segs) - 1
-        sink = GrowingStream()
+        sink = GrowingStream(stream_window(self.window_bytes))
         session = self.assembler.session(timeline, segs, start, sink, self.engine.resolve).start_thread()
         with self._lock:
             self._session = session
@@ -116,7 +177,7 @@ class Preview:
         self.engine.set_playhead(frame)
         self.player.load(sink)
         if old is not None:  # only now: libmpv has let go of the old stream, so its abort is unseen
-            old.cancel()
+            _drop(old)
         if frame != session.start_frame:
             self.player.seek_frame(frame, self.fps)
 
@@ -136,6 +197,21 @@ class Preview:
         frags = list(session.state.fragments)
         return bool(frags) and session.start_frame <= frame < frags[-1].end
 
+    def _held(self, frame: int) -> bool:
+        """True when a libmpv seek reaches ``frame``: the session received it and libmpv still
+        holds it. Before libmpv cached anything, a received frame counts (the seek waits for its
+        data); once it has, only its seekable range does — what is behind it was dropped by the
+        window, and what is past its end may never be read while libmpv's forward cache is full."""
+        if not self._received(frame):
+            return False
+        held = self.player.seekable_range()
+        if held is None:
+            return True
+        first, last = held
+        seconds = float(Fraction(frame) / self.fps)
+        slack = float(1 / self.fps)
+        return first - slack <= seconds <= last + slack
+
     def _sync(self, frame: int | None = None) -> bool:
         """Follow an edit made through the engine directly; True when a new session started."""
         timeline = self.engine.timeline
@@ -153,15 +229,19 @@ class Preview:
             self.player.set_frame_size(width, height)
 
     def seek(self, frame: int) -> None:
-        """Inside what the session received: a libmpv seek; elsewhere: a new session from there."""
+        """Inside what libmpv holds: a libmpv seek; elsewhere (not received yet, or behind the
+        window): a new session from there."""
         frame = max(0, min(frame, max(0, self._timeline.duration - 1)))
         if self._sync(frame):
             pass
-        elif self._received(frame):
+        elif self._held(frame):
             with self._lock:
                 self._frame = frame
             self.engine.set_playhead(frame)
-            self.player.seek_frame(frame, self.fps)
+            try:
+                self.player.seek_frame(frame, self.fps)
+            except PlayerError:  # libmpv dropped it between the check and the seek
+                self._restart(frame)
         else:
             self._restart(frame)
         self._emit(Position(frame))
@@ -194,7 +274,7 @@ class Preview:
         with self._lock:
             session, self._session = self._session, None
         if session is not None:
-            session.cancel()
+            _drop(session)
         self.player.close()
         self.assembler.close()
 
@@ -203,6 +283,13 @@ class Preview:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _drop(session: StreamSession) -> None:
+    """Stop a session for good: cancel its assembler and abort its stream, which also releases an
+    ``append`` waiting for the window to move (nobody reads a dropped stream any more)."""
+    session.cancel()
+    session.sink.abort()
 
 
 def audio_device_available() -> bool:

@@ -1,4 +1,4 @@
-"""An append-only, in-memory byte stream that one producer grows and many readers follow.
+"""An in-memory byte stream that one producer grows and many readers follow, in a bounded window.
 
 Why this shape: the stream assembler emits the preview as fragmented MP4 while cells are still
 being encoded, and libmpv reads it through a *blocking* ``read`` callback on one of its own
@@ -9,11 +9,22 @@ threads. The simplest contract that fits both sides is a file that only ever gro
 * each reader keeps its own offset and ``read`` blocks until at least one byte is available, the
   stream ends, or the reader is closed — ``close`` is what lets the player unblock a libmpv thread
   stuck in ``read`` when it replaces a session;
-* every byte stays in memory, so a reader created later (a new player session, the headless
+* without a window every byte stays in memory, so a reader created later (the headless
   ``preview`` command, a test) starts at offset 0 and sees the whole stream.
 
-Chunks are kept as an immutable list of ``bytes`` with their start offsets, so ``append`` never
-copies earlier data and a ``read`` copies only what it returns. One ``Condition`` guards the state;
+**The window** (``StreamWindow``) is what keeps a preview that plays for an hour from holding an
+hour of video: the stream keeps only ``behind`` bytes behind its slowest open reader and drops
+older chunks, and ``append`` blocks while the slowest reader has ``ahead`` bytes or more still to
+read. The reader side is libmpv, whose own demuxer cache is the seekable back window (it holds
+what it read; the stream is non-seekable), so the stream itself needs to keep little behind;
+the ``ahead`` bound is the backpressure that stops a fully cached timeline from being assembled
+to the end as fast as it can be remuxed. A seek behind what libmpv holds is a new session from
+the cells on disk (``core.preview.preview``). A blocked ``append`` returns when the reader moves
+on, or at once on ``abort`` (the owner of a dropped session must abort it, or its producer waits
+for ever).
+
+Chunks are kept as a list of ``bytes`` with their start offsets, so ``append`` never copies
+earlier data and a ``read`` copies only what it returns. One ``Condition`` guards the state;
 callbacks (``on_wait``) run outside the lock.
 """
 
@@ -24,23 +35,49 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StreamWindow:
+    """How much of a ``GrowingStream`` stays in memory around its slowest open reader."""
+
+    behind: int
+    """Bytes kept behind the slowest open reader; older whole chunks are dropped."""
+    ahead: int
+    """``append`` blocks while the slowest open reader has at least this many bytes left to read
+    (before any reader opened: while the stream holds this many)."""
+
+    def __post_init__(self) -> None:
+        if self.behind < 0 or self.ahead <= 0:
+            raise ValueError(f"a stream window needs behind >= 0 and ahead > 0, got {self}")
 
 
 class GrowingStream:
     """A thread-safe append-only byte buffer with blocking readers.
 
     ``finish`` marks the normal end: readers drain what is buffered and then get ``b""``.
-    ``abort`` drops the session: every pending and later ``read`` returns ``b""`` at once (the
-    bytes stay in memory but are no longer served).
+    ``abort`` drops the session: every pending and later ``read`` returns ``b""`` at once, and a
+    pending or later ``append`` returns without storing anything.
+
+    ``window`` (None: keep everything, never block) bounds the bytes held; see the module
+    docstring.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, window: StreamWindow | None = None) -> None:
         self._cond = threading.Condition()
+        self._window = window
         self._chunks: list[bytes] = []
         self._starts: list[int] = []
         self._size = 0
+        self._base = 0
+        """Offset of the first byte still held (bytes before it were dropped)."""
+        self._readers: list[StreamReader] = []
+        """Open readers (the window follows the slowest)."""
+        self._read_to = 0
+        """Furthest position any reader reached: the low-water mark once every reader closed."""
         self._finished = False
         self._aborted = False
 
@@ -49,14 +86,23 @@ class GrowingStream:
     def append(self, data: bytes) -> None:
         """Add ``data`` at the end and wake blocked readers.
 
-        Raises ``ValueError`` when the stream was already finished or aborted.
+        With a window, blocks while the slowest reader is ``window.ahead`` bytes or more behind
+        the end; an aborted stream (before or during the wait) drops ``data`` silently, because a
+        cancelled producer may still be finishing a fragment. Raises ``ValueError`` when the
+        stream was already finished.
         """
         if not data:
             return
         chunk = bytes(data)
         with self._cond:
-            if self._finished or self._aborted:
-                raise ValueError("cannot append to a finished or aborted stream")
+            if self._finished:
+                raise ValueError("cannot append to a finished stream")
+            window = self._window
+            if window is not None:
+                while not self._aborted and self._size - self._low_water() >= window.ahead:
+                    self._cond.wait()
+            if self._aborted:
+                return
             self._starts.append(self._size)
             self._chunks.append(chunk)
             self._size += len(chunk)
@@ -83,6 +129,23 @@ class GrowingStream:
             return self._size
 
     @property
+    def retained(self) -> int:
+        """Bytes held in memory now (``size`` minus what the window dropped)."""
+        with self._cond:
+            return self._size - self._base
+
+    @property
+    def dropped(self) -> int:
+        """Bytes dropped from the front by the window: offsets below this can no longer be read."""
+        with self._cond:
+            return self._base
+
+    @property
+    def window(self) -> StreamWindow | None:
+        """The window this stream keeps (None: everything)."""
+        return self._window
+
+    @property
     def finished(self) -> bool:
         """True once ``finish`` was called."""
         with self._cond:
@@ -95,8 +158,13 @@ class GrowingStream:
             return self._aborted
 
     def getvalue(self) -> bytes:
-        """A copy of every byte appended so far (for files and tests)."""
+        """A copy of every byte appended so far (for files and tests).
+
+        Raises ``ValueError`` once the window dropped the start of the stream.
+        """
         with self._cond:
+            if self._base:
+                raise ValueError(f"the first {self._base} bytes of this stream were dropped")
             return b"".join(self._chunks)
 
     def wait_for(self, size: int, timeout: float | None = None) -> bool:
@@ -117,9 +185,16 @@ class GrowingStream:
         """A new reader positioned at offset 0.
 
         ``on_wait`` is called (on the reading thread, outside any lock) each time a ``read`` is
-        about to block because no byte is available yet; keep it quick.
+        about to block because no byte is available yet; keep it quick. Raises ``ValueError``
+        once the window dropped the start of the stream (a new reader could not decode it).
         """
-        return StreamReader(self, on_wait)
+        with self._cond:
+            if self._base:
+                raise ValueError(f"the first {self._base} bytes of this stream were dropped")
+            reader = StreamReader(self, on_wait)
+            self._readers.append(reader)
+            self._cond.notify_all()  # the low-water mark may have moved
+            return reader
 
     # --- reader support ------------------------------------------------------------------------
 
@@ -132,6 +207,10 @@ class GrowingStream:
                 if reader._pos < self._size:
                     data = self._slice(reader._pos, size)
                     reader._pos += len(data)
+                    self._read_to = max(self._read_to, reader._pos)
+                    if self._window is not None:
+                        self._trim(self._window)
+                        self._cond.notify_all()  # a producer may wait for room
                     return data
                 if self._finished:
                     return b""
@@ -147,6 +226,25 @@ class GrowingStream:
                         self._cond.acquire()
                     continue
                 self._cond.wait()
+
+    def _low_water(self) -> int:
+        """Position of the slowest open reader (lock held); once every reader closed, the
+        furthest any reader got, so a dropped session neither grows nor keeps old bytes."""
+        if self._readers:
+            return min(r._pos for r in self._readers)
+        return self._read_to
+
+    def _trim(self, window: StreamWindow) -> None:
+        """Drop whole chunks that end more than ``window.behind`` bytes behind the slowest
+        reader (lock held)."""
+        keep_from = self._low_water() - window.behind
+        count = 0
+        while count < len(self._chunks) and self._starts[count] + len(self._chunks[count]) <= keep_from:
+            count += 1
+        if count:
+            self._base = self._starts[count] if count < len(self._starts) else self._size
+            del self._chunks[:count]
+            del self._starts[:count]
 
     def _slice(self, pos: int, size: int) -> bytes:
         """Up to ``size`` bytes from ``pos`` (lock held; ``pos < self._size``)."""
@@ -170,6 +268,10 @@ class GrowingStream:
     def _close_reader(self, reader: StreamReader) -> None:
         with self._cond:
             reader._closed = True
+            if reader in self._readers:
+                self._readers.remove(reader)
+            if self._window is not None:
+                self._trim(self._window)
             self._cond.notify_all()
 
 

@@ -1,4 +1,4 @@
-"""GrowingStream: blocking reads, EOF and abort semantics, readers that start late."""
+"""GrowingStream: blocking reads, EOF and abort semantics, readers that start late, the window."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from core.stream.bytestream import GrowingStream
+from core.stream.bytestream import GrowingStream, StreamWindow
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -105,15 +105,16 @@ def test_on_wait_fires_when_a_read_starts_blocking() -> None:
     assert out == [b"b"]
 
 
-def test_append_after_finish_or_abort_is_refused() -> None:
+def test_append_after_finish_is_refused_and_after_abort_dropped() -> None:
     finished = GrowingStream()
     finished.finish()
     with pytest.raises(ValueError):
         finished.append(b"x")
     aborted = GrowingStream()
+    aborted.append(b"kept")
     aborted.abort()
-    with pytest.raises(ValueError):
-        aborted.append(b"x")
+    aborted.append(b"x")  # a cancelled producer finishing its fragment must not fail
+    assert aborted.size == 4
 
 
 def test_wait_for_size_timeout_and_early_end() -> None:
@@ -144,3 +145,110 @@ def test_concurrent_producer_and_reader_see_every_byte_in_order() -> None:
     stream.finish()
     thread.join(5)
     assert bytes(got) == payload
+
+
+# --- the window -------------------------------------------------------------------------------
+
+
+def _append_in_thread(stream: GrowingStream, data: bytes) -> threading.Thread:
+    thread = threading.Thread(target=stream.append, args=(data,), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_window_drops_chunks_behind_the_slowest_reader() -> None:
+    stream = GrowingStream(StreamWindow(behind=4, ahead=1000))
+    for piece in (b"aaaa", b"bbbb", b"cccc", b"dddd"):
+        stream.append(piece)
+    fast, slow = stream.reader(), stream.reader()
+    assert fast.read(16) == b"aaaabbbbccccdddd"
+    assert stream.retained == 16, "the slow reader still needs every byte"
+    assert slow.read(12) == b"aaaabbbbcccc"
+    assert stream.dropped == 8 and stream.retained == 8, "whole chunks more than 4 bytes behind go"
+    assert slow.read(4) == b"dddd"
+    slow.close()
+    fast.close()
+    assert stream.retained == 4
+    with pytest.raises(ValueError):
+        stream.getvalue()
+    with pytest.raises(ValueError):
+        stream.reader()
+
+
+def test_window_append_blocks_until_the_reader_makes_room() -> None:
+    stream = GrowingStream(StreamWindow(behind=0, ahead=8))
+    stream.append(b"12345678")
+    thread = _append_in_thread(stream, b"9")
+    thread.join(0.1)
+    assert thread.is_alive(), "append must wait while the reader is `ahead` bytes behind"
+    reader = stream.reader()
+    assert reader.read(3) == b"123"
+    thread.join(5)
+    assert not thread.is_alive()
+    assert reader.read(100) == b"456789"
+
+
+def test_abort_releases_a_blocked_append_without_storing() -> None:
+    stream = GrowingStream(StreamWindow(behind=0, ahead=4))
+    stream.reader()
+    stream.append(b"full")
+    thread = _append_in_thread(stream, b"more")
+    thread.join(0.05)
+    assert thread.is_alive()
+    stream.abort()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert stream.size == 4
+
+
+def test_a_dropped_session_neither_grows_nor_keeps_its_bytes() -> None:
+    """Once every reader closed, the producer waits (for the abort) and the read bytes go."""
+    stream = GrowingStream(StreamWindow(behind=0, ahead=8))
+    reader = stream.reader()
+    stream.append(b"abcd")
+    assert reader.read(4) == b"abcd"
+    reader.close()
+    assert stream.retained == 0
+    stream.append(b"efghijkl")
+    thread = _append_in_thread(stream, b"x")
+    thread.join(0.05)
+    assert thread.is_alive(), "nobody reads: the producer must not run on"
+    stream.abort()
+    thread.join(5)
+    assert stream.retained == 8
+
+
+def test_window_retained_bytes_stop_growing_under_a_fast_producer_and_reader() -> None:
+    """Drive the stream at full speed for 64 MiB: what it holds stays within the window while
+    the reader still sees every byte in order."""
+    window = StreamWindow(behind=256 * 1024, ahead=1024 * 1024)
+    stream = GrowingStream(window)
+    chunk_size = 37 * 1024
+    chunks = [bytes([i % 251]) * chunk_size for i in range(64 * 1024 * 1024 // chunk_size)]
+    reader = stream.reader()
+    peak = 0
+    total = 0
+    mismatch: list[int] = []
+
+    def produce() -> None:
+        for chunk in chunks:
+            stream.append(chunk)
+        stream.finish()
+
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
+    expected = b"".join(chunks[:4])  # spot-check the start; the rest by chunk value below
+    got_start = bytearray()
+    while data := reader.read(100_000):
+        if len(got_start) < len(expected):
+            got_start.extend(data[: len(expected) - len(got_start)])
+        for i in range(0, len(data), 4096):  # every byte of chunk k is k % 251
+            if data[i] != ((total + i) // chunk_size) % 251:
+                mismatch.append(total + i)
+        total += len(data)
+        peak = max(peak, stream.retained)
+    producer.join(5)
+    assert total == len(chunks) * chunk_size
+    assert bytes(got_start) == expected and not mismatch
+    assert peak <= window.behind + window.ahead + 2 * chunk_size
+    assert stream.dropped > total - window.behind - 2 * chunk_size
