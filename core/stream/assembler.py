@@ -64,6 +64,14 @@ switch to the black cell; the engine fails a cell that goes bad twice, so 6 is a
 QUICK_SECONDS = Fraction(1, 2)
 QUICK_FRAMES = 4
 
+REUSE_BYTES = 8 * 1024 * 1024
+"""Fragment bytes a session keeps for the next session to reuse after an edit: only a prefix from
+the session's start is reusable, so keeping every fragment would hold the whole played stream in
+memory for as long as a session plays (the stream itself drops it, see ``GrowingStream``)."""
+PACKET_CACHE_BYTES = 32 * 1024 * 1024
+"""Bytes of demuxed cell packets kept in memory: a 360p cell of camera footage is ~3 MB, so a
+count bound alone (256 cells) let a long preview grow to hundreds of MB."""
+
 
 @dataclass(frozen=True)
 class _Piece:
@@ -88,12 +96,15 @@ class _Built:
 
 
 class CellPackets:
-    """Demuxed packet payloads of cells, LRU-cached in memory (cells are immutable)."""
+    """Demuxed packet payloads of cells, LRU-cached in memory (cells are immutable), bounded by
+    count and by bytes (the newest cell always stays)."""
 
-    def __init__(self, store: CellStore, capacity: int = 256) -> None:
+    def __init__(self, store: CellStore, capacity: int = 256, capacity_bytes: int = PACKET_CACHE_BYTES) -> None:
         self.store = store
         self.capacity = capacity
+        self.capacity_bytes = capacity_bytes
         self._cache: OrderedDict[str, list[bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self._template: av.container.InputContainer | None = None
         self._template_data: bytes | None = None
@@ -113,9 +124,12 @@ class CellPackets:
             stream = container.streams.video[0]
             payloads = [bytes(p) for p in container.demux(stream) if p.size]
         with self._lock:
-            self._cache[key] = payloads
-            while len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
+            if key not in self._cache:
+                self._cache[key] = payloads
+                self._bytes += sum(map(len, payloads))
+            while len(self._cache) > 1 and (len(self._cache) > self.capacity or self._bytes > self.capacity_bytes):
+                _, evicted = self._cache.popitem(last=False)
+                self._bytes -= sum(map(len, evicted))
             if self._template_data is None:
                 self._template_data = data
         return payloads
@@ -339,6 +353,7 @@ class StreamSession:
         source = timeline_audio(self.timeline, audio_start, chunk=AAC_FRAME * 4)
         pending: list[av.Packet[av.audio.stream.AudioStream]] = []
         next_audio = emit_from
+        kept = sum(len(b.data) for b in built)
         for i in range(len(built), len(pieces)):
             piece = pieces[i]
             seg = self.segments[piece.segment]
@@ -366,7 +381,9 @@ class StreamSession:
             if take:
                 next_audio = packet_pts(take[-1]) + AAC_FRAME
             self._emit(piece, data, init)
-            built.append(_Built(sigs[i], data, next_audio))
+            if kept < REUSE_BYTES and len(built) == i:  # only a prefix is reusable
+                built.append(_Built(sigs[i], data, next_audio))
+                kept += len(data)
             if self.first_fragment_ms is None:
                 self.first_fragment_ms = (time.perf_counter() - t0) * 1000
         self.assembler.remember(self.start, built)
