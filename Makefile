@@ -27,9 +27,11 @@ demo: setup
 	@.venv/bin/livecut demo
 	@.venv/bin/livecut projects/demo.toml
 
-# Tools the tests use as validators and drivers (never at runtime): ffprobe, tmux.
+# Tools the tests use as validators and drivers (never at runtime): ffprobe, tmux, and an X server
+# without a GPU (Xvfb) with xwininfo, for the editor on a display without a usable GPU.
 test-tools:
 	@missing=""; command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; command -v tmux >/dev/null || missing="$$missing tmux"; \
+	command -v Xvfb >/dev/null || missing="$$missing xvfb"; command -v xwininfo >/dev/null || missing="$$missing x11-utils"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "installing$$missing (test validators) ..."; \

@@ -164,7 +164,7 @@ def probe_window(timeout: float = PROBE_SECONDS, env: Mapping[str, str] | None =
         _kill(child)
         seconds = time.monotonic() - started
         log.warning("display check: libmpv opened no window within %.1f s; giving up", seconds)
-        return WindowProbe(None, f"libmpv opened no window within {timeout:g} s", seconds)
+        return WindowProbe(None, f"no window from libmpv in {timeout:g} s", seconds)
     seconds = time.monotonic() - started
     native = err.decode(errors="replace").strip()
     if native:
@@ -179,7 +179,7 @@ def probe_window(timeout: float = PROBE_SECONDS, env: Mapping[str, str] | None =
     index = answer.get("index")
     if not isinstance(index, int) or not 0 <= index < len(tries):
         log.warning("display check: libmpv cannot open a window here (%.2f s)", seconds)
-        return WindowProbe(None, "libmpv cannot open a window on this display", seconds)
+        return WindowProbe(None, "libmpv cannot open a window here", seconds)
     output = tries[index]
     log.info("display check: libmpv opens a window with %s (%.2f s)", output.describe(), seconds)
     return WindowProbe(output, "", seconds)

@@ -10,6 +10,7 @@ for ``display_problem``. It can take up to ``PROBE_SECONDS``: call it off the UI
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -35,8 +36,9 @@ class CoreBackend:
         except (ImportError, OSError) as exc:  # libmpv missing: no window anyway
             self._display_problem = f"libmpv is missing ({exc})"
             return False
-        if not detect_display():
-            self._display_problem = "no local graphical display (none set, or over SSH)"
+        if not detect_display():  # the usual terminal case: nothing to explain unless a display is set
+            forwarded = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+            self._display_problem = "the display is forwarded over SSH" if forwarded else ""
             return False
         checked = window_output()
         self._display_problem = checked.reason
