@@ -16,7 +16,7 @@ from core.cells.plan import SegmentState
 from core.media.info import MediaInfo
 from core.model.project import Project
 from core.model.timeline import Timeline
-from core.modes import VideoOutput
+from core.modes import PreviewChoice, VideoOutput
 from core.preview.seam import (
     Backend,
     Ended,
@@ -33,6 +33,7 @@ from tests.tui.conftest import make_app, synthetic_snapshot, three_clips
 from tui.bridge.bridge import UNAVAILABLE, Bridge
 from tui.widgets.preview_pane import PreviewPane
 from tui.widgets.segment_bar import SegmentBar
+from tui.widgets.status_line import StatusLine
 
 SIZE = (100, 30)
 
@@ -224,3 +225,106 @@ async def test_engine_that_fails_to_start_is_reported() -> None:
         assert "no encoder found" in app.editor.bridge.status
         await pilot.press("x")
         assert len(app.document.timeline.clips) == 2
+
+
+class DisplayBackend(FakeBackend):
+    """A backend whose display check answers ``usable`` and explains a no."""
+
+    def __init__(self, usable: bool, problem: str = "") -> None:
+        super().__init__()
+        self.usable, self.problem = usable, problem
+        self.checked_on: list[str] = []
+
+    def detect_display(self) -> bool:
+        self.checked_on.append(threading.current_thread().name)
+        return self.usable
+
+    def display_problem(self) -> str:
+        return "" if self.usable else self.problem
+
+
+async def test_auto_checks_the_display_off_the_ui_thread_and_hands_the_playhead_over() -> None:
+    backend = DisplayBackend(usable=True)
+    app = make_app(three_clips(), bridge=Bridge(preview="auto", backend=backend))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bridge = app.editor.bridge
+        assert bridge.wait_idle()
+        await pilot.pause()
+        player = FakePreview.instances[0]
+        assert backend.checked_on == ["livecut-preview-control"]
+        assert player.mode == "window" and bridge.mode == "window" and bridge.status == ""
+        assert bridge.note == "window preview"
+        assert ("timeline", 0) in player.calls  # the player starts where the clock's playhead is
+        await pilot.press("right")
+        assert bridge.wait_idle()
+        assert player.calls[-1] == ("seek", 1)
+    assert ("close", None) in player.calls
+
+
+@pytest.mark.parametrize("choice", ["auto", "window"])
+async def test_a_display_without_a_usable_window_falls_back_to_the_terminal(choice: str) -> None:
+    backend = DisplayBackend(usable=False, problem="no window from libmpv in 1 s")
+    preview: PreviewChoice = "auto" if choice == "auto" else "window"
+    app = make_app(three_clips(), bridge=Bridge(preview=preview, backend=backend))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bridge = app.editor.bridge
+        assert bridge.wait_idle()
+        await pilot.pause()
+        assert FakePreview.instances[0].mode == "terminal" and bridge.mode == "terminal"
+        assert bridge.note.startswith("terminal preview") and bridge.note.endswith(": no window from libmpv in 1 s")
+        assert ("window unavailable" in bridge.note) == (choice == "window")
+        assert "terminal preview" in str(app.editor.query_one(StatusLine).render())
+
+
+class HangingPreview(FakePreview):
+    """A player whose seeks never return (libmpv blocked in native code)."""
+
+    release = threading.Event()
+
+    def seek(self, frame: int) -> None:
+        super().seek(frame)
+        self.release.wait()
+
+    def close(self) -> None:
+        raise AssertionError("a stuck player must be abandoned, not closed")
+
+
+class HangingBackend(FakeBackend):
+    def start_preview(
+        self,
+        engine: EngineHandle,
+        mode: VideoOutput,
+        frame_size: tuple[int, int],
+        on_frame: FrameSink | None,
+        on_event: Callable[[PreviewEvent], None],
+    ) -> PreviewHandle:
+        assert isinstance(engine, FakeEngine)
+        return HangingPreview(engine, mode, frame_size, on_frame, on_event)
+
+
+async def test_a_player_that_stops_answering_hands_the_transport_to_the_clock() -> None:
+    HangingPreview.release.clear()
+    app = make_app(three_clips(), bridge=Bridge(preview="terminal", backend=HangingBackend(), deadline=0.3))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            bridge = app.editor.bridge
+            await pilot.press("right")  # the seek hangs inside the player
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if "stopped answering" in bridge.status:
+                    break
+            assert "stopped answering" in bridge.status and not bridge.preview_running
+            await pilot.press("right", "right")  # the playhead still moves: the clock has it
+            assert app.editor.cursor.playhead == 3
+            await pilot.press("l")  # and plays
+            for _ in range(40):
+                await pilot.pause(0.05)
+                if app.editor.cursor.playhead > 3:
+                    break
+            assert app.editor.cursor.playhead > 3
+            assert "stopped answering" in str(app.editor.query_one(StatusLine).render())
+    finally:
+        HangingPreview.release.set()

@@ -48,7 +48,7 @@ from core.preview.seam import (
     Waiting,
 )
 from tui.bridge.clock import ClockPlayer
-from tui.bridge.control import PreviewControl
+from tui.bridge.control import DEADLINE, PreviewControl
 from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, PreviewState
 from tui.bridge.snapshot import StaticSnapshot, planned_snapshot
 
@@ -83,10 +83,13 @@ class Bridge:
         workers: int | None = None,
         engine: bool = True,
         backend: Backend | None = None,
+        deadline: float = DEADLINE,
     ) -> None:
         self._post: Callable[[Message], object] = post or _drop
         self._choice: PreviewChoice = preview
         self._workers = workers
+        self._deadline = deadline
+        """Seconds a preview command may run before the player counts as stuck."""
         self._backend: Backend | None = (backend or CoreBackend()) if engine else None
         self._engine: EngineHandle | None = None
         self._preview: PreviewHandle | None = None
@@ -161,7 +164,7 @@ class Bridge:
             self.mode = "none"
             return
         engine, generation = self._engine, self._generation
-        control = self._control = PreviewControl(self._on_stuck)
+        control = self._control = PreviewControl(self._on_stuck, deadline=self._deadline)
         if self._choice == "terminal":
             self.mode = "terminal"
 
@@ -189,10 +192,10 @@ class Bridge:
             mode = "terminal"
             why = problem or "no graphical display"
             log.warning("no window preview (%s): using the terminal preview", why)
-            self.notice = f"terminal preview: {'window preview unavailable: ' if forced else ''}{why}"
+            self.notice = f"terminal preview{', window unavailable' if forced else ''}: {why}"
         started = self._start(backend, engine, mode, frame_size, generation, handover=True)
         if not started and mode == "window":
-            self.notice = f"terminal preview: window preview unavailable: {self.status or 'it failed to start'}"
+            self.notice = f"terminal preview, window unavailable: {self.status or 'it failed to start'}"
             self.status = CHECKING
             started = self._start(backend, engine, "terminal", frame_size, generation, handover=True)
         if started and mode == "window":
