@@ -90,7 +90,7 @@ def display() -> Iterator[str]:
 
 
 class _XImage(ctypes.Structure):
-    _fields_ = [  # noqa: RUF012 - the C layout of XImage up to the fields read here
+    _fields_ = [  # the C layout of XImage up to the fields read here
         ("width", ctypes.c_int),
         ("height", ctypes.c_int),
         ("xoffset", ctypes.c_int),
