@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 
-from bench import cells, engine, export, player, stream, tui
+from bench import cells, engine, export, memory, player, stream, tui
 
 
 def main() -> int:
@@ -21,6 +21,7 @@ def main() -> int:
         "engine": engine.run(),
         "export": export.run(),
         "tui": tui.run(),
+        "memory": memory.run(),
     }
     doc["total_seconds"] = round(time.time() - started, 1)
     sys.stdout.write(json.dumps(doc, indent=2) + "\n")
