@@ -30,8 +30,9 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-PROBE_SECONDS = 1.0
-"""How long the editor waits for the answer; a display that needs longer counts as unusable."""
+PROBE_SECONDS = float(os.environ.get("LIVECUT_DISPLAY_CHECK_SECONDS", "1.0"))
+"""How long the editor waits for the answer; a display that needs longer counts as unusable.
+``LIVECUT_DISPLAY_CHECK_SECONDS`` overrides it (a slow remote display, or a busy test machine)."""
 
 
 @dataclass(frozen=True)

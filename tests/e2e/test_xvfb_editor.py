@@ -140,6 +140,9 @@ def run_editor(demo: Path, tmp_path: Path, display: str, preview: str) -> tuple[
             f"LIVECUT_CACHE_DIR={tmp_path / 'cache'}",
             f"LIVECUT_LOG_DIR={tmp_path / 'log'}",
             f"XDG_CONFIG_HOME={tmp_path / 'cfg'}",
+            # a working display must not fail the check because the test machine is busy; the
+            # wedged-display case still proves the check is bounded (it waits this long, then falls back)
+            "LIVECUT_DISPLAY_CHECK_SECONDS=5",
         ]
     )
     exit_file = tmp_path / "exit"
