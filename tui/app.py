@@ -30,6 +30,7 @@ from core.modes import PreviewChoice
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.document import Document
+from tui.draw import Graphics
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
@@ -69,6 +70,9 @@ class LivecutApp(App[int]):
         autosave_seconds: float = AUTOSAVE_SECONDS,
         check_autosave: bool = True,
         guard: TerminalGuard | None = None,
+        graphics: Graphics = "auto",
+        web: bool = False,
+        web_port: int | None = None,
     ) -> None:
         super().__init__()
         self.guard = guard
@@ -80,7 +84,12 @@ class LivecutApp(App[int]):
         for item in found:
             self.register_theme(to_textual(item))
         self._wanted_theme = theme or self.config.theme or themes.DEFAULT_THEME
-        self.editor = EditorScreen(document, preview=preview, workers=workers, bridge=bridge)
+        self.graphics: Graphics = graphics
+        """``--graphics``: how the terminal preview draws."""
+        self.web = web
+        """``--web``: also serve the preview to a browser."""
+        self.web_port = web_port
+        self.editor = EditorScreen(document, preview=preview, workers=workers, bridge=bridge, graphics=graphics)
         self.autosave_seconds = autosave_seconds
         self.check_autosave = check_autosave
         self._asking = False
@@ -324,6 +333,9 @@ def run_editor(args: argparse.Namespace) -> int:
             config=config,
             config_problems=problems,
             guard=guard,
+            graphics=args.graphics or "auto",
+            web=args.web,
+            web_port=args.web_port,
         )
         result = app.run()
     if app.return_code:

@@ -9,6 +9,8 @@ stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,13 +18,26 @@ from pathlib import Path
 from core import __version__
 from core.errors import LivecutError
 from core.modes import PREVIEW_CHOICES
-from tui.cli import cache, demo, encode, encoders, export, info, new, play, preview, probe
 from tui.cli.command import Command
 from tui.cli.output import UsageError
+from tui.draw import GRAPHICS_CHOICES
 
-COMMANDS: dict[str, Command] = {
-    m.COMMAND.name: m.COMMAND for m in (probe, info, new, demo, encode, encoders, cache, preview, play, export)
-}
+_NOT_COMMANDS = {"__main__", "main", "command", "output", "engine_run"}
+
+
+def _discover() -> dict[str, Command]:
+    """Every ``tui/cli/<name>.py`` that defines ``COMMAND``: adding a command is adding a module."""
+    found: dict[str, Command] = {}
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name in _NOT_COMMANDS:
+            continue
+        command = getattr(importlib.import_module(f"tui.cli.{info.name}"), "COMMAND", None)
+        if isinstance(command, Command):
+            found[command.name] = command
+    return dict(sorted(found.items()))
+
+
+COMMANDS: dict[str, Command] = _discover()
 
 
 # -- entry point -----------------------------------------------------------------------------------
@@ -40,6 +55,14 @@ def _editor_parser() -> argparse.ArgumentParser:
         "--preview", choices=PREVIEW_CHOICES, default="auto", help="where the preview plays (default: auto)"
     )
     parser.add_argument("--workers", type=int, default=None, help="encoder threads (default: CPU count)")
+    parser.add_argument(
+        "--graphics",
+        choices=GRAPHICS_CHOICES,
+        default=None,
+        help="how the terminal preview draws: a graphics protocol or half blocks (default: the config, else auto)",
+    )
+    parser.add_argument("--web", action="store_true", help="also serve the preview to a browser (see livecut serve)")
+    parser.add_argument("--web-port", type=int, default=None, help="port of the browser preview (default: 8765)")
     return parser
 
 

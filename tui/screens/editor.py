@@ -37,6 +37,7 @@ from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, PreviewState
 from tui.document import Document
+from tui.draw import Graphics
 from tui.editing import Cursor, Outcome
 from tui.screens.export import ExportScreen
 from tui.suggest import PathSuggester
@@ -74,8 +75,11 @@ class EditorScreen(Screen[None]):
         preview: PreviewChoice = "auto",
         workers: int | None = None,
         bridge: Bridge | None = None,
+        graphics: Graphics = "auto",
     ) -> None:
         super().__init__()
+        self.graphics: Graphics = graphics
+        """How the preview pane draws frames (``--graphics``)."""
         self.document = document
         self.bridge = bridge or Bridge(preview=preview, workers=workers)
         self.bridge.attach(self.post_message)
@@ -92,7 +96,7 @@ class EditorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield PreviewPane(id="preview")
+            yield PreviewPane(id="preview", graphics=self.graphics)
             yield MediaBin(PathSuggester(Path.cwd), id="bin")
         yield TimelineView(id="timeline")
         yield SegmentBar(id="segments")

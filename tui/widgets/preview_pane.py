@@ -20,7 +20,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from tui.draw import halfblock
+from tui.draw import Graphics, halfblock
 
 
 def default_max_fps() -> float:
@@ -33,8 +33,10 @@ class PreviewPane(Widget):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"preview--placeholder", "preview--hint"}
 
-    def __init__(self, *, id: str | None = None, max_fps: float | None = None) -> None:
+    def __init__(self, *, id: str | None = None, max_fps: float | None = None, graphics: Graphics = "auto") -> None:
         super().__init__(id=id)
+        self.graphics: Graphics = graphics
+        """What the user asked for (``--graphics``); only half blocks are drawn so far."""
         self.frame: np.ndarray | None = None
         self.placeholder: tuple[str, str] = ("", "")
         """Two lines shown when there is no frame: what is under the playhead, and why no picture."""
