@@ -21,7 +21,7 @@ from fractions import Fraction
 import xxhash
 
 from core import ENGINE_VERSION
-from core.media.info import fingerprint
+from core.media.fingerprint import fingerprint
 from core.model.timeline import MediaRef, Timeline
 
 BLACK = "black"

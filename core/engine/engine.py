@@ -38,8 +38,9 @@ from core.cells.plan import (
 from core.cells.store import CellStore
 from core.engine.scheduler import CellFailed, CellReady, Event, Run, Scheduler
 from core.errors import EncodeError
+from core.media.fingerprint import fingerprint
 from core.media.frames import DecodeStats
-from core.media.info import MediaInfo, fingerprint
+from core.media.info import MediaInfo
 from core.model.project import Project
 from core.model.timeline import MediaRef, Timeline
 

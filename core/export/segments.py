@@ -42,8 +42,9 @@ from core import ENGINE_VERSION
 from core.cells.encoders import SOFTWARE, encoder_settings
 from core.errors import Cancelled, EncodeError
 from core.media.colour import set_encoder_tags, tag_output
+from core.media.fingerprint import fingerprint
 from core.media.frames import iter_project_frames
-from core.media.info import MediaInfo, fingerprint
+from core.media.info import MediaInfo
 from core.model.timeline import MediaRef, Timeline
 
 log = logging.getLogger(__name__)

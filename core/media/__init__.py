@@ -7,8 +7,9 @@ frames and samples that are already in project time.
 from __future__ import annotations
 
 from core.media.audio import AacTrack, timeline_audio
+from core.media.fingerprint import fingerprint
 from core.media.frames import DecodeStats, iter_project_frames
-from core.media.info import AudioInfo, MediaInfo, VideoInfo, fingerprint, probe
+from core.media.info import AudioInfo, MediaInfo, VideoInfo, probe
 
 __all__ = [
     "AacTrack",

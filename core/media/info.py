@@ -17,13 +17,11 @@ import logging
 import math
 import os
 import statistics
-import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
-import xxhash
 
 from core.errors import MediaError
 from core.media.colour import UNTAGGED, ColourTags
@@ -32,7 +30,6 @@ from core.timebase import snap_fps
 log = logging.getLogger(__name__)
 
 _RATE_PACKETS = 240
-_FP_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -286,32 +283,3 @@ def _probe_open(p: Path, size: int, container: av.container.InputContainer) -> M
     if not duration or duration <= 0:
         raise MediaError(p, "length is unknown or zero (truncated file?)")
     return MediaInfo(p, size, container.format.name.split(",")[0], Fraction(duration), video, audio)
-
-
-_fp_cache: dict[tuple[str, int, int], str] = {}
-_fp_lock = threading.Lock()
-
-
-def fingerprint(path: str | os.PathLike[str]) -> str:
-    """Content fingerprint: hex ``xxh3_128(size, first 64 KiB, last 64 KiB)``."""
-    p = Path(path)
-    try:
-        st = p.stat()
-        key = (os.path.abspath(p), st.st_size, st.st_mtime_ns)  # abspath: no syscalls on the hot path
-        with _fp_lock:
-            cached = _fp_cache.get(key)
-        if cached:
-            return cached
-        h = xxhash.xxh3_128()
-        h.update(st.st_size.to_bytes(8, "little"))
-        with p.open("rb") as fh:
-            h.update(fh.read(_FP_CHUNK))
-            if st.st_size > _FP_CHUNK:
-                fh.seek(max(_FP_CHUNK, st.st_size - _FP_CHUNK))
-                h.update(fh.read(_FP_CHUNK))
-    except OSError as exc:
-        raise MediaError(p, f"cannot be read ({exc.strerror or exc})") from None
-    digest = h.hexdigest()
-    with _fp_lock:
-        _fp_cache[key] = digest
-    return digest

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import MediaError
-from core.media.info import fingerprint, probe
+from core.media.fingerprint import fingerprint
+from core.media.info import probe
 from core.synthetic.testpattern import make_source
 from tests.conftest import shared_media_files
 
