@@ -11,6 +11,7 @@ project does not make it private.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -20,6 +21,8 @@ from pathlib import Path
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically; OSError (e.g. ENOSPC) leaves no temp file behind."""
     target = Path(path)
+    if target.exists() and not target.is_file():  # a device or FIFO must never be replaced by a file
+        raise OSError(errno.EINVAL, "not a regular file", str(target))
     mode = file_mode(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

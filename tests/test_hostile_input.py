@@ -110,3 +110,79 @@ def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
     result = run(tmp_path, "info", "p.toml")
     assert result.returncode == 0, result.stderr
     assert "at 25 fps" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 10-frame clip and a project using it."""
+    from core.synthetic.testpattern import make_source
+
+    folder = tmp_path_factory.mktemp("tiny")
+    make_source(folder / "tiny.mp4", frames=10, width=64, height=48, fps=30, audio=False)
+    assert run(folder, "new", "p.toml", "tiny.mp4").returncode == 0
+    return folder
+
+
+def _preview(tiny: Path, tmp: Path, output: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVECUT_CACHE_DIR": str(tmp / "cache")}
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", "preview", str(tiny / "p.toml"), "-o", output, "--force"],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+def _one_line(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.strip().splitlines() if line.startswith("livecut: ")]
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+
+
+def test_preview_into_a_folder(tiny: Path, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    _one_line(_preview(tiny, tmp_path, str(tmp_path / "out")), "is a folder")
+
+
+def test_preview_never_replaces_a_device(tiny: Path, tmp_path: Path) -> None:
+    _one_line(_preview(tiny, tmp_path, "/dev/full"), "not a regular file")
+    assert Path("/dev/full").is_char_device()
+
+
+def test_preview_onto_a_full_disk(tiny: Path, tmp_path: Path) -> None:
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(small)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a full disk is simulated with a 4 KiB tmpfs, which needs mount rights: {mounted.stderr!r}")
+    try:
+        _one_line(_preview(tiny, tmp_path, str(small / "p.mp4")), "No space left on device")
+        assert list(small.iterdir()) == []  # no temp file left behind
+    finally:
+        subprocess.run(["umount", str(small)], check=True)
+
+
+LIMITS: dict[str, tuple[str, str]] = {
+    "16384x16384 export": ("[project]\nname = 'x'\nfps = '30'\nwidth = 16384\nheight = 16384\n", "project.width"),
+    "a preview 16384 high": ("[project]\nname = 'x'\nfps = '30'\n[preview]\nheight = 16384\n", "preview.height"),
+    "8192x8192 export (too many pixels)": (
+        "[project]\nname = 'x'\nfps = '30'\nwidth = 8192\nheight = 8192\n",
+        "larger than H.264 can encode",
+    ),
+    "offline media for a billion frames": (
+        "[project]\nname = 'x'\nfps = '30'\n[[media]]\nid = 'a'\npath = 'gone.mp4'\n"
+        "[[clips]]\nmedia = 'a'\nin = 0\nout = 1000000000\n",
+        "longer than 24 h",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIMITS))
+def test_limits_an_encoder_can_honour(case: str, tmp_path: Path) -> None:
+    text, expected = LIMITS[case]
+    (tmp_path / "p.toml").write_text("version = 1\n" + text, encoding="utf-8")
+    for command in ("info", "encode", "export"):
+        args = [command, "p.toml"] + (["-o", "o.mp4"] if command == "export" else [])
+        _one_line(run(tmp_path, *args), expected)

@@ -31,7 +31,14 @@ log = logging.getLogger(__name__)
 VERSION = 1
 MAX_FRAMES = 10**9
 """Largest position accepted (about 1 year at 30 fps): anything bigger is a typo."""
-MAX_SIZE = 16384
+MAX_SIZE = 8192
+"""Largest export width or height: what H.264 (level 6.2) and the scaler can honour."""
+MAX_AREA = 8192 * 4352
+"""Largest export picture in pixels (H.264 level 6.2: 139264 macroblocks)."""
+MAX_PREVIEW_HEIGHT = 2160
+"""Largest preview height: previews are meant to be cheap; the export has the full size."""
+MAX_OFFLINE_SECONDS = 24 * 3600
+"""Longest clip of offline media (its real length is unknown): plans and memory stay bounded."""
 MAX_PROJECT_BYTES = 64 * 1024 * 1024
 """A project file larger than this is refused before it is read (a real one is kilobytes)."""
 
@@ -217,8 +224,13 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
     height = _positive_int(_get(proj, "height", int, "project", problems, 1080), "project.height", problems) or 1080
     preview = _get(data, "preview", dict, "", problems, {})
     _unknown_keys(preview, "preview", "preview", problems)
+    if width * height > MAX_AREA:
+        problems.add("project", f"{width}x{height} is larger than H.264 can encode (at most {MAX_AREA} pixels)")
     preview_height = (
-        _positive_int(_get(preview, "height", int, "preview", problems, 360), "preview.height", problems) or 360
+        _positive_int(
+            _get(preview, "height", int, "preview", problems, 360), "preview.height", problems, MAX_PREVIEW_HEIGHT
+        )
+        or 360
     )
     cell_frames = _positive_int(
         _get(preview, "cell_frames", int, "preview", problems), "preview.cell_frames", problems, 100_000
@@ -284,6 +296,13 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
         length = by_id[mid].length(fps)
         if length is not None and end > length:
             problems.add(f"{where}.out", f"{end} is past the end of media {mid!r} ({length} frames)")
+            continue
+        if length is None and end - start > MAX_OFFLINE_SECONDS * fps:
+            problems.add(
+                f"{where}.out",
+                f"{end - start} frames of offline media {mid!r} is longer than {MAX_OFFLINE_SECONDS // 3600} h "
+                "(its real length is unknown: relink the file or shorten the clip)",
+            )
             continue
         clips.append(Clip(mid, start, end))
     if problems.items:
@@ -357,7 +376,7 @@ def new_from_media(path: str | os.PathLike[str], media: list[str], fps: str | No
         refs.append(ref)
     first_video = next((r.info.video for r in refs if r.info and r.info.video), None)
     rate = parse_fps(fps) if fps else (first_video.fps if first_video else Fraction(30))
-    width, height = first_video.display_size if first_video else (1920, 1080)
+    width, height = fit_export_size(*(first_video.display_size if first_video else (1920, 1080)))
     timeline = Timeline(rate, tuple(refs))
     for ref in refs:
         timeline = timeline.append(Clip(ref.id, 0, ref.length(rate) or 1))
@@ -380,3 +399,9 @@ def next_media_id(timeline: Timeline) -> str:
     while _media_id(i) in used:
         i += 1
     return _media_id(i)
+
+
+def fit_export_size(width: int, height: int) -> tuple[int, int]:
+    """``width``×``height`` scaled down (keeping the aspect) to what an export can honour."""
+    scale = min(1.0, MAX_SIZE / max(width, height, 1), (MAX_AREA / max(1, width * height)) ** 0.5)
+    return max(2, int(width * scale)), max(2, int(height * scale))

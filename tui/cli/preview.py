@@ -27,6 +27,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from core.stream.bytestream import GrowingStream
 
     out = Path(args.output)
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder; give a file name such as {out / 'preview.mp4'}")
     if out.exists() and not args.force:
         raise UsageError(f"{out} already exists (use --force to overwrite)")
     if not out.parent.is_dir():
@@ -54,7 +56,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
         stats = engine.stats()
     finally:
         engine.close()
-    write_atomic(out, sink.getvalue())
+    try:
+        write_atomic(out, sink.getvalue())
+    except OSError as exc:  # a full disk, a read-only folder: nothing half-written is left behind
+        raise LivecutError(f"{out}: cannot be written ({exc.strerror or exc})") from None
     tl = project.timeline
     errors = sorted(set(snap.errors.values()))
     result = {
