@@ -47,7 +47,8 @@ class VideoInfo:
     fps: Fraction
     """Frame rate measured from packet timestamps (median interval), snapped to NTSC rates."""
     frame_count: int
-    """Frames in the stream (counted by the container, or estimated from duration × fps)."""
+    """Frames that play: counted from the container's index (edit-list pre-roll excluded), or
+    estimated from the length × fps where the container keeps no per-frame index."""
     rotation: int
     """Clockwise degrees (0, 90, 180, 270) to rotate decoded frames for display."""
     start: Fraction
@@ -55,13 +56,25 @@ class VideoInfo:
     colour: ColourTags = UNTAGGED
     """Primaries, transfer, matrix and range as tagged (first frame, else the stream); the frame
     path fills gaps with the usual guesses (``core.media.colour.resolve``)."""
+    frame_count_exact: bool = True
+    """False when ``frame_count`` is an estimate (no per-frame index: WebM, MPEG-TS, VFR)."""
+    sar: Fraction = Fraction(1)
+    """Sample (pixel) aspect ratio: anamorphic DV is 720x480 at 8/9 or 32/27."""
+    field_order: str = "progressive"
+    """``progressive``, ``tt``/``tb`` (top field first) or ``bb``/``bt`` (bottom first)."""
+
+    @property
+    def interlaced(self) -> bool:
+        return self.field_order != "progressive"
 
     @property
     def display_size(self) -> tuple[int, int]:
-        """Width and height after rotation."""
+        """Width and height as shown: pixel aspect applied (width stretched or squeezed, height
+        kept, so no line is resampled), then rotated."""
+        width = max(2, 2 * round(self.width * self.sar / 2)) if self.sar != 1 else self.width
         if self.rotation in (90, 270):
-            return self.height, self.width
-        return self.width, self.height
+            return self.height, width
+        return width, self.height
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,9 @@ class MediaInfo:
                 "display_height": v.display_size[1],
                 "fps": str(v.fps),
                 "frame_count": v.frame_count,
+                "frame_count_exact": v.frame_count_exact,
+                "sample_aspect_ratio": str(v.sar),
+                "field_order": v.field_order,
                 "rotation": v.rotation,
                 "pix_fmt": v.pix_fmt,
                 "colour": v.colour.to_dict(),
@@ -152,7 +168,9 @@ def _measure_rate(
     tb = Fraction(stream.time_base)
     stamps: list[int] = []
     for packet in container.demux(stream):
-        if packet.pts is not None:
+        # Edit-list pre-roll (stream-copy trims start at an earlier keyframe) comes flagged
+        # discard with times before the presentation start: decoded, never shown.
+        if packet.pts is not None and not packet.is_discard:
             stamps.append(packet.pts)
         if len(stamps) >= _RATE_PACKETS:
             break
@@ -197,6 +215,97 @@ def _colour(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> Colour
         matrix=pick(frame.colorspace, ctx.colorspace, 2),
         range=int(frame.color_range or ctx.color_range or 0),
     )
+
+
+def _sample_aspect(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> Fraction:
+    """Pixel aspect: the container's (``pasp`` box, Matroska display size) over the codec's."""
+    for sar in (stream.sample_aspect_ratio, stream.codec_context.sample_aspect_ratio):
+        if sar and sar > 0:
+            return Fraction(sar).limit_denominator(1000)
+    return Fraction(1)
+
+
+_FIELD_ORDERS = {2: "tt", 3: "bb", 4: "tb", 5: "bt"}
+"""FFmpeg's ``AVFieldOrder`` values (0 unknown, 1 progressive)."""
+
+
+def _field_order(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> str:
+    """Field order from the codec parameters, else from the first frame's interlace flag (NTSC
+    DV is bottom field first by definition; other flagged frames are taken as top first)."""
+    order = _FIELD_ORDERS.get(int(stream.codec_context.field_order or 0))
+    if order:
+        return order
+    if frame.interlaced_frame:
+        return "bb" if stream.codec_context.name == "dvvideo" and frame.height == 480 else "tt"
+    return "progressive"
+
+
+def _indexed_frames(stream: av.video.stream.VideoStream) -> int | None:
+    """Frames that play, from a per-frame index (MP4/MOV): every entry not flagged discard.
+
+    None where the index is not per frame (Matroska cues hold only some keyframes).
+    """
+    entries = stream.index_entries
+    if not stream.frames or len(entries) < stream.frames:
+        return None
+    return sum(1 for entry in entries if not entry.is_discard)
+
+
+def _video_end(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Fraction | None:
+    """Presentation end (seconds) of the last video packet, as players find it: demux from
+    the last keyframe the demuxer can seek to, or every packet where it cannot (a live WebM has
+    no Duration and no cues)."""
+    if stream.time_base is None:
+        return None
+    tb = Fraction(stream.time_base)
+    for aim in (2**62, None):
+        try:
+            if aim is None:
+                container.seek(0, stream=stream, backward=True, any_frame=False)
+            else:
+                target = int(Fraction(container.duration or 0, 1_000_000) / tb) if container.duration else aim
+                container.seek(target, stream=stream, backward=True, any_frame=False)
+        except av.FFmpegError:
+            continue
+        end: int | None = None
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.is_discard or not packet.size:
+                continue
+            stop = packet.pts + max(0, packet.duration or 0)
+            end = stop if end is None else max(end, stop)
+        if end is not None:
+            return Fraction(end) * tb
+    return None
+
+
+def _length(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    fps: Fraction,
+    start: Fraction,
+    container_duration: Fraction | None,
+) -> tuple[int, bool, Fraction | None]:
+    """(frame count, whether it is counted rather than estimated, duration in seconds).
+
+    A CFR stream lasts exactly frames / fps: container durations a hair short (millisecond
+    rounding in WebM) must not lose the last frame. Where the clock disagrees by more than a
+    frame the stream is VFR and the clock wins.
+    """
+    clock = _stream_seconds(stream.duration, stream.time_base)
+    counted = _indexed_frames(stream)
+    if counted:
+        whole = Fraction(counted) / fps
+        if clock and abs(clock - whole) > 1 / fps:
+            return counted, True, clock
+        return counted, True, whole
+    end = _video_end(container, stream)
+    length = (end - start) if end is not None and end > start else (clock or container_duration)
+    if not length:
+        return 0, False, None
+    frames = max(1, math.floor(length * fps + Fraction(1, 2)))
+    if abs(length - frames / fps) * 2 * fps <= 1:
+        return frames, False, Fraction(frames) / fps
+    return frames, False, length
 
 
 def _rotation(frame: av.VideoFrame) -> int:
@@ -244,17 +353,9 @@ def _probe_open(p: Path, size: int, container: av.container.InputContainer) -> M
             raise MediaError(p, "video codec is not supported")
         fps, start = _measure_rate(container, vstream)
         frame = _first_frame(container, vstream)
-        frames = vstream.frames
-        stream_duration = _stream_seconds(vstream.duration, vstream.time_base)
-        if frames and frames > 0:
-            duration = Fraction(frames) / fps
-            if stream_duration and stream_duration > duration * 2:
-                duration = stream_duration  # counted frames are sparse (VFR): trust the clock
-        else:
-            duration = stream_duration or container_duration
-            if not duration:
-                raise MediaError(p, "video length is unknown (truncated file?)")
-            frames = max(1, math.floor(duration * fps + Fraction(1, 2)))
+        frames, exact, duration = _length(container, vstream, fps, start, container_duration)
+        if not duration:
+            raise MediaError(p, "video length is unknown (truncated file?)")
         video = VideoInfo(
             codec=vstream.codec_context.name,
             width=frame.width,
@@ -265,6 +366,9 @@ def _probe_open(p: Path, size: int, container: av.container.InputContainer) -> M
             rotation=_rotation(frame),
             start=start,
             colour=_colour(frame, vstream),
+            frame_count_exact=exact,
+            sar=_sample_aspect(frame, vstream),
+            field_order=_field_order(frame, vstream),
         )
     audio = None
     if astream is not None:
