@@ -28,10 +28,13 @@ demo: setup
 	@.venv/bin/livecut projects/demo.toml
 
 # Tools the tests use as validators and drivers (never at runtime): ffprobe, tmux, and an X server
-# without a GPU (Xvfb) with xwininfo, for the editor on a display without a usable GPU.
+# without a GPU (Xvfb) with xwininfo, for the editor on a display without a usable GPU; Debian's
+# chromium, which Playwright drives for the browser preview tests (Playwright's own browser
+# download is not used).
 test-tools:
 	@missing=""; command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; command -v tmux >/dev/null || missing="$$missing tmux"; \
 	command -v Xvfb >/dev/null || missing="$$missing xvfb"; command -v xwininfo >/dev/null || missing="$$missing x11-utils"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "installing$$missing (test validators) ..."; \
