@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,14 +72,17 @@ class DecodeStats:
     """Seek attempts made."""
     restarts: int = 0
     """Times a run fell back to decoding from the start of the file."""
+    concealed: int = 0
+    """Source frames (packets) that could not be decoded; their slots held the last good picture."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, *, decoded: int = 0, shown: int = 0, seeks: int = 0, restarts: int = 0) -> None:
+    def add(self, *, decoded: int = 0, shown: int = 0, seeks: int = 0, restarts: int = 0, concealed: int = 0) -> None:
         with self._lock:
             self.frames_decoded += decoded
             self.frames_shown += shown
             self.seeks += seeks
             self.restarts += restarts
+            self.concealed += concealed
 
     @property
     def amplification(self) -> float:
@@ -145,7 +149,7 @@ class _Converter:
     """Scales, rotates and letterboxes decoded frames onto the canvas (one swscale context)."""
 
     def __init__(self, canvas: tuple[int, int], rotation: int, sar: Fraction, threads: int, tags: ColourTags) -> None:
-        self._canvas = canvas
+        self.canvas = canvas
         self._rotation = rotation
         self._sar = sar
         self._threads = threads
@@ -159,7 +163,7 @@ class _Converter:
     def convert(self, frame: av.VideoFrame) -> av.VideoFrame:
         size = (frame.width, frame.height)
         if self._fit is None or self._colour is None or size != self._source_size:  # sizes may change
-            self._fit = fit_picture(frame.width, frame.height, self._sar, self._rotation, self._canvas)
+            self._fit = fit_picture(frame.width, frame.height, self._sar, self._rotation, self.canvas)
             self._colour = resolve(merged(frame, self._tags), frame.format.name, frame.height)
             self._source_size = size
         fit, colour = self._fit, self._colour
@@ -251,7 +255,9 @@ class _Clock:
     last: Fraction | None = None
 
     def time_of(self, frame: av.VideoFrame) -> Fraction:
-        stamp = frame.pts if frame.pts is not None else frame.dts
+        return self.time_at(frame.pts if frame.pts is not None else frame.dts)
+
+    def time_at(self, stamp: int | None) -> Fraction:
         if stamp is not None:
             t = stamp * self.time_base - self.start
         else:  # no timestamp at all: one nominal frame after the previous one
@@ -274,17 +280,32 @@ def _failed_at(packet: av.Packet[av.video.stream.VideoStream] | None, clock: _Cl
     return clock.last if clock.last is not None else Fraction(0)
 
 
+_MAX_LOST_IN_A_ROW = 48
+"""Undecodable packets in a row, with no good frame yet, after which a run gives up: that is
+an unsupported stream, not a damaged packet to conceal."""
+
+Timed = tuple[Fraction, "av.VideoFrame | None"]
+"""A decoded frame and its time from the source's first frame; ``None`` marks a packet that
+could not be decoded (its slot shows the last good picture, black when there is none)."""
+
+
 def _timed_frames(
     info: MediaInfo,
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
     stats: DecodeStats,
     cancel: threading.Event | None,
-) -> Generator[tuple[Fraction, av.VideoFrame], None, None]:
-    """(time, frame) for every frame decoded from the container's current position."""
+) -> Generator[Timed, None, None]:
+    """(time, frame) for every frame decoded from the container's current position.
+
+    A packet the decoder rejects (a damaged NAL unit) is skipped and marked, and decoding goes
+    on: one bad packet must not lose the frames around it.
+    """
     video = _video(info)
     clock = _Clock(_time_base(info, stream), video.start, 1 / video.fps)
     packets = container.demux(stream)
+    good = False
+    lost_in_a_row = 0
     while True:
         _check(cancel)
         packet: av.Packet[av.video.stream.VideoStream] | None = None
@@ -294,10 +315,77 @@ def _timed_frames(
                 return
             frames = packet.decode()
         except av.FFmpegError as exc:
-            raise _decode_error(info, _failed_at(packet, clock), exc) from None
+            at = _failed_at(packet, clock)
+            lost_in_a_row += 1
+            if packet is None or packet.pts is None or (not good and lost_in_a_row > _MAX_LOST_IN_A_ROW):
+                raise _decode_error(info, at, exc) from None
+            log.warning("%s: frame at %.3f s cannot be decoded (%s): concealed", info.path, float(at), _reason(exc))
+            stats.add(concealed=1)
+            yield clock.time_at(packet.pts), None
+            continue
         for frame in frames:
+            good, lost_in_a_row = True, 0
             stats.add(decoded=1)
             yield clock.time_of(frame), frame
+
+
+class _Deinterlacer:
+    """``bwdif`` (one output frame per input frame, field parity from each frame's flags) for
+    interlaced sources; rebuilt when the decoded size or format changes."""
+
+    def __init__(self, stream: av.video.stream.VideoStream) -> None:
+        self._stream = stream
+        self._graph: av.filter.Graph | None = None
+        self._shape: tuple[int, int, str] | None = None
+        self._times: deque[Fraction] = deque()
+        """Times of the frames inside the filter: it emits one frame per frame, in order."""
+
+    def _build(self, frame: av.VideoFrame) -> av.filter.Graph:
+        graph = av.filter.Graph()
+        tb = self._stream.time_base or Fraction(1, 90000)
+        src = graph.add_buffer(width=frame.width, height=frame.height, format=frame.format, time_base=tb)
+        bwdif = graph.add("bwdif", "mode=send_frame:parity=auto:deint=interlaced")
+        sink = graph.add("buffersink")
+        src.link_to(bwdif)
+        bwdif.link_to(sink)
+        graph.configure()
+        return graph
+
+    def _drain(self, graph: av.filter.Graph) -> Iterator[Timed]:
+        while True:
+            try:
+                out = graph.vpull()
+            except (av.BlockingIOError, av.EOFError):
+                return
+            yield (self._times.popleft() if self._times else Fraction(0)), out
+
+    def run(self, timed: Iterator[Timed]) -> Iterator[Timed]:
+        pending: list[Timed] = []  # undecodable markers wait for the frames before them
+        for t, frame in timed:
+            if frame is None:
+                pending.append((t, None))
+                continue
+            shape = (frame.width, frame.height, frame.format.name)
+            if self._graph is None or shape != self._shape:
+                if self._graph is not None:
+                    yield from self._flush(self._graph, pending)
+                self._graph, self._shape = self._build(frame), shape
+            self._times.append(t)
+            self._graph.push(frame)
+            for item in self._drain(self._graph):
+                while pending and pending[0][0] < item[0]:
+                    yield pending.pop(0)
+                yield item
+        if self._graph is not None:
+            yield from self._flush(self._graph, pending)
+        yield from pending
+
+    def _flush(self, graph: av.filter.Graph, pending: list[Timed]) -> Iterator[Timed]:
+        graph.push(None)
+        for item in self._drain(graph):
+            while pending and pending[0][0] < item[0]:
+                yield pending.pop(0)
+            yield item
 
 
 def _seek(
@@ -320,7 +408,7 @@ def _decoded_from(
     threads: int,
     stats: DecodeStats,
     cancel: threading.Event | None,
-) -> Generator[tuple[Fraction, av.VideoFrame], None, None]:
+) -> Generator[Timed, None, None]:
     """Decoded (time, frame) pairs whose first frame is at or before ``target`` seconds."""
     container, stream = opened
     sought = False
@@ -350,19 +438,26 @@ def _decoded_from(
 
 
 def _pick(
-    timed: Iterator[tuple[Fraction, av.VideoFrame]], first: int, stop: int, fps: Fraction, tolerance: Fraction
-) -> Iterator[tuple[int, av.VideoFrame]]:
-    """The decoded frame shown at each project frame ``first..stop-1`` (the timestamp rule)."""
+    timed: Iterator[Timed], first: int, stop: int, fps: Fraction, tolerance: Fraction
+) -> Iterator[tuple[int, av.VideoFrame | None]]:
+    """The decoded frame shown at each project frame ``first..stop-1`` (the timestamp rule).
+
+    An undecodable source frame keeps showing the last good one; ``None`` (black) where no good
+    frame came before it.
+    """
     n = first
     held: av.VideoFrame | None = None
+    have = False  # something is held (``held`` None then means black)
     for t, frame in timed:
-        while n < stop and t > n / fps + tolerance:  # ``frame`` comes after frame n's instant
-            yield n, frame if held is None else held
+        now = frame if frame is not None else held
+        while n < stop and t > n / fps + tolerance:  # this item comes after frame n's instant
+            yield n, held if have else now
             n += 1
         if n >= stop:
             return
-        held = frame
-    while held is not None and n < stop:  # past the last source frame: hold it
+        if frame is not None or not have:
+            held, have = now, True
+    while have and n < stop:  # past the last source frame: hold it
         yield n, held
         n += 1
 
@@ -421,14 +516,15 @@ def iter_project_frames(
         tolerance = _tolerance(info, stream)
         converter = _Converter(canvas, video.rotation, _sample_aspect(stream), max(0, threads), video.colour)
         timed = _decoded_from(info, opened, Fraction(first) / fps, tolerance, threads, stats, cancel)
+        source: Iterator[Timed] = _Deinterlacer(stream).run(timed) if video.interlaced else timed
         try:
-            yield from _converted(_pick(timed, first, stop, fps, tolerance), converter, info, fps, stats, cancel)
+            yield from _converted(_pick(source, first, stop, fps, tolerance), converter, info, fps, stats, cancel)
         finally:
             timed.close()
 
 
 def _converted(
-    picked: Iterator[tuple[int, av.VideoFrame]],
+    picked: Iterator[tuple[int, av.VideoFrame | None]],
     converter: _Converter,
     info: MediaInfo,
     fps: Fraction,
@@ -438,14 +534,29 @@ def _converted(
     """Convert each picked source frame once, however many project frames show it."""
     source: av.VideoFrame | None = None
     shown: av.VideoFrame | None = None
+    black: av.VideoFrame | None = None
+    any_frame = False
     for n, frame in picked:
         _check(cancel)
-        if shown is None or frame is not source:
-            shown, source = _convert(converter, frame, info, n / fps), frame
+        any_frame = True
+        if frame is None:  # undecodable with nothing good before it
+            black = black if black is not None else _black(converter.canvas)
+            out = black
+        else:
+            if shown is None or frame is not source:
+                shown, source = _convert(converter, frame, info, n / fps), frame
+            out = shown
         stats.add(shown=1)
-        yield n, shown
-    if source is None:
+        yield n, out
+    if not any_frame:
         raise EncodeError(f"{info.path}: no video frame could be decoded")
+
+
+def _black(canvas: tuple[int, int]) -> av.VideoFrame:
+    frame = av.VideoFrame(canvas[0], canvas[1], "yuv420p")
+    for plane, level in zip(frame.planes, _BLACK, strict=True):
+        _plane_array(plane)[...] = level
+    return tag_output(frame)
 
 
 def _convert(converter: _Converter, frame: av.VideoFrame, info: MediaInfo, at: Fraction) -> av.VideoFrame:

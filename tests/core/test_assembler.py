@@ -197,4 +197,4 @@ def test_every_shared_video_file_can_be_previewed(path: Path, tmp_path: Path) ->
     frames, audio = decode(sink.getvalue(), tmp_path)
     assert len(frames) == p.timeline.duration  # failed cells (the damaged file) play black, never missing
     assert abs(audio.shape[1] - p.timeline.duration * RATE / 30) <= 1025
-    assert bool(failed) == ("CORRUPT" in path.name)
+    assert not failed  # the damaged file's bad packet is concealed (issue 10), its cells are made

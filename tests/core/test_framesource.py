@@ -196,15 +196,17 @@ def test_missing_file_is_a_media_error(sources: dict[str, MediaInfo], tmp_path: 
         next(iter_project_frames(gone, 0, 1, FPS30, (160, 120)))
 
 
-def test_corrupt_file_names_file_and_time() -> None:
+def test_damaged_packet_is_concealed_not_fatal() -> None:
+    """Issue 10 defect 4: one invalid NAL unit loses one frame (held from the last good one)."""
     path = SHARED_MEDIA / "bear_h264_invalid_nalu_CORRUPT.mp4"
     if not path.exists():
         pytest.skip(f"{path} is absent")
-    with pytest.raises(
-        EncodeError, match=r"bear_h264_invalid_nalu_CORRUPT\.mp4: video cannot be decoded at \d+\.\d\d s"
-    ):
-        for _ in iter_project_frames(probe(path), 0, 30, FPS30, (160, 90)):
-            pass
+    info = probe(path)
+    stats = DecodeStats()
+    out = list(iter_project_frames(info, 0, 30, info.video.fps if info.video else FPS30, (160, 106), stats=stats))
+    assert [n for n, _ in out] == list(range(30))
+    assert stats.concealed == 1 and stats.frames_decoded == 29
+    assert len({id(f) for _, f in out}) == 29  # the lost frame's slot repeats its neighbour
 
 
 @pytest.mark.parametrize(
