@@ -1,0 +1,529 @@
+"""A timeline file (OTIO, OTIO bundle, EDL, FCP 7 XML) → a livecut project.
+
+Reading is guarded before any adapter sees the bytes: only regular files of a sane size, and
+XML with entity declarations is refused outright (so no external entity can make the parser read
+another file or a URL, and no entity expansion can blow up). Adapter failures of any kind become
+one ``InterchangeError`` line naming the file.
+
+Conversion keeps what livecut can represent exactly (whole frames at the project rate, computed
+with fractions from OTIO's value/rate pairs) and turns everything else into a ``Note`` with its
+place: extra video tracks, audio that is not the video clips' own, transitions (which become
+cuts), effects and speed changes (dropped), gaps (closed), generators (dropped), nested
+compositions (flattened to their first video track). Media that cannot be found become offline
+clips with their durations, so the edit can be relinked later.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import stat
+import urllib.parse
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from core.interchange.errors import InterchangeError
+from core.interchange.exporter import META
+from core.interchange.formats import Format, adapter_for, format_for
+from core.model import project as proj
+from core.model.project import Project
+from core.model.timeline import Clip, MediaRef, Timeline
+from core.timebase import frames_to_timecode, parse_fps
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+"""Largest EDL, XML or OTIO accepted (a real one is kilobytes to a few megabytes)."""
+MAX_FRAMES = proj.MAX_FRAMES
+DEFAULT_EDL_FPS = Fraction(24)
+"""An EDL carries no rate; OTIO's EDL reader assumes 24 too."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something in the imported file livecut could not keep as it was."""
+
+    place: str
+    """Where it is, e.g. ``track 'V2'`` or ``V1 item 4 'shot_010' at 00:00:12:05``."""
+    what: str
+    """What happened to it."""
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.what}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The imported project (saved at ``project.path`` unless asked not to) and what was lost."""
+
+    project: Project
+    notes: tuple[Note, ...]
+    source: Path
+    format: Format
+
+
+# -- reading -------------------------------------------------------------------------------------
+def read_timeline(
+    path: str | os.PathLike[str], fmt: Format, fps: Fraction | None = None, extract_to: Path | None = None
+) -> Any:
+    """Read ``path`` with its OTIO adapter; ``fps`` is the EDL rate, ``extract_to`` the bundle folder."""
+    source = Path(path)
+    otio = adapter_for(fmt)
+    try:
+        info = source.stat()
+    except FileNotFoundError:
+        raise InterchangeError(f"{source}: file not found") from None
+    except (OSError, ValueError) as exc:
+        raise InterchangeError(f"{source}: cannot be read ({_reason(exc)})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InterchangeError(f"{source}: is a folder, not a timeline file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InterchangeError(f"{source}: is not a regular file (a device, pipe or socket?)")
+    if fmt.name == "otioz":
+        result = _read_bundle(otio, source, extract_to)
+    else:
+        if info.st_size > MAX_INPUT_BYTES:
+            raise InterchangeError(f"{source}: is {info.st_size} bytes, too large for a {fmt.description}")
+        try:
+            raw = source.read_bytes()
+        except OSError as exc:
+            raise InterchangeError(f"{source}: cannot be read ({_reason(exc)})") from None
+        result = _parse(otio, source, fmt, raw, fps or DEFAULT_EDL_FPS)
+    if not isinstance(result, otio.schema.Timeline):
+        raise InterchangeError(f"{source}: holds a {type(result).__name__}, not a timeline")
+    return result
+
+
+def _parse(otio: Any, source: Path, fmt: Format, raw: bytes, fps: Fraction) -> Any:
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InterchangeError(f"{source}: not a text file (expected a {fmt.description})")
+    if fmt.name == "xml" and b"<!entity" in raw.lower():
+        raise InterchangeError(
+            f"{source}: XML with entity declarations is refused (entities can read other files or URLs)"
+        )
+    text = _decode(raw)
+    kwargs: dict[str, Any] = {"rate": float(fps)} if fmt.name == "edl" else {}
+    try:
+        return otio.adapters.read_from_string(text, fmt.adapter, **kwargs)
+    except RecursionError:
+        raise InterchangeError(f"{source}: nested too deeply to be a {fmt.description}") from None
+    except Exception as exc:  # the adapters raise their own types, and plain ValueError/IndexError
+        hint = " (an EDL has no frame rate: is --fps right?)" if fmt.name == "edl" else ""
+        raise InterchangeError(f"{source}: not a readable {fmt.description}: {_reason(exc)}{hint}") from None
+
+
+def _decode(raw: bytes) -> str:
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")  # old EDLs are often Latin-1; every byte decodes
+
+
+def _read_bundle(otio: Any, source: Path, extract_to: Path | None) -> Any:
+    if not zipfile.is_zipfile(source):
+        raise InterchangeError(f"{source}: not an OTIO bundle (not a zip file)")
+    try:
+        if extract_to is not None:
+            extract_to.mkdir(parents=True, exist_ok=True)
+        return otio.adapters.read_from_file(
+            str(source), "otioz", extract_to_directory=str(extract_to) if extract_to else None
+        )
+    except OSError as exc:
+        raise InterchangeError(f"{source}: cannot be unpacked ({_reason(exc)})") from None
+    except Exception as exc:
+        raise InterchangeError(f"{source}: not a readable OTIO bundle: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:300] + "…" if len(text) > 300 else text) or type(exc).__name__
+
+
+# -- converting ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Event:
+    """One clip found on the kept video track."""
+
+    media: Path
+    in_: int
+    out: int
+    start: int
+    place: str
+    hint: str | None = None
+    """The media id livecut wrote on the reference, if it did."""
+
+
+@dataclass
+class _Converter:
+    otio: Any
+    fps: Fraction
+    base: Path
+    """Folder that relative media paths in the file are relative to."""
+    media_dir: Path | None
+    notes: list[Note] = field(default_factory=list)
+
+    # -- time ------------------------------------------------------------------------------------
+    def frames(self, t: Any, where: str) -> int:
+        """``t`` (an OTIO RationalTime) as whole project frames, exactly when the rates agree."""
+        value, rate = float(t.value), float(t.rate)
+        if not (math.isfinite(value) and math.isfinite(rate)) or rate <= 0:
+            raise InterchangeError(f"{where}: time {value!r} at rate {rate!r} is not a time")
+        try:
+            exact_rate = parse_fps(rate)
+        except ValueError:
+            raise InterchangeError(f"{where}: {rate!r} is not a frame rate livecut knows (0 < fps ≤ 1000)") from None
+        if abs(value) > MAX_FRAMES * 1000:
+            raise InterchangeError(f"{where}: {value:.0f} frames is out of range (at most {MAX_FRAMES})")
+        frames = round(Fraction(value) * self.fps / exact_rate)
+        if abs(frames) > MAX_FRAMES:
+            raise InterchangeError(f"{where}: {frames} frames is out of range (at most {MAX_FRAMES})")
+        return frames
+
+    def tc(self, frames: int) -> str:
+        return frames_to_timecode(frames, self.fps)
+
+    def note(self, place: str, what: str) -> None:
+        self.notes.append(Note(place, what))
+
+    # -- media -----------------------------------------------------------------------------------
+    def media_path(self, ref: Any, name: str) -> Path | None:
+        """Where the clip's media should be (relinked into ``media_dir`` by file name); None if
+        the reference is not a file (a generator, an image sequence)."""
+        schema = self.otio.schema
+        if isinstance(ref, schema.ExternalReference):
+            text = _path_from_url(ref.target_url or "") or name
+        elif isinstance(ref, schema.MissingReference) or ref is None:
+            text = name
+        else:
+            return None
+        if not text or "\x00" in text:
+            return None
+        candidate = Path(os.path.expanduser(text.replace("\\", "/") if _looks_windows(text) else text))
+        if self.media_dir is not None:
+            relinked = self.media_dir / candidate.name
+            if relinked.is_file():
+                return Path(os.path.abspath(relinked))
+        if not candidate.is_absolute():
+            candidate = self.base / candidate
+        return Path(os.path.abspath(candidate))
+
+    # -- tracks ----------------------------------------------------------------------------------
+    def events(self, track: Any, label: str, offset: int = 0) -> Iterator[_Event]:
+        """The clips of ``track`` in order; everything else becomes a note."""
+        schema = self.otio.schema
+        for i, item in enumerate(track):
+            where_time = self.frames(track.range_of_child_at_index(i).start_time, f"{label} item {i + 1}")
+            start = offset + where_time
+            name = item.name or type(item).__name__
+            place = f"{label} item {i + 1} '{name}' at {self.tc(start)}"
+            if isinstance(item, schema.Transition):
+                length = self.frames(item.in_offset, place) + self.frames(item.out_offset, place)
+                self.note(place, f"transition {item.transition_type or 'custom'} ({length} frames) dropped: a cut")
+                continue
+            if isinstance(item, schema.Gap):
+                length = self.frames(item.trimmed_range().duration, place)
+                if length:
+                    self.note(place, f"gap of {length} frames closed (livecut plays clips back to back)")
+                continue
+            if isinstance(item, (schema.Track, schema.Stack)):
+                yield from self.nested(item, place, start)
+                continue
+            if not isinstance(item, schema.Clip):
+                self.note(place, f"{type(item).__name__} dropped")
+                continue
+            if not item.enabled:
+                self.note(place, "disabled clip dropped")
+                continue
+            event = self.clip_event(item, place, start)
+            if event is not None:
+                yield event
+
+    def nested(self, item: Any, place: str, start: int) -> Iterator[_Event]:
+        schema = self.otio.schema
+        track = item
+        kind = "stack" if isinstance(item, schema.Stack) else "track"
+        if isinstance(item, schema.Stack):
+            videos = [t for t in item if isinstance(t, schema.Track) and t.kind == schema.TrackKind.Video]
+            if not videos:
+                self.note(place, "nested stack without a video track dropped")
+                return
+            track = videos[0]
+            if len(videos) > 1:
+                self.note(place, f"nested stack: {len(videos) - 1} more video track(s) dropped")
+        if item.source_range is not None:
+            track = self.otio.algorithms.track_trimmed_to_range(track, item.source_range)
+        self.note(place, f"nested {kind} flattened into the main track")
+        yield from self.events(track, f"{place} >", start)
+
+    def clip_event(self, clip: Any, place: str, start: int) -> _Event | None:
+        schema = self.otio.schema
+        for effect in clip.effects:
+            if isinstance(effect, schema.FreezeFrame):
+                self.note(place, "freeze frame dropped: the clip plays normally")
+            elif isinstance(effect, schema.LinearTimeWarp):
+                self.note(place, f"speed change ({effect.time_scalar * 100:g}%) dropped: the clip plays at 100%")
+            else:
+                self.note(place, f"effect '{effect.effect_name or effect.name or 'unnamed'}' dropped")
+        ref = clip.media_reference
+        path = self.media_path(ref, clip.name)
+        if path is None:
+            kind = getattr(ref, "generator_kind", None) or type(ref).__name__
+            self.note(place, f"{kind} is not a media file: dropped")
+            return None
+        try:
+            trimmed = clip.trimmed_range()
+        except Exception:
+            self.note(place, "clip without a source range dropped")
+            return None
+        first = self.frames(trimmed.start_time, place)
+        available = ref.available_range if ref is not None else None
+        if available is not None:
+            first -= self.frames(available.start_time, place)
+        length = self.frames(trimmed.duration, place)
+        if length <= 0:
+            self.note(place, "empty clip dropped")
+            return None
+        if first < 0:
+            self.note(place, f"starts {-first} frames before its media: moved to the first frame")
+            first = 0
+        hint = _plain(ref.metadata.get(META)) if ref is not None else None
+        media_id = hint.get("media") if isinstance(hint, dict) else None
+        return _Event(path, first, first + length, start, place, media_id if isinstance(media_id, str) else None)
+
+    def audio_losses(self, track: Any, label: str, kept: set[tuple[Path, int, int, int]]) -> None:
+        """Audio that is not the kept video clips' own sound is noted clip by clip."""
+        # the audio track's own transitions and gaps are noted too; clips that mirror the video are no loss
+        for event in list(self.events(track, label)):
+            if (event.media, event.in_, event.out, event.start) not in kept:
+                self.note(event.place, "audio clip dropped (livecut plays the sound of its video clips)")
+
+
+def _looks_windows(text: str) -> bool:
+    return len(text) > 2 and text[1] == ":" and text[2] in "\\/"
+
+
+def _path_from_url(url: str) -> str:
+    """A file path from a ``file:`` URL or a plain path; other schemes give their last name only."""
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme == "file":
+        path = urllib.parse.unquote(parsed.path)
+        if parsed.netloc not in ("", "localhost"):
+            path = f"//{parsed.netloc}{path}"
+        return path[1:] if len(path) > 3 and path[0] == "/" and _looks_windows(path[1:]) else path
+    if len(parsed.scheme) > 1:  # http:, s3:, ... are never fetched: relink by file name instead
+        return Path(urllib.parse.unquote(parsed.path)).name
+    return url
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """OTIO's AnyDictionary/AnyVector as plain dicts and lists (strings and numbers as they are)."""
+    if depth > 8:
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "items"):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    try:
+        return [_plain(v, depth + 1) for v in value]
+    except TypeError:
+        return None
+
+
+def _meta(timeline: Any) -> dict[str, Any]:
+    try:
+        value = _plain(timeline.metadata.get(META))
+    except Exception:  # metadata of the wrong shape is simply ignored
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _meta_int(meta: dict[str, Any], key: str, low: int, high: int) -> int | None:
+    value = meta.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        return None
+    return int(value)
+
+
+def _project_rate(otio: Any, timeline: Any, meta: dict[str, Any], fps: Fraction | None, source: Path) -> Fraction:
+    if fps is not None:
+        return fps
+    text = meta.get("fps")
+    if isinstance(text, str):
+        try:
+            return parse_fps(text)
+        except ValueError:
+            pass
+    for track in timeline.tracks:
+        for item in track:
+            if isinstance(item, otio.schema.Clip) and item.source_range is not None:
+                rate = float(item.source_range.duration.rate)
+                try:
+                    return parse_fps(rate)
+                except ValueError:
+                    raise InterchangeError(f"{source}: {rate!r} is not a frame rate livecut knows") from None
+    return DEFAULT_EDL_FPS
+
+
+def from_otio(
+    timeline: Any,
+    target: Path,
+    *,
+    source: Path,
+    fps: Fraction | None = None,
+    media_dir: Path | None = None,
+    base: Path | None = None,
+) -> tuple[Project, tuple[Note, ...]]:
+    """Convert an OTIO timeline to a project to be saved at ``target`` (not written here)."""
+    from core.interchange.formats import otio_module
+
+    otio = otio_module()
+    meta = _meta(timeline)
+    rate = _project_rate(otio, timeline, meta, fps, source)
+    conv = _Converter(otio, rate, base or source.resolve().parent, media_dir)
+    tracks = list(timeline.tracks)
+    video = [t for t in tracks if t.kind == otio.schema.TrackKind.Video and t.enabled]
+    for i, t in enumerate(tracks):
+        if not t.enabled:
+            conv.note(f"track {i + 1} '{t.name}'", f"disabled {t.kind.lower()} track dropped")
+    main = video[0] if video else None
+    if main is None:
+        others = [t for t in tracks if t.enabled]
+        main = others[0] if others else None
+        if main is not None:
+            conv.note(f"track '{main.name}'", f"no video track: the {main.kind.lower()} track is imported as clips")
+    events: list[_Event] = list(conv.events(main, f"{main.name or 'V1'}")) if main is not None else []
+    for t in video[1:]:
+        count = sum(1 for _ in t.find_clips())
+        conv.note(f"track '{t.name}'", f"extra video track ({count} clips) dropped (livecut edits one video track)")
+    kept = {(e.media, e.in_, e.out, e.start) for e in events}
+    for t in tracks:
+        if t is not main and t.enabled and t.kind == otio.schema.TrackKind.Audio:
+            conv.audio_losses(t, t.name or "audio", kept)
+
+    target = target.resolve()
+    folder = target.parent
+    refs: list[MediaRef] = []
+    by_path: dict[Path, MediaRef] = {}
+
+    def add(path: Path, wanted_id: str | None) -> MediaRef:
+        used = {r.id for r in refs}
+        mid = wanted_id if wanted_id and wanted_id.strip() and wanted_id not in used else None
+        mid = mid or proj.next_media_id(Timeline(rate, tuple(refs)))
+        ref = proj.media_ref(mid, _relative(path, folder), folder)
+        refs.append(ref)
+        by_path[path] = ref
+        return ref
+
+    # livecut's own files list every media (used or not) in order: keep the ids and the order,
+    # but take each used one's path from its clips (a bundle's media were unpacked elsewhere)
+    path_for_id: dict[str, Path] = {}
+    for event in events:
+        if event.hint is not None:
+            path_for_id.setdefault(event.hint, event.media)
+    listed = meta.get("media")
+    for entry in listed if isinstance(listed, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str) and isinstance(entry.get("id"), str):
+            found = path_for_id.get(entry["id"]) or conv.media_path(
+                otio.schema.ExternalReference(target_url=entry["path"]), ""
+            )
+            if found is not None and found not in by_path:
+                add(found, entry["id"])
+    clips: list[Clip] = []
+    for event in events:
+        ref = by_path.get(event.media) or add(event.media, event.hint)
+        length = ref.length(rate)
+        in_, out = event.in_, event.out
+        if length is not None and in_ >= length:
+            conv.note(event.place, f"starts at frame {in_}, past the end of {ref.name} ({length} frames): dropped")
+            continue
+        if length is not None and out > length:
+            conv.note(event.place, f"ends {out - length} frames past the end of {ref.name}: shortened")
+            out = length
+        clips.append(Clip(ref.id, in_, out))
+
+    name = meta.get("name") if isinstance(meta.get("name"), str) else None
+    width, height = _size(meta, refs)
+    project = Project(
+        name=name or timeline.name or target.stem,
+        timeline=Timeline(rate, tuple(refs), tuple(clips)),
+        width=width,
+        height=height,
+        preview_height=_meta_int(meta, "preview_height", 1, 2160) or 360,
+        cell_frames=_meta_int(meta, "cell_frames", 1, 100_000),
+        path=target,
+    )
+    return project, tuple(conv.notes)
+
+
+def _size(meta: dict[str, Any], refs: list[MediaRef]) -> tuple[int, int]:
+    width, height = _meta_int(meta, "width", 2, 8192), _meta_int(meta, "height", 2, 8192)
+    if width and height:
+        return width, height
+    video = next((r.info.video for r in refs if r.info and r.info.video), None)
+    if video is None:
+        return 1920, 1080
+    w, h = video.display_size
+    scale = min(1.0, 4096 / w, 4096 / h)
+    w, h = max(2, int(w * scale)), max(2, int(h * scale))
+    return w + w % 2, h + h % 2
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return os.path.relpath(path, folder)
+    except ValueError:
+        return str(path)
+
+
+def import_timeline(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    fmt: str | Format | None = None,
+    media_dir: str | os.PathLike[str] | None = None,
+    fps: str | Fraction | None = None,
+    strict: bool = False,
+    save: bool = True,
+) -> ImportResult:
+    """Read ``source`` and write the project ``target`` (validated exactly as ``livecut`` loads it).
+
+    ``fps`` is the rate of an EDL (default 24) and, for other formats, converts to that rate.
+    With ``strict`` anything livecut cannot represent is an error instead of a note.
+    """
+    src = Path(source)
+    chosen = fmt if isinstance(fmt, Format) else format_for(src, fmt)
+    rate: Fraction | None = None
+    if fps is not None:
+        try:
+            rate = parse_fps(fps)
+        except ValueError as exc:
+            raise InterchangeError(f"--fps: {exc}") from None
+    if chosen.name == "edl" and rate is None:
+        rate = DEFAULT_EDL_FPS
+    relink = Path(os.path.abspath(Path(media_dir).expanduser())) if media_dir is not None else None
+    if relink is not None and not relink.is_dir():
+        raise InterchangeError(f"{relink}: the media folder does not exist")
+    out = Path(target).resolve()
+    extract = out.parent / f"{out.stem}-media" if chosen.name == "otioz" else None
+    otl = read_timeline(src, chosen, rate, extract)
+    base = extract if extract is not None else src.resolve().parent
+    project, notes = from_otio(otl, out, source=src, fps=rate, media_dir=relink, base=base)
+    if strict and notes:
+        raise InterchangeError(
+            f"{src}: {len(notes)} item(s) livecut cannot represent, first {notes[0]} "
+            "(without --strict they are dropped or flattened and listed)"
+        )
+    # validated exactly as a load would see it, before anything is written
+    project = proj.from_dict(proj.to_dict(project, out.parent), out)
+    if save:
+        project = proj.save(project, out)
+    for note in notes:
+        log.warning("import %s: %s", src, note)
+    return ImportResult(project, notes, src, chosen)
