@@ -63,6 +63,7 @@ from core.export.segments import (
     read_segment,
 )
 from core.media.audio import AAC_FRAME, RATE, AacTrack, packet_pts, samples_at, timeline_audio
+from core.media.damage import Concealed, concealed_in
 from core.media.info import MediaInfo
 from core.model.project import Project
 
@@ -144,6 +145,15 @@ class ExportResult:
     width: int
     height: int
     bytes: int
+    concealed: tuple[Concealed, ...] = ()
+    """Timeline frames showing a held picture because their source frame is damaged."""
+    fps: Fraction = Fraction(30)
+    """The project rate (for the warning texts)."""
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per concealed run of frames: the export succeeded, but not flawlessly."""
+        return [c.message(self.fps) for c in self.concealed]
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -158,6 +168,8 @@ class ExportResult:
             "width": self.width,
             "height": self.height,
             "bytes": self.bytes,
+            "warnings": self.warnings,
+            "concealed": [c.to_dict(self.fps) for c in self.concealed],
         }
 
 
@@ -241,7 +253,11 @@ def export(
         plan.profile.width,
         plan.profile.height,
         target.stat().st_size,
+        tuple(concealed_in(project.timeline)),
+        project.fps,
     )
+    for warning in result.warnings:
+        log.warning("export: %s", warning)
     log.info(
         "exported %s: %d frames, %d segments encoded, %d reused, %.2f s",
         target,

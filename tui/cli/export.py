@@ -118,6 +118,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OutputExistsError as exc:
         raise UsageError(str(exc)) from None
     progress.done()
+    sys.stderr.writelines(f"livecut: warning: {text}\n" for text in result.warnings)
     if args.json:
         emit_json(result.to_dict())
     else:

@@ -8,7 +8,7 @@ import sys
 from core.errors import LivecutError
 from core.media.info import MediaInfo
 from tui.cli.command import Command
-from tui.cli.output import emit_json, say
+from tui.cli.output import emit_json, say, warn
 
 
 def _setup_probe(p: argparse.ArgumentParser) -> None:
@@ -17,6 +17,7 @@ def _setup_probe(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
+    from core.media.damage import scan
     from core.media.info import probe
 
     results: list[dict[str, object]] = []
@@ -30,9 +31,16 @@ def cmd_probe(args: argparse.Namespace) -> int:
             if not args.json:
                 sys.stderr.write(f"livecut: {exc}\n")
             continue
-        results.append(info.to_dict())
+        damage = scan(info)
+        summary = info.to_dict()
+        summary["damage"] = [{"at_s": round(float(d.at), 4), "reason": d.reason} for d in damage]
+        results.append(summary)
         if not args.json:
             say(_describe_media(info))
+            for d in damage:
+                warn(
+                    f"warning: {info.path} is damaged: the frame at {float(d.at):.3f} s cannot be decoded ({d.reason})"
+                )
     if args.json:
         emit_json(results if len(results) > 1 else results[0])
     return 1 if failed else 0
@@ -46,8 +54,12 @@ def _describe_media(info: object) -> str:
         v = info.video
         w, h = v.display_size
         rot = f", rotated {v.rotation}°" if v.rotation else ""
+        about = "" if v.frame_count_exact else "about "
+        shape = f"{w}x{h}" if (w, h) == (v.width, v.height) else f"{w}x{h} (coded {v.width}x{v.height}, SAR {v.sar})"
+        field = f", interlaced ({v.field_order})" if v.interlaced else ""
         parts.append(
-            f"video {v.codec} {w}x{h} @ {float(v.fps):.3f} fps ({v.fps}), {v.frame_count} frames, {v.pix_fmt}{rot}"
+            f"video {v.codec} {shape} @ {float(v.fps):.3f} fps ({v.fps}), {about}{v.frame_count} frames, "
+            f"{v.pix_fmt}{rot}{field}"
         )
     else:
         parts.append("no video")

@@ -1,0 +1,141 @@
+"""Finding damaged video packets without decoding pictures.
+
+Frames from a damaged packet are concealed while decoding (``core.media.frames``: the slot
+keeps the last good picture), so a cell or an export never fails for one bad NAL unit. The
+user must still hear about it, and a cached cell or export segment is never decoded again, so
+the reports come from here: a scan that sends each packet to the decoder with
+``skip_frame=ALL`` (the bitstream is parsed and checked, no picture is made), which costs about
+what demuxing costs. ``probe`` output and export warnings both use it.
+
+It finds what the parser rejects (invalid NAL units, truncated or garbled headers); damage that
+only shows as wrong pixels is beyond it, as it is beyond every player.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from core.media.info import MediaInfo
+from core.model.timeline import Timeline
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One video packet the decoder rejects."""
+
+    at: Fraction
+    """Its presentation time in seconds from the source's first frame (``VideoInfo.start``)."""
+    reason: str
+    """The decoder's complaint, e.g. ``Invalid data found when processing input``."""
+
+
+def scan(info: MediaInfo, start: Fraction = Fraction(0), stop: Fraction | None = None) -> tuple[Damage, ...]:
+    """Damaged video packets of ``info`` presented in ``[start, stop)`` seconds (``stop`` None:
+    to the end). Unreadable files give ``()``: opening errors are ``probe``'s to report."""
+    if info.video is None:
+        return ()
+    try:
+        stat = info.path.stat()
+    except OSError:
+        return ()
+    return _scan(str(info.path), stat.st_size, stat.st_mtime_ns, info.video.start, start, stop)
+
+
+@functools.lru_cache(maxsize=64)
+def _scan(
+    path: str, _size: int, _mtime_ns: int, origin: Fraction, start: Fraction, stop: Fraction | None
+) -> tuple[Damage, ...]:
+    found: list[Damage] = []
+    try:
+        with av.open(path, metadata_errors="ignore") as container:
+            stream = next(s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic)
+            if stream.time_base is None:
+                return ()
+            tb = Fraction(stream.time_base)
+            stream.codec_context.skip_frame = "ALL"
+            if start > 0:
+                container.seek(int((origin + start - 1) / tb), stream=stream, backward=True, any_frame=False)
+            for packet in container.demux(stream):
+                at = None if packet.pts is None else packet.pts * tb - origin
+                if at is not None and stop is not None and at >= stop + 1:
+                    break  # B-frame reordering: a second past ``stop`` nothing earlier can come
+                try:
+                    packet.decode()
+                except av.FFmpegError as exc:
+                    if at is not None and start <= at and (stop is None or at < stop):
+                        found.append(Damage(at, _reason(exc)))
+    except (av.FFmpegError, OSError, StopIteration) as exc:
+        log.debug("damage scan of %s stopped: %s", Path(path).name, exc)
+    return tuple(sorted(found, key=lambda d: d.at))
+
+
+@dataclass(frozen=True)
+class Concealed:
+    """Timeline frames ``first..last`` (inclusive) show a held picture in place of a damaged one."""
+
+    path: Path
+    first: int
+    last: int
+    source_s: Fraction
+    """Where the damaged frame is in its source, seconds from the first frame."""
+    reason: str
+
+    def message(self, fps: Fraction) -> str:
+        frames = f"frame {self.first}" if self.first == self.last else f"frames {self.first}-{self.last}"
+        at = float(self.first / fps)
+        return (
+            f"{self.path.name}: the frame at {float(self.source_s):.3f} s cannot be decoded ({self.reason}); "
+            f"timeline {frames} ({at:.2f} s) repeat the last good frame"
+        )
+
+    def to_dict(self, fps: Fraction) -> dict[str, object]:
+        return {
+            "kind": "concealed",
+            "path": str(self.path),
+            "source_s": round(float(self.source_s), 4),
+            "first_frame": self.first,
+            "last_frame": self.last,
+            "message": self.message(fps),
+        }
+
+
+def concealed_in(timeline: Timeline) -> list[Concealed]:
+    """Every run of timeline frames that shows a concealed (undecodable) source frame.
+
+    By the timestamp rule of ``core.media.frames`` a damaged frame at ``t`` owns the project
+    frames whose instants fall in ``[t, next frame)``; those show the last good picture.
+    """
+    fps = timeline.fps
+    out: list[Concealed] = []
+    for placed in timeline.placed():
+        ref = timeline.media_by_id(placed.clip.media)
+        info = ref.info
+        if info is None or info.video is None:
+            continue
+        clip = placed.clip
+        step = 1 / info.video.fps  # a source frame's slot (VFR: the median one)
+        for damage in scan(info, Fraction(clip.in_) / fps, Fraction(clip.out) / fps):
+            first = max(clip.in_, math.ceil(damage.at * fps - Fraction(1, 1000)))
+            last = min(clip.out, math.ceil((damage.at + step) * fps - Fraction(1, 1000))) - 1
+            if last < first:
+                continue  # a higher-rate source: the damaged frame is never shown
+            shift = placed.start - clip.in_
+            out.append(Concealed(info.path, first + shift, last + shift, damage.at, damage.reason))
+    return out
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.split(":")[0].strip()
+
+
+__all__ = ["Concealed", "Damage", "concealed_in", "scan"]
