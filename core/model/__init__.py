@@ -7,6 +7,6 @@ from __future__ import annotations
 
 from core.model.history import History
 from core.model.project import Project
-from core.model.timeline import Clip, MediaRef, Placed, Timeline
+from core.model.timeline import Clip, Marker, MediaRef, Placed, Timeline
 
-__all__ = ["Clip", "History", "MediaRef", "Placed", "Project", "Timeline"]
+__all__ = ["Clip", "History", "Marker", "MediaRef", "Placed", "Project", "Timeline"]

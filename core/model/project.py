@@ -5,6 +5,11 @@ every structural problem is reported with its place (``clips[3].out: ...``) and 
 once, while a missing or unreadable media file only marks its clips offline, so a project
 moved to another machine still opens. Saving is atomic. Paths are written relative to the
 project file when they can be, so a project folder can move as a whole.
+
+Versions: a file is brought up to ``VERSION`` by ``MIGRATIONS`` (one step per version) before it
+is validated, so the validation below only knows the newest shape. Version 2 added
+``[[markers]]``; a version 1 file is a version 2 file without markers and loads unchanged.
+Saving always writes the newest version.
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ import tomli_w
 from core.atomic import write_atomic
 from core.errors import MediaError, ProjectError
 from core.media.info import probe
-from core.model.timeline import Clip, MediaRef, Timeline
+from core.model.timeline import MAX_MARKER_NAME, Clip, Marker, MediaRef, Timeline
 from core.timebase import parse_fps, parse_time
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
+OLDEST_VERSION = 1
 MAX_FRAMES = 10**9
 """Largest position accepted (about 1 year at 30 fps): anything bigger is a typo."""
 MAX_SIZE = 8192
@@ -140,7 +146,8 @@ def _get(
 
 
 _KNOWN = {
-    "": {"version", "project", "preview", "media", "clips"},
+    "": {"version", "project", "preview", "media", "clips", "markers"},
+    "markers": {"frame", "name"},
     "project": {"name", "fps", "width", "height"},
     "preview": {"height", "cell_frames"},
     "media": {"id", "path"},
@@ -197,6 +204,62 @@ def load(path: str | os.PathLike[str]) -> Project:
     return from_dict(data, p)
 
 
+def _v1_to_v2(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Version 2 only added ``[[markers]]``: a version 1 file is used as it is."""
+    if "markers" in data:
+        raise ProjectError(path, ["markers: not part of a version 1 file (write version = 2)"])
+    return {**data, "version": 2}
+
+
+MIGRATIONS = {1: _v1_to_v2}
+"""``MIGRATIONS[n]`` turns a parsed version ``n`` file into version ``n + 1``."""
+
+
+def migrate(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``data`` brought to ``VERSION``; ``ProjectError`` for a missing or unknown version."""
+    version = data.get("version")
+    if version is None:
+        raise ProjectError(path, [f"missing 'version' (this livecut writes version = {VERSION})"])
+    if isinstance(version, bool) or not isinstance(version, int) or not OLDEST_VERSION <= version <= VERSION:
+        raise ProjectError(
+            path,
+            [f"version: {version!r} is not supported (this livecut reads versions {OLDEST_VERSION} to {VERSION})"],
+        )
+    while data["version"] < VERSION:
+        data = MIGRATIONS[data["version"]](data, path)
+    return data
+
+
+def _markers(entries: list[Any], fps: Fraction, problems: _Problems) -> list[Marker]:
+    markers: list[Marker] = []
+    for i, entry in enumerate(entries):
+        where = f"markers[{i}]"
+        if not isinstance(entry, dict):
+            problems.add(where, "expected a table with 'frame' and an optional 'name'")
+            continue
+        _unknown_keys(entry, "markers", where, problems)
+        name = _get(entry, "name", str, where, problems, "")
+        if "frame" not in entry:
+            problems.add(where, "missing key 'frame'")
+            continue
+        try:
+            frame = parse_time(entry["frame"], fps)
+        except ValueError as exc:
+            problems.add(f"{where}.frame", str(exc))
+            continue
+        if not 0 <= frame <= MAX_FRAMES:
+            problems.add(f"{where}.frame", f"{frame} is out of range (0..{MAX_FRAMES})")
+            continue
+        if len(name) > MAX_MARKER_NAME:
+            problems.add(f"{where}.name", f"longer than {MAX_MARKER_NAME} characters")
+            continue
+        if any(m.frame == frame for m in markers):
+            problems.add(f"{where}.frame", f"a second marker at frame {frame}")
+            continue
+        markers.append(Marker(frame, " ".join(name.split())))
+    return markers
+
+
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
@@ -204,11 +267,7 @@ def _reason(exc: BaseException) -> str:
 def from_dict(data: dict[str, Any], path: Path) -> Project:
     """Validate parsed TOML ``data``; media paths are relative to ``path``'s folder."""
     problems = _Problems()
-    version = data.get("version")
-    if version is None:
-        raise ProjectError(path, ["missing 'version' (this livecut writes version = 1)"])
-    if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
-        raise ProjectError(path, [f"version: {version!r} is not supported (this livecut reads version {VERSION})"])
+    data = migrate(data, path)
 
     _unknown_keys(data, "", "", problems)
     proj = _get(data, "project", dict, "", problems, {}, required=True)
@@ -259,6 +318,7 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
     by_id = {r.id: r for r in refs}
 
     clips: list[Clip] = []
+    markers = _markers(_get(data, "markers", list, "", problems, []), fps, problems)
     for i, entry in enumerate(_get(data, "clips", list, "", problems, [])):
         where = f"clips[{i}]"
         if not isinstance(entry, dict):
@@ -310,7 +370,7 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
     for ref in refs:
         if not ref.online:
             log.warning("media %r offline: %s (%s)", ref.id, ref.resolved, ref.error)
-    timeline = Timeline(fps, tuple(refs), tuple(clips))
+    timeline = Timeline(fps, tuple(refs), tuple(clips), tuple(sorted(markers)))
     return Project(name, timeline, width, height, preview_height, cell_frames, path)
 
 
@@ -330,7 +390,7 @@ def to_dict(project: Project, base: Path) -> dict[str, Any]:
     preview: dict[str, Any] = {"height": project.preview_height}
     if project.cell_frames:
         preview["cell_frames"] = project.cell_frames
-    return {
+    data: dict[str, Any] = {
         "version": VERSION,
         "project": {
             "name": project.name,
@@ -342,6 +402,9 @@ def to_dict(project: Project, base: Path) -> dict[str, Any]:
         "media": [{"id": m.id, "path": _relative(m, base)} for m in project.timeline.media],
         "clips": [{"media": c.media, "in": c.in_, "out": c.out} for c in project.timeline.clips],
     }
+    if project.timeline.markers:
+        data["markers"] = [{"frame": m.frame, "name": m.name} for m in project.timeline.markers]
+    return data
 
 
 def dumps(project: Project, base: Path) -> str:

@@ -7,7 +7,12 @@ project rate; a clip's ``in``/``out`` are source positions in those same project
 (half-open), so a 25 fps source in a 30 fps project is addressed at 30 fps like everything else.
 
 The media a timeline uses travel with it (``MediaRef``): adding a file is an edit too, and an
-undo removes it again.
+undo removes it again. Markers travel with it for the same reason: adding or naming one is an
+undoable edit. They mark timeline positions (not source frames), so like the ruler they stay put
+when clips around them are trimmed or deleted.
+
+Trims beyond the plain in/out (``roll``, ``slip``, ``slide``) change only clips' source ranges, never
+which media frames exist, so the engine reuses every cell it already has for them.
 """
 
 from __future__ import annotations
@@ -76,6 +81,18 @@ class Placed:
         return self.start + self.clip.length
 
 
+@dataclass(frozen=True, order=True)
+class Marker:
+    """A named timeline position (``[[markers]]`` in the project file)."""
+
+    frame: int
+    name: str = ""
+
+
+MAX_MARKER_NAME = 200
+"""Longest marker name: a label on the ruler, not a document."""
+
+
 @dataclass(frozen=True)
 class Timeline:
     """One video track (with its audio) of clips played back to back."""
@@ -83,6 +100,8 @@ class Timeline:
     fps: Fraction
     media: tuple[MediaRef, ...] = ()
     clips: tuple[Clip, ...] = ()
+    markers: tuple[Marker, ...] = ()
+    """Sorted by frame, at most one per frame."""
 
     # -- queries -------------------------------------------------------------------------------
     def media_by_id(self, media_id: str) -> MediaRef:
@@ -137,6 +156,19 @@ class Timeline:
 
     def media_length(self, media_id: str) -> int | None:
         return self.media_by_id(media_id).length(self.fps)
+
+    def marker_at(self, frame: int) -> Marker | None:
+        return next((m for m in self.markers if m.frame == frame), None)
+
+    def next_marker(self, frame: int) -> Marker | None:
+        """First marker after ``frame``."""
+        i = bisect.bisect_right([m.frame for m in self.markers], frame)
+        return self.markers[i] if i < len(self.markers) else None
+
+    def prev_marker(self, frame: int) -> Marker | None:
+        """Last marker before ``frame``."""
+        i = bisect.bisect_left([m.frame for m in self.markers], frame)
+        return self.markers[i - 1] if i > 0 else None
 
     # -- edits (each returns a new timeline) ---------------------------------------------------
     def _check_index(self, index: int) -> None:
@@ -231,4 +263,74 @@ class Timeline:
             return self
         clips = list(self.clips)
         clips.insert(target, clips.pop(index))
+        return self._with_clips(clips)
+
+    # -- markers -------------------------------------------------------------------------------
+    def add_marker(self, frame: int, name: str = "") -> Timeline:
+        """Put a marker at ``frame`` (replacing the one there: that is how it is renamed)."""
+        if frame < 0:
+            raise EditError(f"a marker needs a frame ≥ 0 (got {frame})")
+        name = " ".join(name.split())  # one line on the ruler
+        if len(name) > MAX_MARKER_NAME:
+            raise EditError(f"a marker name is at most {MAX_MARKER_NAME} characters")
+        kept = [m for m in self.markers if m.frame != frame]
+        return replace(self, markers=tuple(sorted([*kept, Marker(frame, name)])))
+
+    def remove_marker(self, frame: int) -> Timeline:
+        if self.marker_at(frame) is None:
+            raise EditError("there is no marker here")
+        return replace(self, markers=tuple(m for m in self.markers if m.frame != frame))
+
+    # -- trims that keep the timeline's length or a clip's length ------------------------------
+    def _upper(self, clip: Clip) -> int | None:
+        """Source frames available to ``clip`` (None: offline, unknown)."""
+        return self.media_length(clip.media)
+
+    def roll(self, index: int, delta: int) -> Timeline:
+        """Move the edit point after clip ``index`` by ``delta`` frames: its out and the next clip's in
+        move together, so nothing else moves and the duration stays. Clamped to what both clips allow."""
+        if not 0 <= index < len(self.clips) - 1:
+            raise EditError("a roll needs a clip on each side of the edit point")
+        left, right = self.clips[index], self.clips[index + 1]
+        lo = max(left.in_ + 1 - left.out, -right.in_)
+        hi = right.out - 1 - right.in_
+        upper = self._upper(left)
+        if upper is not None:
+            hi = min(hi, upper - left.out)
+        d = max(lo, min(delta, hi))
+        if d == 0:
+            return self
+        clips = list(self.clips)
+        clips[index] = replace(left, out=left.out + d)
+        clips[index + 1] = replace(right, in_=right.in_ + d)
+        return self._with_clips(clips)
+
+    def slip(self, index: int, delta: int) -> Timeline:
+        """Show a later (``delta`` > 0) or earlier part of the source in clip ``index``: in and out
+        move together, so the clip keeps its place and length. Clamped to the media."""
+        self._check_index(index)
+        clip = self.clips[index]
+        upper = self._upper(clip)
+        d = max(-clip.in_, delta if upper is None else min(delta, upper - clip.out))
+        if d == 0:
+            return self
+        return self.replace_clip(index, replace(clip, in_=clip.in_ + d, out=clip.out + d))
+
+    def slide(self, index: int, delta: int) -> Timeline:
+        """Move clip ``index`` ``delta`` frames along the timeline between its neighbours: the previous
+        clip's out and the next clip's in follow, so the clip itself and the duration are unchanged."""
+        if not 0 < index < len(self.clips) - 1:
+            raise EditError("a slide needs a clip on each side (it moves between its neighbours)")
+        prev, nxt = self.clips[index - 1], self.clips[index + 1]
+        lo = max(prev.in_ + 1 - prev.out, -nxt.in_)
+        hi = nxt.out - 1 - nxt.in_
+        upper = self._upper(prev)
+        if upper is not None:
+            hi = min(hi, upper - prev.out)
+        d = max(lo, min(delta, hi))
+        if d == 0:
+            return self
+        clips = list(self.clips)
+        clips[index - 1] = replace(prev, out=prev.out + d)
+        clips[index + 1] = replace(nxt, in_=nxt.in_ + d)
         return self._with_clips(clips)
