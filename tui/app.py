@@ -89,6 +89,8 @@ class LivecutApp(App[int]):
         self.web = web
         """``--web``: also serve the preview to a browser."""
         self.web_port = web_port
+        self.web_url: str | None = None
+        """The browser preview's URL once it serves."""
         self.editor = EditorScreen(document, preview=preview, workers=workers, bridge=bridge, graphics=graphics)
         self.autosave_seconds = autosave_seconds
         self.check_autosave = check_autosave
@@ -123,6 +125,8 @@ class LivecutApp(App[int]):
         # Everything built at start-up (widgets, themes, the engine) lives for the whole session:
         # freezing it keeps full collections short while preview frames churn small objects.
         gc.freeze()
+        if self.web:
+            self.action_web_preview()
         if self.check_autosave:
             self.offer_recovery()
 
@@ -150,6 +154,11 @@ class LivecutApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Browser preview",
+            "serve the preview (with sound) to a browser and show its URL",
+            partial(self.call_later, self.action_web_preview),
+        )
         effective = keys.effective_keys(self.config.keys)
         for spec in keys.KEYS:
             target = self if spec.scope == "app" else self.editor
@@ -158,6 +167,18 @@ class LivecutApp(App[int]):
                 f"key: {keys.display(effective[spec.id])}",
                 partial(self.call_later, target.run_action, spec.id),
             )
+
+    def action_web_preview(self) -> None:
+        """Serve the preview to a browser (``--web``, or the command palette) and show the URL."""
+        try:
+            url = self.editor.bridge.start_web(self.web_port)
+        except OSError as exc:
+            log.error("the browser preview could not start: %s", exc)
+            self.notify(f"the browser preview could not start: {exc}", severity="error", timeout=10)
+            return
+        self.web_url = url
+        self.copy_to_clipboard(url)
+        self.notify(f"{url}\n(copied; over SSH: ssh -L PORT:127.0.0.1:PORT host)", title="browser preview", timeout=30)
 
     # -- autosave --------------------------------------------------------------------------------
     def autosave(self) -> None:

@@ -187,3 +187,11 @@ class WebHub:
                     self._last_segments = message
                     self._broadcast(message)
             await asyncio.sleep(SEGMENTS_POLL_SECONDS)
+
+
+def engine_source(engine: object) -> StreamSource | None:
+    """``engine`` as something the hub can stream from, or None (a test's stand-in engine has no
+    cells to stream)."""
+    from core.engine.engine import Engine
+
+    return engine if isinstance(engine, Engine) else None

@@ -207,9 +207,9 @@ class WebServer:
         assert self.address is not None
         self._stop = asyncio.Event()
         app = build_app(self.hub, self.token, self._executor, self.address.port)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.SockSite(runner, sock, shutdown_timeout=1.0)
+        site = web.SockSite(runner, sock)
         await site.start()
         self.hub.bind(asyncio.get_running_loop())
         watcher = asyncio.get_running_loop().create_task(self.hub.watch_segments())

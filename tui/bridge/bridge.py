@@ -17,6 +17,9 @@ talks only to ``Bridge``, and the bridge talks to core only through the typed se
   terminal preview starts and ``notice`` says why. Until the preview is up, the clock plays.
 * A preview command that does not return in time (libmpv blocked in native code) abandons that
   player: the clock takes over where the playhead was, and ``status`` says so.
+* ``start_web`` also serves the preview to a browser (``core.web``); the bridge then forwards
+  every transport command and edit to it, so the page follows the editor. The page's stream
+  restarts only after the engine has the new plan (on the control thread, after the preview's).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 from textual.message import Message
@@ -51,6 +54,10 @@ from tui.bridge.clock import ClockPlayer
 from tui.bridge.control import DEADLINE, PreviewControl
 from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, PreviewState
 from tui.bridge.snapshot import StaticSnapshot, planned_snapshot
+
+if TYPE_CHECKING:
+    from core.web.hub import WebHub
+    from core.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +117,9 @@ class Bridge:
         """Last known playhead (seeks and the player's positions), where the clock takes over."""
         self._speed = 0.0
         """Shuttle speed last asked for (0: paused)."""
+        self._hub: WebHub | None = None
+        self._web: WebServer | None = None
+        """The browser preview, once ``start_web`` ran (it outlives ``open``)."""
 
     def attach(self, post: Callable[[Message], object]) -> None:
         """Send events to ``post`` (the editor screen's thread-safe ``post_message``)."""
@@ -159,6 +169,7 @@ class Bridge:
             log.exception("engine failed to start")
             self.status = f"{UNAVAILABLE}: {exc}"
             return
+        self._serve_engine()
         self.status = ""
         if self._choice == "none":
             self.mode = "none"
@@ -251,13 +262,20 @@ class Bridge:
             self._clock.set_duration(timeline.duration)
             self._clock.seek(playhead)
         self._frame = playhead
-        preview = self._live()
+        preview, hub = self._live(), self._hub
         if preview is not None:
-            # re-plans the engine and restarts the stream there
-            self._command("timeline", lambda: preview.set_timeline(timeline, playhead))
+
+            def replan() -> None:  # re-plans the engine and restarts the stream there
+                preview.set_timeline(timeline, playhead)
+                if hub is not None:
+                    hub.timeline_changed(playhead)
+
+            self._command("timeline", replan)
         elif self._engine is not None:
             self._engine.set_timeline(timeline)
             self._engine.set_playhead(playhead)
+            if hub is not None:
+                hub.timeline_changed(playhead)
 
     def set_playhead(self, frame: int) -> None:
         if self._engine is not None:
@@ -284,6 +302,8 @@ class Bridge:
     def play(self, speed: float) -> None:
         """Shuttle at ``speed`` (negative: backwards); the player's ``set_speed`` also unpauses."""
         self._speed = speed
+        if self._hub is not None:
+            self._hub.play(speed)
         preview = self._live()
         if preview is not None:
             self._command("speed", lambda: preview.set_speed(speed))
@@ -292,6 +312,8 @@ class Bridge:
 
     def pause(self) -> None:
         self._speed = 0.0
+        if self._hub is not None:
+            self._hub.pause()
         preview = self._live()
         if preview is not None:
             self._command("pause", preview.pause)
@@ -301,6 +323,8 @@ class Bridge:
     def seek(self, frame: int) -> None:
         self._frame = frame
         self.set_playhead(frame)
+        if self._hub is not None:
+            self._hub.seek(frame)
         preview = self._live()
         if preview is not None:
             self._command("seek", lambda: preview.seek(frame))
@@ -329,9 +353,50 @@ class Bridge:
         """Wait until queued preview commands have run (tests use this)."""
         return self._control.wait_idle(timeout) if self._control is not None else True
 
+    # -- browser preview -------------------------------------------------------------------------
+    @property
+    def web_url(self) -> str | None:
+        """The browser preview's URL (with its token), once it serves."""
+        web = self._web
+        return web.address.url if web is not None and web.address is not None else None
+
+    def start_web(self, port: int | None = None, host: str = "127.0.0.1") -> str:
+        """Serve the preview to a browser (idempotent); returns its URL. Raises OSError when no
+        port could be bound."""
+        from core.web.hub import WebHub
+        from core.web.server import DEFAULT_PORT, WebServer
+
+        if self._web is not None and self.web_url:
+            return self.web_url
+        hub = WebHub(following=True)
+        server = WebServer(hub, host=host, port=DEFAULT_PORT if port is None else port)
+        address = server.start()
+        self._hub, self._web = hub, server
+        self._serve_engine()
+        log.info("browser preview for the editor at %s:%d", address.host, address.port)
+        return address.url
+
+    def _serve_engine(self) -> None:
+        """Point the browser preview at the current engine and playhead."""
+        hub = self._hub
+        if hub is None:
+            return
+        from core.web.hub import engine_source
+
+        hub.set_source(engine_source(self._engine), self._frame)
+
     def close(self) -> None:
+        """Stop the browser preview, the player and the engine."""
+        web, self._web, self._hub = self._web, None, None
+        if web is not None:
+            web.close()
+        self._shutdown()
+
+    def _shutdown(self) -> None:
         """Stop the player (on its control thread), then the engine. A player that stopped
         answering is abandoned, not closed: closing it would block too."""
+        if self._hub is not None:
+            self._hub.set_source(None)
         with self._lock:
             self._generation += 1
         control, self._control = self._control, None
