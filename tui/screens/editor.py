@@ -39,11 +39,12 @@ from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, Pr
 from tui.document import Document
 from tui.draw import Graphics
 from tui.editing import Cursor, Outcome
+from tui.screens.edit_actions import EditActions
 from tui.screens.export import ExportScreen
 from tui.suggest import PathSuggester
 from tui.transport import Transport
 from tui.widgets.media_bin import MediaBin
-from tui.widgets.preview_pane import PreviewPane
+from tui.widgets.preview_pane import PreviewPane, resolve_graphics
 from tui.widgets.segment_bar import SegmentBar
 from tui.widgets.status_line import Status, StatusLine
 from tui.widgets.timeline_view import TimelineState, TimelineView
@@ -61,7 +62,7 @@ class MediaProbed(Message):
         self.ref = ref
 
 
-class EditorScreen(Screen[None]):
+class EditorScreen(EditActions, Screen[None]):
     """The main (and default) screen of the app."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("editor")
@@ -80,6 +81,7 @@ class EditorScreen(Screen[None]):
         super().__init__()
         self.graphics: Graphics = graphics
         """How the preview pane draws frames (``--graphics``)."""
+        self.graphics_choice = resolve_graphics(graphics)  # asks the terminal: before Textual reads it
         self.document = document
         self.bridge = bridge or Bridge(preview=preview, workers=workers)
         self.bridge.attach(self.post_message)
@@ -96,13 +98,15 @@ class EditorScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield PreviewPane(id="preview", graphics=self.graphics)
+            yield PreviewPane(id="preview", graphics=self.graphics, choice=self.graphics_choice)
             yield MediaBin(PathSuggester(Path.cwd), id="bin")
         yield TimelineView(id="timeline")
         yield SegmentBar(id="segments")
         yield StatusLine(id="status")
 
     def on_mount(self) -> None:
+        if self.graphics_choice.reason:
+            self.message = f"picture: {self.graphics_choice.reason}"
         self.timeline_changed()
         self.call_after_refresh(self._start_bridge)  # the preview's size is known after layout
 
@@ -218,7 +222,8 @@ class EditorScreen(Screen[None]):
             return "no clip"
         clip = tl.clips[sel]
         edge = {"in": " [start", "out": " end]", None: ""}[self.cursor.edge]
-        return f"clip {sel + 1}/{len(tl.clips)} {editing.clip_name(tl, clip)}{edge}"
+        mode = "" if self.trim_mode == "trim" else f" · {self.trim_mode}"
+        return f"clip {sel + 1}/{len(tl.clips)} {editing.clip_name(tl, clip)}{edge}{mode}"
 
     def _preview_title(self) -> str:
         if self.bridge.status:
@@ -399,17 +404,7 @@ class EditorScreen(Screen[None]):
     def action_trim_out(self) -> None:
         self._edit(editing.trim_out)
 
-    def action_nudge_back(self) -> None:
-        self._edit(lambda tl, cur: editing.nudge(tl, cur, -1))
-
-    def action_nudge_forward(self) -> None:
-        self._edit(lambda tl, cur: editing.nudge(tl, cur, 1))
-
-    def action_nudge_back_second(self) -> None:
-        self._edit(lambda tl, cur: editing.nudge(tl, cur, -self._second()))
-
-    def action_nudge_forward_second(self) -> None:
-        self._edit(lambda tl, cur: editing.nudge(tl, cur, self._second()))
+    # the nudge keys (by trim mode), markers and go to: tui.screens.edit_actions
 
     def action_split(self) -> None:
         self._edit(editing.split)

@@ -3,10 +3,12 @@
 Why it is strict and small: it is hand-edited, so a typo must be reported (as one sentence per
 problem, shown as a notification) instead of silently ignored, and a broken file must never stop
 the editor from starting. Only what the user chose lives here: the theme (remembered when picked
-from the command palette) and key remaps::
+from the command palette), how the preview picture reaches the terminal, and key remaps::
 
     version = 1
     theme = "dark"
+    graphics = "auto"               # auto | kitty | sixel | iterm | halfblock (--graphics wins)
+    max_bytes_per_second = 2000000  # cap on picture bytes sent to the terminal (slow SSH links)
 
     [keys]
     split = "ctrl+k"          # binding id = keys (comma separated)
@@ -27,6 +29,7 @@ import platformdirs
 import tomli_w
 
 from core.atomic import write_atomic
+from tui.draw import GRAPHICS_CHOICES, Graphics
 from tui.settings.keys import BY_ID
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,10 @@ class Config:
     """Binding id → keys, overriding the defaults in ``tui.settings.keys``."""
     path: Path | None = field(default=None, compare=False)
     """Where it was read from and is written back to."""
+    graphics: Graphics | None = None
+    """How the preview picture is drawn (None: ``auto``); the ``--graphics`` flag wins over it."""
+    max_bytes_per_second: int | None = None
+    """Cap on the preview's picture bytes per second (None: no cap); frames over it are skipped."""
 
     def with_theme(self, theme: str) -> Config:
         return replace(self, theme=theme)
@@ -82,12 +89,20 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
         problems.append(f"version {version!r} is not supported (expected {VERSION}); using defaults")
         return Config(), problems
     for key in data:
-        if key not in ("version", "theme", "keys"):
+        if key not in ("version", "theme", "keys", "graphics", "max_bytes_per_second"):
             problems.append(f"unknown setting {key!r}")
     theme = data.get("theme")
     if theme is not None and not isinstance(theme, str):
         problems.append(f"theme: expected a name, got {theme!r}")
         theme = None
+    graphics = data.get("graphics")
+    if graphics is not None and graphics not in GRAPHICS_CHOICES:
+        problems.append(f"graphics: expected one of {', '.join(GRAPHICS_CHOICES)}, got {graphics!r}")
+        graphics = None
+    rate = data.get("max_bytes_per_second")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or rate < 10_000):
+        problems.append(f"max_bytes_per_second: expected a whole number of at least 10000, got {rate!r}")
+        rate = None
     keys: dict[str, str] = {}
     table = data.get("keys", {})
     if not isinstance(table, dict):
@@ -100,7 +115,7 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
             problems.append(f'keys.{action}: expected a key such as "ctrl+k", got {value!r}')
         else:
             keys[action] = ",".join(part.strip() for part in value.split(","))
-    return Config(theme=theme, keys=keys), problems
+    return Config(theme=theme, graphics=graphics, max_bytes_per_second=rate, keys=keys), problems
 
 
 def save_config(config: Config) -> Path | None:
@@ -109,6 +124,10 @@ def save_config(config: Config) -> Path | None:
     data: dict[str, Any] = {"version": VERSION}
     if config.theme:
         data["theme"] = config.theme
+    if config.graphics:
+        data["graphics"] = config.graphics
+    if config.max_bytes_per_second:
+        data["max_bytes_per_second"] = config.max_bytes_per_second
     if config.keys:
         data["keys"] = dict(config.keys)
     try:

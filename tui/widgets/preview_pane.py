@@ -1,26 +1,61 @@
-"""The preview pane: the latest frame drawn with half blocks, or a line saying why there is none.
+"""The preview pane: the latest frame drawn with half blocks or terminal graphics, or a line
+saying why there is none.
 
 Why it keeps only the latest frame: frames arrive as coalesced messages from the player's
 render thread; the pane converts one frame to strips when it arrives or when the pane is
 resized (``tui.draw.halfblock.render`` is pure and cached per size), and repaints from those strips.
 Over SSH the terminal link, not the decoder, is the bottleneck, so frames closer together than
 ``max_fps`` allows are held back and only the newest is drawn.
+
+Graphics (kitty, sixel, iTerm2; ``tui.draw.graphics``): the pane's cells are painted blank by
+Textual and the picture is written over them through Textual's own driver, so its bytes are
+ordered with Textual's. A new frame is written directly, without a Textual repaint. Whenever
+Textual does repaint the pane (``render_lines``: resize, a dialog closing, a theme change) the
+picture is written again after that refresh, since text drawn over a sixel or iTerm2 picture
+wipes it. While another screen (a dialog, help) is on top nothing is written and a kitty picture,
+which would float above the dialog, is deleted; on unmount every picture is deleted. When
+Textual's writer still has output queued (a slow link), a frame is skipped, never queued.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import time
 from typing import ClassVar
 
 import numpy as np
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
 from tui.draw import Graphics, halfblock
+from tui.draw.graphics import GraphicsOutput
+from tui.draw.termcaps import DEFAULT_CELL, Caps, Choice, choose, detect
+
+log = logging.getLogger(__name__)
+
+
+def resolve_graphics(requested: Graphics, timeout: float | None = None) -> Choice:
+    """Decide the pane's output before Textual starts (it would eat the terminal's replies).
+
+    Asks the terminal on ``sys.__stdin__``/``__stdout__`` (the tty the terminal guard gave
+    Textual); without a terminal (tests, pipes) the answer is half blocks without asking.
+    """
+    try:
+        fd_in, fd_out = sys.__stdin__.fileno(), sys.__stdout__.fileno()  # type: ignore[union-attr]
+    except (AttributeError, OSError, ValueError):
+        return Choice("halfblock", "", Caps(), DEFAULT_CELL)
+    try:
+        return detect(requested, fd_in, fd_out, *(() if timeout is None else (timeout,)))
+    except OSError:
+        log.exception("cannot ask the terminal what it draws")
+        return choose("halfblock", Caps())
 
 
 def default_max_fps() -> float:
@@ -33,10 +68,31 @@ class PreviewPane(Widget):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"preview--placeholder", "preview--hint"}
 
-    def __init__(self, *, id: str | None = None, max_fps: float | None = None, graphics: Graphics = "auto") -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = None,
+        max_fps: float | None = None,
+        graphics: Graphics = "auto",
+        choice: Choice | None = None,
+        max_bytes_per_second: float | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.graphics: Graphics = graphics
-        """What the user asked for (``--graphics``); only half blocks are drawn so far."""
+        """What the user asked for (``--graphics``)."""
+        self.choice: Choice = choice or choose("halfblock", Caps())
+        """What is drawn (``resolve_graphics``); ``auto`` without a choice means half blocks."""
+        self.output: GraphicsOutput | None = (
+            GraphicsOutput(self.choice, max_bytes_per_second=max_bytes_per_second)
+            if self.choice.mode != "halfblock"
+            else None
+        )
+        self.max_pixels: tuple[int, int] | None = None
+        """The preview stream's size: frames are never asked for larger than this."""
+        self._emit_queued = False
+        self._covered = False
+        self.skipped_backlog = 0
+        """Frames not written because Textual's writer still had output queued."""
         self.frame: np.ndarray | None = None
         self.placeholder: tuple[str, str] = ("", "")
         """Two lines shown when there is no frame: what is under the playhead, and why no picture."""
@@ -49,8 +105,16 @@ class PreviewPane(Widget):
 
     @property
     def pixel_size(self) -> tuple[int, int]:
-        """(width, height) in pixels the pane can show: two pixels per cell row."""
-        return self.size.width, self.size.height * 2
+        """(width, height) in pixels the pane can show: two pixels per cell row for half blocks,
+        the terminal's cell size for graphics (capped by ``max_pixels``)."""
+        if self.output is None:
+            return self.size.width, self.size.height * 2
+        cw, ch = self.choice.cell_px
+        w, h = self.size.width * cw, self.size.height * ch
+        if self.max_pixels is not None:
+            scale = min(1.0, self.max_pixels[0] / max(w, 1), self.max_pixels[1] / max(h, 1))
+            w, h = int(w * scale), int(h * scale)
+        return w, h
 
     def show_frame(self, rgb: np.ndarray | None) -> None:
         """Draw ``rgb`` now, or as soon as ``max_fps`` allows (newest frame wins)."""
@@ -79,10 +143,84 @@ class PreviewPane(Widget):
             self._draw(rgb)
 
     def _draw(self, rgb: np.ndarray) -> None:
+        had_frame = self.frame is not None
         self.frame = rgb
         self._strips = None
         self._last_draw = time.monotonic()
-        self.refresh()
+        if self.output is None or not had_frame:
+            self.refresh()  # graphics: blank the placeholder first; render_lines queues the picture
+        else:
+            self._emit(force=False)
+
+    # -- graphics ----------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.output is not None:
+            self.app.screen_change_signal.subscribe(self, self._screen_changed)
+            rate = getattr(getattr(self.app, "config", None), "max_bytes_per_second", None)
+            if rate and not self.output.max_bytes_per_second:
+                self.output.max_bytes_per_second = float(rate)
+
+    def on_unmount(self) -> None:
+        if self.output is not None:
+            self._write(self.output.clear())
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        covered = screen is not self.screen
+        if covered == self._covered or self.output is None:
+            return
+        self._covered = covered
+        if covered:
+            self._write(self.output.clear())  # a kitty picture would float above the dialog
+        else:
+            self.output.forget()
+            self._queue_emit()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self.output is not None and self.frame is not None:
+            if self.choice.mode != "kitty":  # kitty pictures lie above the text, others are overdrawn
+                self.output.forget()  # Textual is drawing these cells: the picture must go on again
+            self._queue_emit()
+        return super().render_lines(crop)
+
+    def _queue_emit(self) -> None:
+        if not self._emit_queued:
+            self._emit_queued = True
+            self.call_after_refresh(self._emit_after_refresh)
+
+    def _emit_after_refresh(self) -> None:
+        self._emit_queued = False
+        self._emit(force=self.choice.mode != "kitty")
+
+    def _emit(self, *, force: bool) -> None:
+        if self.output is None or self.frame is None or self._covered or self.app.screen is not self.screen:
+            return
+        if not force and self._backlog() > 1:
+            self.skipped_backlog += 1
+            self._pending = self.frame  # retried when the writer has caught up
+            if self._timer is None:
+                self._timer = self.set_timer(1 / self.max_fps, self._flush)
+            return
+        region = self.content_region
+        data = self.output.frame(self.frame, region.x, region.y, region.width, region.height, force=force)
+        if data:
+            self._write(data)
+
+    def _driver(self) -> object | None:
+        app = self.app
+        if app.is_headless:
+            return None
+        return app._driver  # None before start and after stop
+
+    def _backlog(self) -> int:
+        """Writes queued in Textual's writer thread (not yet taken by the terminal)."""
+        thread = getattr(self._driver(), "_writer_thread", None)
+        queue = getattr(thread, "_queue", None)
+        return int(queue.qsize()) if queue is not None else 0
+
+    def _write(self, data: str) -> None:
+        driver = self._driver()
+        if data and driver is not None:
+            driver.write(data)  # type: ignore[attr-defined]
 
     def notify_style_update(self) -> None:
         self._strips = None  # the letterbox colour comes from the theme
@@ -92,6 +230,8 @@ class PreviewPane(Widget):
         width, height = self.size
         if self.frame is None:
             return self._placeholder_line(y, width, height)
+        if self.output is not None:
+            return Strip.blank(width, self.rich_style)
         if self._strips is None or self._strips_size != (width, height):
             base = self.rich_style
             self._strips = halfblock.render(self.frame, width, height, Style(bgcolor=base.bgcolor))
