@@ -15,7 +15,10 @@ Why it is shaped so:
   the session every later line is about. ``MPV_LOG_OPTIONS`` ask for that one module at ``v`` and
   everything else at ``warn`` as before. Should a libmpv version word it differently, no line is
   attributed and every line keeps its level, as it did before this existed.
-* **Known harmless warnings** (the stream is non-seekable on purpose) are DEBUG too.
+* **Known harmless lines** are DEBUG too: the stream is non-seekable on purpose, and libmpv's
+  null audio output reports ``illegal state: start() while paused`` at ERROR on every play after
+  a pause (its clock is started before the pause is lifted; nothing is lost). An ERROR in the
+  log must mean something went wrong.
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ _EXPECTED_WARNINGS = frozenset(
     {"Not seekable, but enabling seeking on user request."}
 )
 
+_HARMLESS = frozenset(
+    # (module prefix, message): libmpv's ao_null complains on every unpause; playback is unaffected.
+    {("ao/null", "illegal state: start() while paused")}
+)
+
 _OPENING = f"Opening {PROTOCOL}://"
 
 
@@ -63,6 +71,6 @@ class MpvLog:
         if message.startswith(_OPENING):
             self._url = message.removeprefix("Opening ")
         severity = _LEVELS.get(level, logging.INFO)
-        if message in _EXPECTED_WARNINGS or self._expected(self._url):
+        if message in _EXPECTED_WARNINGS or (prefix, message) in _HARMLESS or self._expected(self._url):
             severity = logging.DEBUG
         self._logger.log(severity, "mpv[%s] %s", prefix, message)
