@@ -150,7 +150,7 @@ class Bridge:
         preview is waited for (briefly); a window preview first needs the display check, so the
         clock plays until it is up and a ``PreviewState("changed")`` message says it is.
         """
-        self.close()
+        self._shutdown()  # the browser preview, if any, stays and follows the new engine
         self._timeline = project.timeline
         self._cell_frames = project.cell_size
         self._frame, self._speed = 0, 0.0

@@ -1,0 +1,91 @@
+"""The editor serves the page and the page follows it: seeks, play/pause, and an edit (Pilot).
+
+The editor runs with the real engine and no preview of its own (``--preview none --web``, the
+SSH set-up); the page in Chromium must show, frame-exactly, what the editor's playhead shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from core.model import project as proj
+from core.model.timeline import Timeline
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, need_chromium, wait_shown
+from tui.app import LivecutApp
+from tui.bridge.bridge import Bridge
+from tui.document import Document
+from tui.settings.config import Config
+
+pytestmark = pytest.mark.slow
+
+
+def _index(timeline: Timeline, frame: int) -> int:
+    found = timeline.source_frame(frame)
+    assert found is not None
+    return found[1]
+
+
+def test_the_page_follows_the_editor_through_seeks_play_and_a_trim(web_project: proj.Project, tmp_path: Path) -> None:
+    need_chromium()
+    from playwright.async_api import async_playwright
+
+    async def scenario() -> None:
+        app = LivecutApp(
+            Document(web_project),
+            bridge=Bridge(preview="none", workers=2),
+            config=Config(path=tmp_path / "config.toml"),
+            check_autosave=False,
+            web=True,
+            web_port=0,
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                snap = app.editor.bridge.snapshot()
+                if app.web_url and snap.segments and snap.ready == len(snap.segments):
+                    break
+                await pilot.pause(0.1)
+            assert app.web_url is not None and "token=" in app.web_url
+            pw = await async_playwright().start()
+            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                await page.goto(app.web_url)
+                await page.wait_for_function("window.livecut && livecut.stats.firstFrameAt !== null", timeout=20000)
+                assert await page.locator("#mode").text_content() == "following the editor"
+
+                def shown() -> int:
+                    return _index(app.document.project.timeline, app.editor.cursor.playhead)
+
+                for key in ("end", "shift+left", "home", "right", "right"):  # seeks in the editor
+                    await pilot.press(key)
+                    assert await wait_shown(page, shown()) == shown(), key
+                    assert await page.evaluate("livecut.frame()") == app.editor.cursor.playhead
+
+                await pilot.press("l")  # play in the editor: the page plays
+                await page.wait_for_function("!video.paused && video.currentTime > 0.5", timeout=10000)
+                await pilot.press("k")
+                await page.wait_for_function("video.paused", timeout=5000)
+
+                await pilot.press("home")
+                await pilot.press("tab")
+                for _ in range(30):
+                    await pilot.press("right")
+                before = app.document.project.timeline
+                assert await wait_shown(page, shown()) == shown() == 30
+                await pilot.press("i")  # trim the clip's start to the playhead: frame 0 now shows source 30
+                after = app.document.project.timeline
+                assert after != before and after.duration == before.duration - 30
+                assert app.editor.cursor.playhead == 0
+                assert await wait_shown(page, shown()) == shown() == 30
+                assert await page.evaluate("livecut.frame()") == 0
+                await page.wait_for_function(f"livecut.state.duration === {after.duration}", timeout=5000)
+            finally:
+                await browser.close()
+                await pw.stop()
+
+    asyncio.run(scenario())
