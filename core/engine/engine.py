@@ -39,7 +39,7 @@ from core.cells.store import CellStore
 from core.engine.scheduler import CellFailed, CellReady, Event, Run, Scheduler
 from core.errors import EncodeError
 from core.media.fingerprint import fingerprint
-from core.media.frames import DecodeStats
+from core.media.frames import DecodeStats, cheap_start
 from core.media.info import MediaInfo
 from core.model.project import Project
 from core.model.timeline import MediaRef, Timeline
@@ -153,6 +153,9 @@ class Engine:
         n = workers or default_workers()
         self._threads_per_codec = codec_threads if codec_threads is not None else (1 if n > 1 else 0)
         self.scheduler = Scheduler(self.store, self._encode, workers=n, on_event=self._forward)
+        self.scheduler.run_may_start = lambda cell: cheap_start(
+            self._media.get(cell.media), cell.index, self.cell_frames, self.fps
+        )
         self._unsubscribe = self.store.on_bad(self._on_bad)
         self.set_timeline(project.timeline)
 

@@ -112,6 +112,8 @@ class Scheduler:
     ) -> None:
         self.store = store
         self._encode = encode
+        self.run_may_start: Callable[[CellRef], bool] = lambda _cell: True
+        """False where a run starting at the cell would re-decode a long GOP's head (issue 10)."""
         self._on_event = on_event
         self._interval = progress_interval
         self._cv = threading.Condition()
@@ -228,7 +230,8 @@ class Scheduler:
             nxt = by_pos.get((cell.media, cell.index + 1))
             while (
                 nxt
-                and len(cells) < cap
+                and (len(cells) < cap or not self.run_may_start(nxt))
+                and len(cells) < MAX_RUN * 4
                 and nxt.key not in taken
                 and nxt.key not in busy
                 and nxt.key not in self._failed

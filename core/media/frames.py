@@ -27,7 +27,9 @@ Why it is shaped like this:
 
 from __future__ import annotations
 
+import bisect
 import logging
+import math
 import threading
 from collections import deque
 from collections.abc import Generator, Iterator
@@ -412,7 +414,8 @@ def _decoded_from(
     """Decoded (time, frame) pairs whose first frame is at or before ``target`` seconds."""
     container, stream = opened
     sought = False
-    for margin in _SEEK_MARGINS_S:
+    margins = list(_SEEK_MARGINS_S)
+    for attempt, margin in enumerate(margins):
         aim = target - margin
         if aim <= 0:
             break
@@ -427,6 +430,10 @@ def _decoded_from(
             yield from frames
             return
         frames.close()
+        if attempt == 0 and head is not None and 2 * (head[0] - aim) < margins[1]:
+            # Byte-seeking demuxers (MPEG-TS) land a little late: aim back by twice as much
+            # before the coarse margins, rather than decoding a whole second more.
+            margins.insert(1, 2 * (head[0] - aim) + tolerance)
         landed = "the end" if head is None else f"{float(head[0]):.3f} s"
         log.debug("%s: seek for %.3f s landed at %s; retrying earlier", info.path.name, float(target), landed)
     if not sought:
@@ -483,6 +490,34 @@ def _time_base(info: MediaInfo, stream: av.video.stream.VideoStream) -> Fraction
 def _tolerance(info: MediaInfo, stream: av.video.stream.VideoStream) -> Fraction:
     """Half a source tick (pts are rounded to it), capped so coarse AVI ticks keep floor semantics."""
     return min(_time_base(info, stream) / 2, _MAX_TOLERANCE)
+
+
+def decode_lead(info: MediaInfo, frame: int, fps: Fraction) -> int | None:
+    """Project frames' worth of source decoded before project frame ``frame`` when a decode
+    pass starts there (from the seek point the demuxer lands on); None when unknown (no index).
+
+    The scheduler uses it to start runs where a seek is cheap: splitting a long GOP between two
+    runs decodes its head twice (a single-GOP file, split in two, decodes 1.6x).
+    """
+    video = _video(info)
+    points = video.seek_points
+    if points is None:
+        return None
+    t = Fraction(frame) / fps
+    if t <= 0:
+        return 0
+    index = bisect.bisect_right(points, t) - 1
+    landed = points[index] if index >= 0 else Fraction(0)
+    return max(0, math.floor((t - landed) * fps))
+
+
+def cheap_start(info: MediaInfo | None, cell: int, cell_frames: int, fps: Fraction) -> bool:
+    """Whether a decode pass may start at ``cell`` without re-decoding much: the seek lands at
+    most a tenth of a cell before it (or nothing is known, or the media has no video)."""
+    if info is None or info.video is None:
+        return True
+    lead = decode_lead(info, cell * cell_frames, fps)
+    return lead is None or lead * 10 <= cell_frames
 
 
 def iter_project_frames(
@@ -566,4 +601,4 @@ def _convert(converter: _Converter, frame: av.VideoFrame, info: MediaInfo, at: F
         raise _decode_error(info, at, exc) from None
 
 
-__all__ = ["DecodeStats", "Fit", "fit_picture", "iter_project_frames"]
+__all__ = ["DecodeStats", "Fit", "cheap_start", "decode_lead", "fit_picture", "iter_project_frames"]

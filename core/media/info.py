@@ -17,7 +17,7 @@ import logging
 import math
 import os
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -62,6 +62,10 @@ class VideoInfo:
     """Sample (pixel) aspect ratio: anamorphic DV is 720x480 at 8/9 or 32/27."""
     field_order: str = "progressive"
     """``progressive``, ``tt``/``tb`` (top field first) or ``bb``/``bt`` (bottom first)."""
+    seek_points: tuple[Fraction, ...] | None = field(default=None, repr=False)
+    """Seconds from ``start`` where a seek can land (the index's keyframes, as the demuxer
+    keys them), ascending; None where the container has no index (MPEG-TS seeks by bytes).
+    A decode starting at ``t`` costs the frames from the last seek point before ``t``."""
 
     @property
     def interlaced(self) -> bool:
@@ -251,6 +255,18 @@ def _indexed_frames(stream: av.video.stream.VideoStream) -> int | None:
     return sum(1 for entry in entries if not entry.is_discard)
 
 
+def _index_keyframes(stream: av.video.stream.VideoStream) -> list[int]:
+    """Keyframe timestamps of the index the container carries (MP4 sample tables, Matroska cues)."""
+    return sorted({e.timestamp for e in stream.index_entries if e.is_keyframe and not e.is_discard})
+
+
+def _seek_points(index: list[int], stream: av.video.stream.VideoStream, start: Fraction) -> tuple[Fraction, ...] | None:
+    if stream.time_base is None or not index:
+        return None
+    tb = Fraction(stream.time_base)
+    return tuple(t * tb - start for t in index)
+
+
 def _video_end(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> Fraction | None:
     """Presentation end (seconds) of the last video packet, as players find it: demux from
     the last keyframe the demuxer can seek to, or every packet where it cannot (a live WebM has
@@ -351,6 +367,7 @@ def _probe_open(p: Path, size: int, container: av.container.InputContainer) -> M
     if vstream is not None:
         if vstream.codec_context is None or not vstream.codec_context.codec:
             raise MediaError(p, "video codec is not supported")
+        index = _index_keyframes(vstream)  # before demuxing: MPEG-TS builds its index as it reads
         fps, start = _measure_rate(container, vstream)
         frame = _first_frame(container, vstream)
         frames, exact, duration = _length(container, vstream, fps, start, container_duration)
@@ -369,6 +386,7 @@ def _probe_open(p: Path, size: int, container: av.container.InputContainer) -> M
             frame_count_exact=exact,
             sar=_sample_aspect(frame, vstream),
             field_order=_field_order(frame, vstream),
+            seek_points=_seek_points(index, vstream, start),
         )
     audio = None
     if astream is not None:
