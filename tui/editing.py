@@ -8,17 +8,28 @@ terminal. The editor screen only calls these and pushes the result through ``His
 The *selected* clip is the one under the playhead, unless tab/shift+tab picked another
 (``Cursor.picked``); moving the playhead drops the pick. Each edit returns an ``Outcome`` or
 raises ``EditError`` with the sentence the user sees.
+
+The nudge keys (``,`` ``.`` ``<`` ``>``) act by *trim mode* (``t`` cycles it), as in the trim modes
+of Avid and Resolve: one set of keys for four trims instead of four sets of modifier chords that
+many terminals cannot send. ``trim`` moves the selected edge (later clips follow: a ripple trim),
+``roll`` moves the selected edit point between two clips, ``slip`` changes the selected clip's source
+range in place, ``slide`` moves the selected clip between its neighbours.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Literal
 
 from core.errors import EditError
 from core.model.timeline import Clip, Timeline
+from core.timebase import nominal_fps, seconds_to_frames
 
 Edge = Literal["in", "out"]
+TrimMode = Literal["trim", "roll", "slip", "slide"]
+TRIM_MODES: tuple[TrimMode, ...] = ("trim", "roll", "slip", "slide")
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,59 @@ def pick(tl: Timeline, cur: Cursor, delta: int) -> Cursor:
 
 def toggle_edge(cur: Cursor, edge: Edge) -> Cursor:
     return replace(cur, edge=None if cur.edge == edge else edge)
+
+
+def next_marker(tl: Timeline, cur: Cursor) -> Cursor:
+    marker = tl.next_marker(cur.playhead)
+    if marker is None:
+        raise EditError("no marker after the playhead (m adds one)")
+    return seek(tl, cur, marker.frame)
+
+
+def prev_marker(tl: Timeline, cur: Cursor) -> Cursor:
+    marker = tl.prev_marker(cur.playhead)
+    if marker is None:
+        raise EditError("no marker before the playhead (m adds one)")
+    return seek(tl, cur, marker.frame)
+
+
+_GOTO = re.compile(r"^([+-]?)\s*(?:(\d+(?:\.\d+)?)\s*([sf]?)|(\d+(?::\d+){1,3}))$")
+
+
+def parse_goto(text: str, playhead: int, fps: Fraction) -> int:
+    """The frame a "go to" entry names: ``01:02:03:04`` (shorter forms such as ``2:10`` are seconds
+    and frames, as in the big editors), ``90`` or ``90f`` frames, ``2.5s`` seconds; a leading ``+`` or
+    ``-`` is relative to ``playhead``. ``ValueError`` with the sentence the user sees."""
+    m = _GOTO.match(text.strip().lower())
+    if not m:
+        raise ValueError(f"{text.strip()!r} is not a time: try 01:00:10:00, 2:10, 90f, 2.5s, +2s or -10f")
+    sign, number, unit, timecode = m.groups()
+    if timecode is not None:
+        parts = [int(p) for p in timecode.split(":")]
+        base = nominal_fps(fps)
+        hh, mm, ss, ff = [0] * (4 - len(parts)) + parts
+        if ff >= base or ss >= 60 or mm >= 60:
+            raise ValueError(f"{timecode!r} is not a valid timecode at {nominal_fps(fps)} frames per second")
+        frames = ((hh * 60 + mm) * 60 + ss) * base + ff
+    elif unit == "s":
+        frames = seconds_to_frames(Fraction(number), fps)
+    elif "." in number:
+        raise ValueError(f"{number!r}: frames are whole numbers (write {number}s for seconds)")
+    else:
+        frames = int(number)
+    return playhead + frames if sign == "+" else playhead - frames if sign == "-" else frames
+
+
+def goto(tl: Timeline, cur: Cursor, text: str) -> Cursor:
+    try:
+        frame = parse_goto(text, cur.playhead, tl.fps)
+    except ValueError as exc:
+        raise EditError(str(exc)) from None
+    return seek(tl, cur, frame)
+
+
+def next_trim_mode(mode: TrimMode) -> TrimMode:
+    return TRIM_MODES[(TRIM_MODES.index(mode) + 1) % len(TRIM_MODES)]
 
 
 def after_history(tl: Timeline, cur: Cursor) -> Cursor:
@@ -201,3 +265,56 @@ def move(tl: Timeline, cur: Cursor, delta: int) -> Outcome:
         playhead = new.starts()[k] + offset
     picked = target if cur.picked is not None else None
     return Outcome("move clip", new, Cursor(clamp(new, playhead), picked, cur.edge))
+
+
+# -- markers ---------------------------------------------------------------------------------------------
+def toggle_marker(tl: Timeline, cur: Cursor) -> Outcome:
+    """M: a marker at the playhead, or none if there was one."""
+    if tl.marker_at(cur.playhead) is not None:
+        return Outcome("remove marker", tl.remove_marker(cur.playhead), cur)
+    return Outcome("add marker", tl.add_marker(cur.playhead), cur)
+
+
+def name_marker(tl: Timeline, cur: Cursor, name: str) -> Outcome:
+    """Name the marker at the playhead (adding it when there is none)."""
+    return Outcome("name marker", tl.add_marker(cur.playhead, name), cur)
+
+
+# -- roll, slip, slide --------------------------------------------------------------------------------
+def trim_step(tl: Timeline, cur: Cursor, mode: TrimMode, delta: int) -> Outcome:
+    """The nudge keys in trim mode ``mode``; the playhead goes where the change can be seen."""
+    if mode == "trim":
+        return nudge(tl, cur, delta)
+    index = _selected_or_fail(tl, cur)
+    if mode == "roll":
+        return _roll(tl, cur, index, delta)
+    if mode == "slip":
+        new = tl.slip(index, delta)
+        if new == tl:
+            raise EditError("the clip's source cannot slip further that way")
+        start = tl.starts()[index]
+        inside = start <= cur.playhead < start + tl.clips[index].length
+        return Outcome("slip clip", new, Cursor(cur.playhead if inside else start, index, cur.edge))
+    new = tl.slide(index, delta)
+    if new == tl:
+        raise EditError("the clip cannot slide further that way")
+    moved = new.starts()[index] - tl.starts()[index]
+    here = _locate(tl, cur.playhead)
+    playhead = cur.playhead + moved if here is not None and here[0] == index else new.starts()[index]
+    return Outcome("slide clip", new, Cursor(clamp(new, playhead), index, cur.edge))
+
+
+def _roll(tl: Timeline, cur: Cursor, index: int, delta: int) -> Outcome:
+    """Roll the selected edge's edit point: ``]`` the one after the clip, ``[`` the one before."""
+    if cur.edge is None:
+        raise EditError("select the edit point to roll: [ for the clip's start, ] for its end")
+    left = index if cur.edge == "out" else index - 1
+    if left < 0 or left + 1 >= len(tl.clips):
+        raise EditError("a roll needs a clip on each side of the edit point")
+    new = tl.roll(left, delta)
+    if new == tl:
+        raise EditError("the edit point cannot roll further that way")
+    point = new.starts()[left + 1]
+    # the playhead shows the frame that changed: the incoming clip's first or the outgoing clip's last
+    playhead = point if cur.edge == "in" else point - 1
+    return Outcome("roll edit", new, Cursor(playhead, index, cur.edge))

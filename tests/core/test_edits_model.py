@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -94,19 +95,20 @@ NEW = ("roll", "slip", "slide", "add_marker", "remove_marker")
 old_edits = edit_ops(list(LENGTHS), split_max=800, source_max=97, min_size=1, max_size=3)
 
 
-def apply_new(tl: Timeline, op: tuple) -> Timeline:
+def apply_new(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
     name, *args = op
     try:
         if name in ("roll", "slip", "slide") and tl.clips:
             args[0] %= len(tl.clips)
         if name == "remove_marker" and tl.markers:
             args[0] = tl.markers[args[0] % len(tl.markers)].frame
-        return getattr(tl, name)(*args)
+        edited: Timeline = getattr(tl, name)(*args)
     except EditError:
         return tl
+    return edited
 
 
-def check_invariants(before: Timeline, after: Timeline, op: tuple) -> None:
+def check_invariants(before: Timeline, after: Timeline, op: tuple[Any, ...]) -> None:
     assert after.duration == sum(c.length for c in after.clips)
     for clip in after.clips:
         assert 0 <= clip.in_ < clip.out <= LENGTHS[clip.media]
@@ -127,14 +129,14 @@ def check_invariants(before: Timeline, after: Timeline, op: tuple) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(new_edits.map(lambda op: [op]), old_edits), max_size=20))
-def test_random_new_edits_keep_invariants_and_undo_restores(batches: list[list[tuple]]) -> None:
+def test_random_new_edits_keep_invariants_and_undo_restores(batches: list[list[tuple[Any, ...]]]) -> None:
     """The new edits mixed with the old ones (the engine tests' shared strategy)."""
     start = base()
     history = History(start)
     for batch in batches:
         for op in batch:
             before = history.present
-            after = apply_new(before, op) if op[0] in NEW else apply_op(before, list(op))
+            after = apply_new(before, op) if op[0] in NEW else apply_op(before, op)
             history.push(after, op[0])
             check_invariants(before, history.present, op)
     while history.can_undo:
@@ -213,7 +215,7 @@ def long_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @settings(max_examples=40, deadline=None)
 @given(ops=st.lists(new_edits, max_size=15))
-def test_save_load_is_the_identity(long_source: Path, ops: list[tuple]) -> None:
+def test_save_load_is_the_identity(long_source: Path, ops: list[tuple[Any, ...]]) -> None:
     folder = long_source.parent
     tl = proj.new_from_media(folder / "p.toml", [str(long_source)], fps="30").timeline
     tl = tl.split(100).split(200)

@@ -35,8 +35,8 @@ def group_table(group: str, effective: dict[str, str]) -> Table:
 
 LAYOUTS: dict[int, tuple[tuple[str, ...], ...]] = {
     1: (keys.GROUPS,),
-    2: (("Transport", "Navigate", "Select", "View"), ("Edit", "File")),
-    3: (("Transport", "Navigate", "View"), ("Edit",), ("Select", "File")),
+    2: (("Transport", "Navigate", "Markers", "View"), ("Select", "Edit", "File")),
+    3: (("Transport", "Navigate", "Markers"), ("Select", "Edit"), ("View", "File")),
 }
 """Groups per column, balanced by height, for 1, 2 or 3 columns."""
 

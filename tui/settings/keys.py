@@ -49,6 +49,12 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("next_edit", "down", "Next edit point", "Navigate"),
     KeySpec("go_start", "home", "Go to start", "Navigate"),
     KeySpec("go_end", "end", "Go to end", "Navigate"),
+    KeySpec("goto", "g", "Go to timecode (01:02:03:04, +2s, -10f)…", "Navigate"),
+    # markers
+    KeySpec("marker_toggle", "m", "Add / remove marker at playhead", "Markers"),
+    KeySpec("marker_name", "M", "Name marker at playhead…", "Markers"),
+    KeySpec("marker_prev", "shift+up", "Previous marker", "Markers"),
+    KeySpec("marker_next", "shift+down", "Next marker", "Markers"),
     # selection
     KeySpec("select_next", "tab", "Select next clip", "Select"),
     KeySpec("select_prev", "shift+tab", "Select previous clip", "Select"),
@@ -57,10 +63,11 @@ KEYS: tuple[KeySpec, ...] = (
     # editing
     KeySpec("trim_in", "i", "Set clip start to playhead (trim in)", "Edit"),
     KeySpec("trim_out", "o", "Set clip end to playhead (trim out)", "Edit"),
-    KeySpec("nudge_back", "comma", "Nudge selected edge −1 frame", "Edit"),
-    KeySpec("nudge_forward", "full_stop", "Nudge selected edge +1 frame", "Edit"),
-    KeySpec("nudge_back_second", "less_than_sign", "Nudge selected edge −1 second", "Edit"),
-    KeySpec("nudge_forward_second", "greater_than_sign", "Nudge selected edge +1 second", "Edit"),
+    KeySpec("trim_mode", "t", "Trim mode: trim → roll → slip → slide", "Edit"),
+    KeySpec("nudge_back", "comma", "Trim (by mode) −1 frame", "Edit"),
+    KeySpec("nudge_forward", "full_stop", "Trim (by mode) +1 frame", "Edit"),
+    KeySpec("nudge_back_second", "less_than_sign", "Trim (by mode) −1 second", "Edit"),
+    KeySpec("nudge_forward_second", "greater_than_sign", "Trim (by mode) +1 second", "Edit"),
     KeySpec("split", "s,ctrl+b", "Split at playhead", "Edit"),
     KeySpec("delete_clip", "x,delete", "Delete clip (ripple)", "Edit"),
     KeySpec("move_left", "ctrl+left", "Move clip left", "Edit"),
@@ -82,7 +89,7 @@ KEYS: tuple[KeySpec, ...] = (
 )
 
 BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}
-GROUPS: tuple[str, ...] = ("Transport", "Navigate", "Select", "Edit", "View", "File")
+GROUPS: tuple[str, ...] = ("Transport", "Navigate", "Markers", "Select", "Edit", "View", "File")
 
 
 def effective_keys(keymap: dict[str, str]) -> dict[str, str]:

@@ -5,6 +5,8 @@ a slice of time on the shared ``Scale``, the playhead is one column through ever
 segment bar below must line up exactly; one widget painting cells keeps that exact and makes a
 redraw cost a few hundred cells. It shows what it is given (``TimelineState``) and owns no
 editing logic. Colours come from component classes styled in ``app.tcss`` with theme variables.
+Markers are drawn on the ruler (``◆`` and the start of their name) over the timecode labels: a
+marker is placed on purpose, a label can be read a tick further.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
@@ -28,6 +31,8 @@ _TICK_SECONDS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 _TICK_FRAMES = (1, 2, 5, 10)
 _LABEL_COLS = 11
 """Columns a ruler label needs: tick, ``MM:SS:FF`` and a gap."""
+_MARKER_NAME_COLS = 16
+"""At most this much of a marker's name is written on the ruler."""
 
 
 def short_timecode(frame: int, fps: Fraction) -> str:
@@ -69,7 +74,14 @@ class TimelineView(Widget):
         "timeline--edge",
         "timeline--offline",
         "timeline--playhead",
+        "timeline--marker",
     }
+    DEFAULT_CSS = """
+    TimelineView > .timeline--marker {
+        color: $warning;
+        text-style: bold;
+    }
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -127,7 +139,27 @@ class TimelineView(Widget):
                 row.put(col, "╷")
                 row.text(col + 1, width, short_timecode(frame, tl.fps))
             frame += every
+        self._markers(row, width)
         return row
+
+    def _markers(self, row: CellRow, width: int) -> None:
+        state = self.state
+        markers = state.timeline.markers
+        style = self._style("ruler") + Style(color=self._style("marker").color, bold=True)
+        cols = [state.scale.col(m.frame) for m in markers]
+        for i, (marker, col) in enumerate(zip(markers, cols, strict=True)):
+            if not 0 <= col < width:
+                continue
+            stop = min(width, cols[i + 1] if i + 1 < len(cols) else width, col + 1 + _MARKER_NAME_COLS)
+            name = "".join(ch for ch in marker.name if cell_len(ch) == 1)
+            row.put(col, "◆", style)
+            label = (" " + name if name else "")[: max(0, stop - col - 1)]
+            for k, ch in enumerate(label):
+                row.put(col + 1 + k, ch, style)
+            c = col + 1 + len(label)
+            while label and c < width and row.chars[c] != "╷":  # no half timecode after the name
+                row.put(c, " ")
+                c += 1
 
     def _paint_clips(self, rows: list[CellRow], width: int) -> None:
         state = self.state
