@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -59,7 +60,9 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True) 
         ref = tl.media_by_id(media_id)
         target = str(ref.resolved) if plain_paths else otio.url_utils.url_from_filepath(str(ref.resolved))
         length = ref.length(tl.fps)
-        available = otio.opentime.TimeRange(rt(0), rt(length)) if length is not None else None
+        if length is None:  # offline: at least as long as its clips use (FCP XML needs a length)
+            length = max((c.out for c in tl.clips if c.media == media_id), default=1)
+        available = otio.opentime.TimeRange(rt(0), rt(length))
         out = otio.schema.ExternalReference(target_url=target, available_range=available)
         out.name = ref.name
         out.metadata[META] = {"media": ref.id}
@@ -79,14 +82,24 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True) 
     for clip in tl.clips:
         source = otio.opentime.TimeRange(rt(clip.in_), rt(clip.length))
         name = Path(tl.media_by_id(clip.media).resolved).stem
-        video.append(otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source))
+        picture = otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source)
+        picture.metadata["cmx_3600"] = {"reel": reel_name(name)}
+        video.append(picture)
         ref = tl.media_by_id(clip.media)
-        if audio and (ref.info is None or ref.info.audio is not None):
+        if ref.info is None or ref.info.audio is not None:
             sound.append(otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source))
+        else:  # silent media: keep the later sound in place
+            sound.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0), rt(clip.length))))
     out.tracks.append(video)
-    if audio and len(sound):
+    if audio and any(isinstance(item, otio.schema.Clip) for item in sound):
         out.tracks.append(sound)
     return out
+
+
+def reel_name(stem: str) -> str:
+    """An EDL reel: at most 8 letters and digits (the adapter would keep spaces, which split the
+    event line into too many fields); ``AX`` (unknown source) when nothing is left."""
+    return re.sub(r"[^A-Za-z0-9_]", "", stem)[:8] or "AX"
 
 
 def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | Format | None = None) -> ExportResult:

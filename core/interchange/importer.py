@@ -215,7 +215,7 @@ class _Converter:
         return Path(os.path.abspath(candidate))
 
     # -- tracks ----------------------------------------------------------------------------------
-    def events(self, track: Any, label: str, offset: int = 0) -> Iterator[_Event]:
+    def events(self, track: Any, label: str, offset: int = 0, *, audio: bool = False) -> Iterator[_Event]:
         """The clips of ``track`` in order; everything else becomes a note."""
         schema = self.otio.schema
         for i, item in enumerate(track):
@@ -229,7 +229,7 @@ class _Converter:
                 continue
             if isinstance(item, schema.Gap):
                 length = self.frames(item.trimmed_range().duration, place)
-                if length:
+                if length and not audio:  # silence in an audio track loses nothing
                     self.note(place, f"gap of {length} frames closed (livecut plays clips back to back)")
                 continue
             if isinstance(item, (schema.Track, schema.Stack)):
@@ -300,7 +300,7 @@ class _Converter:
     def audio_losses(self, track: Any, label: str, kept: set[tuple[Path, int, int, int]]) -> None:
         """Audio that is not the kept video clips' own sound is noted clip by clip."""
         # the audio track's own transitions and gaps are noted too; clips that mirror the video are no loss
-        for event in list(self.events(track, label)):
+        for event in list(self.events(track, label, audio=True)):
             if (event.media, event.in_, event.out, event.start) not in kept:
                 self.note(event.place, "audio clip dropped (livecut plays the sound of its video clips)")
 
