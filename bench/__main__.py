@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 
-from bench import cells, engine, export, memory, player, real_media, stream, tui
+from bench import cells, engine, export, memory, player, real_media, stream, tui, web
 
 
 def main() -> int:
@@ -22,6 +22,7 @@ def main() -> int:
         "export": export.run(),
         "tui": tui.run(),
         "memory": memory.run(),
+        "web": web.run(),
         "real_media": real_media.run(),
     }
     doc["total_seconds"] = round(time.time() - started, 1)
