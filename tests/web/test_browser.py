@@ -109,3 +109,27 @@ def test_page_seeks_are_frame_exact(web_project: proj.Project, cells: Path) -> N
                 await pw.stop()
 
         asyncio.run(scenario())
+
+
+def test_several_tabs_watch_at_once_and_seek_on_their_own(web_project: proj.Project, cells: Path) -> None:
+    need_chromium()
+    with serving(web_project, cells) as (_engine, server):
+        assert server.address is not None
+
+        async def scenario() -> None:
+            pw, browser, first = await _open(server.address.url)
+            try:
+                second = await browser.new_page()
+                await second.goto(server.address.url)
+                await second.wait_for_function("livecut.stats.firstFrameAt !== null", timeout=20000)
+                await first.evaluate("livecut.seek(400)")
+                await second.evaluate("livecut.seek(100)")
+                for page, frame in ((first, 400), (second, 100)):
+                    expected = source_index(web_project, frame)
+                    assert await wait_shown(page, expected) == expected
+                assert len(server.hub.clients) == 2
+            finally:
+                await browser.close()
+                await pw.stop()
+
+        asyncio.run(scenario())

@@ -128,14 +128,22 @@ def test_serve_prints_a_url_and_ctrl_c_exits_130_and_frees_the_port(web_project:
         assert url.startswith("http://127.0.0.1:") and "token=" in url, url
         port = int(url.split(":")[2].split("/")[0])
 
-        async def fetch() -> int:
-            async with aiohttp.ClientSession() as http, http.get(url) as r:
-                return r.status
+        async def watch_then_interrupt() -> tuple[int, int]:
+            """A page is connected and streaming when Ctrl-C comes."""
+            async with aiohttp.ClientSession() as http:
+                async with http.get(url) as r:
+                    status = r.status
+                ws_url = url.replace("http://", "ws://").replace("/?token=", "/ws?token=")
+                async with http.ws_connect(ws_url) as ws:
+                    while (await ws.receive(timeout=30)).type != aiohttp.WSMsgType.BINARY:
+                        pass
+                    assert not _free(port)
+                    child.send_signal(signal.SIGINT)
+                    code = await asyncio.to_thread(child.wait, 30)
+            return status, code
 
-        assert asyncio.run(fetch()) == 200
-        assert not _free(port)
-        child.send_signal(signal.SIGINT)
-        code = child.wait(30)
+        status, code = asyncio.run(watch_then_interrupt())
+        assert status == 200
     finally:
         if child.poll() is None:
             child.kill()
