@@ -45,6 +45,9 @@ TERMINALS: dict[str, dict[bytes, bytes]] = {
     "plain": {DA1_Q: b"\x1b[?1;2c"},
     "silent": {},
 }
+for _replies in TERMINALS.values():  # tmux asks XTVERSION without the 0
+    if XTVERSION_Q in _replies:
+        _replies[b"\x1b[>q"] = _replies[XTVERSION_Q]
 
 
 class PtyTerminal:

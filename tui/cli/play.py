@@ -1,8 +1,12 @@
 """``livecut play``: play the timeline with libmpv while cells are still encoding.
 
 With a display (and no SSH session) libmpv opens its own window; otherwise frames from
-libmpv's software renderer are drawn into the terminal with half blocks. Keys: q quits,
-space pauses, ←/→ step a second. Without a terminal on stdin it simply plays to the end.
+libmpv's software renderer are drawn into the terminal: with kitty graphics, sixel or iTerm2
+images when the terminal says it can (``--graphics auto`` asks it; ``tui.draw.termcaps``), else
+with half blocks, of which only the rows that changed are sent. The picture is drawn on the
+alternate screen, so after q the shell's screen comes back as it was (no last frame left over).
+Keys: q quits, space pauses, ←/→ step a second. Without a terminal on stdin it simply plays to
+the end.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import threading
 import time
 import tty
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +31,10 @@ from core.modes import resolve_choice
 from core.timebase import frames_to_timecode, parse_time
 from tui.cli.command import Command
 from tui.cli.output import UsageError
+from tui.draw import GRAPHICS_CHOICES, Graphics
+
+if TYPE_CHECKING:
+    from tui.draw.termcaps import Choice
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -34,6 +43,13 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preview", choices=["auto", "window", "terminal"], default="auto")
     p.add_argument("--no-audio", action="store_true", help="play without sound")
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument(
+        "--graphics",
+        choices=GRAPHICS_CHOICES,
+        default=None,
+        help="how the terminal draws the picture (default: the config's, else auto: ask the terminal)",
+    )
+    p.add_argument("--max-bytes-per-second", type=int, default=None, help="cap on picture bytes sent (slow links)")
 
 
 @contextlib.contextmanager
@@ -80,6 +96,8 @@ def cmd_play(args: argparse.Namespace) -> int:
         raise UsageError("--preview window needs a graphical display (none here, or over SSH)")
     cols, rows = shutil.get_terminal_size((80, 24))
     rows = max(2, rows - 1)  # the last line shows the timecode
+    painter = None if window else _painter(args, project.preview_height)
+    frame_size = (cols, rows * 2) if painter is None else painter.pixel_size(cols, rows)
     latest: list[np.ndarray] = []
     state: dict[str, int | bool] = {"frame": start, "ended": False}
     wake = threading.Event()
@@ -101,7 +119,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         Preview(
             engine,
             "window" if window else "terminal",
-            (cols, rows * 2),
+            frame_size,
             on_frame if not window else None,
             on_event,
             audio=not args.no_audio,
@@ -110,8 +128,8 @@ def cmd_play(args: argparse.Namespace) -> int:
     ):
         preview.set_timeline(project.timeline, start)
         preview.play()
-        if not window:
-            out.write("\x1b[?25l\x1b[2J")
+        if painter is not None:
+            out.write("\x1b[?1049h\x1b[?25l\x1b[2J")
         try:
             while not state["ended"]:
                 if keys:
@@ -125,26 +143,80 @@ def cmd_play(args: argparse.Namespace) -> int:
                     preview.toggle()
                 elif key in ("left", "right"):
                     preview.seek(state["frame"] + (1 if key == "right" else -1) * round(project.fps))
-                if not window and latest:
+                if painter is not None and latest:
                     frame = latest.pop()
                     snap = engine.snapshot()
-                    out.write(_ansi(frame, cols, rows))
+                    out.write(painter.paint(frame, cols, rows))
                     out.write(
                         f"\x1b[{rows + 1};1H\x1b[0m\x1b[K {frames_to_timecode(state['frame'], project.fps)} · "
-                        f"{snap.summary()} · q quits"
+                        f"{snap.summary()} · {painter.note()} · q quits"
                     )
                     out.flush()
         finally:
-            if not window:
-                out.write("\x1b[0m\x1b[?25h\r\n")
+            if painter is not None:
+                out.write(painter.clear() + "\x1b[0m\x1b[2J\x1b[?25h\x1b[?1049l")
                 out.flush()
     return 0
 
 
-def _ansi(frame: np.ndarray, cols: int, rows: int) -> str:
-    from tui.draw.ansi import frame_to_ansi
+def _painter(args: argparse.Namespace, preview_height: int) -> Painter:
+    """Ask the terminal (before cbreak mode and the player start) what to draw with."""
+    from tui.draw.termcaps import detect
+    from tui.settings.config import load_config
 
-    return frame_to_ansi(frame, cols, rows)
+    config, _ = load_config()
+    requested: Graphics = args.graphics or config.graphics or "auto"
+    rate = args.max_bytes_per_second or config.max_bytes_per_second
+    try:
+        choice = detect(requested, sys.stdin.fileno(), sys.stdout.fileno())
+    except (OSError, ValueError):
+        from tui.draw.termcaps import Caps, choose
+
+        choice = choose("halfblock", Caps())
+    return Painter(choice, preview_height, rate)
+
+
+class Painter:
+    """Frames to bytes for ``play``: a graphics protocol, or half-block rows sent when changed."""
+
+    def __init__(self, choice: Choice, preview_height: int, max_bytes_per_second: int | None) -> None:
+        from tui.draw.graphics import GraphicsOutput
+
+        self.choice = choice
+        self.preview_height = preview_height
+        self.output = (
+            GraphicsOutput(choice, max_bytes_per_second=max_bytes_per_second) if choice.mode != "halfblock" else None
+        )
+        self._rows: list[str] = []
+        self._since = time.monotonic()
+
+    def note(self) -> str:
+        """What draws the picture; for the first seconds, why (e.g. tmux without passthrough)."""
+        return self.choice.reason if time.monotonic() - self._since < 5 else self.choice.label
+
+    def pixel_size(self, cols: int, rows: int) -> tuple[int, int]:
+        """Frame size to ask the player for: the terminal's pixels, at most the preview stream's."""
+        if self.output is None:
+            return cols, rows * 2
+        cw, ch = self.choice.cell_px
+        w, h = cols * cw, rows * ch
+        scale = min(1.0, self.preview_height / max(h, 1))
+        return max(16, int(w * scale)), max(16, int(h * scale))
+
+    def paint(self, frame: np.ndarray, cols: int, rows: int) -> str:
+        if self.output is not None:
+            return self.output.frame(frame, 0, 0, cols, rows) or ""
+        from tui.draw.ansi import frame_rows
+
+        lines = frame_rows(frame, cols, rows)
+        changed = [
+            f"\x1b[{y + 1};1H{line}" for y, line in enumerate(lines) if y >= len(self._rows) or self._rows[y] != line
+        ]
+        self._rows = lines
+        return "".join(changed)
+
+    def clear(self) -> str:
+        return self.output.clear() if self.output is not None else ""
 
 
 COMMAND = Command(
