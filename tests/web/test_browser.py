@@ -33,9 +33,10 @@ def test_page_buffers_and_plays_with_sound(web_project: proj.Project, cells: Pat
     need_chromium()
     with serving(web_project, cells) as (_engine, server):
         assert server.address is not None
+        url = server.address.url
 
         async def scenario() -> None:
-            pw, browser, page = await _open(server.address.url)
+            pw, browser, page = await _open(url)
             try:
                 assert "mp4a" in await page.evaluate("livecut.state.codecs")
                 ends = [await page.evaluate("video.buffered.length ? video.buffered.end(0) : 0")]
@@ -67,10 +68,11 @@ def test_page_seeks_are_frame_exact(web_project: proj.Project, cells: Path) -> N
     need_chromium()
     with serving(web_project, cells) as (_engine, server):
         assert server.address is not None
+        url = server.address.url
         last = web_project.timeline.duration - 1
 
         async def scenario() -> None:
-            pw, browser, page = await _open(server.address.url)
+            pw, browser, page = await _open(url)
             try:
                 assert await wait_shown(page, source_index(web_project, 0)) == source_index(web_project, 0)
                 steps: list[tuple[str, int]] = [
@@ -115,12 +117,13 @@ def test_several_tabs_watch_at_once_and_seek_on_their_own(web_project: proj.Proj
     need_chromium()
     with serving(web_project, cells) as (_engine, server):
         assert server.address is not None
+        url = server.address.url
 
         async def scenario() -> None:
-            pw, browser, first = await _open(server.address.url)
+            pw, browser, first = await _open(url)
             try:
                 second = await browser.new_page()
-                await second.goto(server.address.url)
+                await second.goto(url)
                 await second.wait_for_function("livecut.stats.firstFrameAt !== null", timeout=20000)
                 await first.evaluate("livecut.seek(400)")
                 await second.evaluate("livecut.seek(100)")

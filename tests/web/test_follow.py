@@ -20,8 +20,6 @@ from tui.bridge.bridge import Bridge
 from tui.document import Document
 from tui.settings.config import Config
 
-pytestmark = pytest.mark.slow
-
 
 def _index(timeline: Timeline, frame: int) -> int:
     found = timeline.source_frame(frame)
@@ -29,6 +27,7 @@ def _index(timeline: Timeline, frame: int) -> int:
     return found[1]
 
 
+@pytest.mark.slow
 def test_the_page_follows_the_editor_through_seeks_play_and_a_trim(web_project: proj.Project, tmp_path: Path) -> None:
     need_chromium()
     from playwright.async_api import async_playwright
@@ -87,5 +86,38 @@ def test_the_page_follows_the_editor_through_seeks_play_and_a_trim(web_project: 
             finally:
                 await browser.close()
                 await pw.stop()
+
+    asyncio.run(scenario())
+
+
+def test_the_palette_entry_serves_the_page_and_the_editor_closes_it(web_project: proj.Project, tmp_path: Path) -> None:
+    import aiohttp
+
+    async def scenario() -> None:
+        app = LivecutApp(
+            Document(web_project),
+            bridge=Bridge(preview="none", engine=False),
+            config=Config(path=tmp_path / "config.toml"),
+            check_autosave=False,
+            web_port=0,
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert "Browser preview" in [c.title for c in app.get_system_commands(app.screen)]
+            assert app.web_url is None
+            app.action_web_preview()
+            await pilot.pause()
+            url = app.web_url
+            assert url is not None and url == app.editor.bridge.web_url
+            async with aiohttp.ClientSession() as http:
+                async with http.get(url) as r:
+                    assert r.status == 200
+                async with http.get(url.split("?")[0]) as r:
+                    assert r.status == 403
+        async with aiohttp.ClientSession() as http:  # the editor closed: nothing listens any more
+            try:
+                async with http.get(url) as r:
+                    raise AssertionError(f"still served after the editor quit: {r.status}")
+            except aiohttp.ClientConnectionError:
+                pass
 
     asyncio.run(scenario())
