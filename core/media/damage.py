@@ -5,7 +5,8 @@ keeps the last good picture), so a cell or an export never fails for one bad NAL
 user must still hear about it, and a cached cell or export segment is never decoded again, so
 the reports come from here: a scan that sends each packet to the decoder with
 ``skip_frame=ALL`` (the bitstream is parsed and checked, no picture is made), which costs about
-what demuxing costs. ``probe`` output and export warnings both use it.
+what demuxing costs, together with the damage that decoding in this process met (``note``).
+``probe`` output and export warnings both use it.
 
 It finds what the parser rejects (invalid NAL units, truncated or garbled headers); damage that
 only shows as wrong pixels is beyond it, as it is beyond every player.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -47,7 +49,28 @@ def scan(info: MediaInfo, start: Fraction = Fraction(0), stop: Fraction | None =
         stat = info.path.stat()
     except OSError:
         return ()
-    return _scan(str(info.path), stat.st_size, stat.st_mtime_ns, info.video.start, start, stop)
+    key = (str(info.path), stat.st_size, stat.st_mtime_ns)
+    parsed = _scan(*key, info.video.start, start, stop)
+    with _lock:
+        decoded = [d for d in _noted.get(key, ()) if start <= d.at and (stop is None or d.at < stop)]
+    seen = {d.at for d in parsed}
+    return tuple(sorted((*parsed, *(d for d in decoded if d.at not in seen)), key=lambda d: d.at))
+
+
+_noted: dict[tuple[str, int, int], set[Damage]] = {}
+"""Damage met while really decoding (``core.media.frames``), per (path, size, mtime): some is
+only found by decoding pictures (a bad slice), not by the parsing scan."""
+_lock = threading.Lock()
+
+
+def note(path: Path, at: Fraction, reason: str) -> None:
+    """Remember that decoding ``path`` met an undecodable frame at ``at`` seconds."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return
+    with _lock:
+        _noted.setdefault((str(path), stat.st_size, stat.st_mtime_ns), set()).add(Damage(at, reason))
 
 
 @functools.lru_cache(maxsize=64)
@@ -138,4 +161,4 @@ def _reason(exc: BaseException) -> str:
     return text.split(":")[0].strip()
 
 
-__all__ = ["Concealed", "Damage", "concealed_in", "scan"]
+__all__ = ["Concealed", "Damage", "concealed_in", "note", "scan"]

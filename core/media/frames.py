@@ -28,6 +28,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import bisect
+import heapq
 import logging
 import math
 import threading
@@ -42,6 +43,7 @@ import numpy as np
 from av.video.reformatter import ColorRange, Colorspace, Interpolation, VideoReformatter
 
 from core.errors import Cancelled, EncodeError, MediaError
+from core.media import damage
 from core.media.colour import ColourTags, SourceColour, merged, resolve, tag_output, to_bt709
 from core.media.info import MediaInfo, VideoInfo
 
@@ -300,34 +302,54 @@ def _timed_frames(
 ) -> Generator[Timed, None, None]:
     """(time, frame) for every frame decoded from the container's current position.
 
-    A packet the decoder rejects (a damaged NAL unit) is skipped and marked, and decoding goes
-    on: one bad packet must not lose the frames around it.
+    A packet the decoder rejects (a damaged NAL unit) is skipped and decoding goes on: one bad
+    packet must not lose the frames around it. Which frames were lost is found by timestamps,
+    not by which call failed (frame threads report an error a few packets late): once an error
+    has happened, a packet whose frame never came out before a later frame did is lost, and is
+    marked ``(time, None)`` in its place.
     """
     video = _video(info)
     clock = _Clock(_time_base(info, stream), video.start, 1 / video.fps)
     packets = container.demux(stream)
     good = False
-    lost_in_a_row = 0
+    errors = lost_in_a_row = 0
+    reason = ""
+    waiting: list[int] = []  # heap of pts sent to the decoder whose frame has not come out yet
+
+    def lost_before(stamp: int | None) -> Iterator[Timed]:
+        while waiting and (stamp is None or waiting[0] < stamp):
+            missing = heapq.heappop(waiting)
+            if not errors:
+                continue  # decoders drop some packets on purpose (VP9 hidden frames)
+            at = missing * clock.time_base - clock.start
+            log.warning("%s: frame at %.3f s cannot be decoded (%s): concealed", info.path, float(at), reason)
+            stats.add(concealed=1)
+            damage.note(info.path, at, reason)
+            yield at, None
+
     while True:
         _check(cancel)
         packet: av.Packet[av.video.stream.VideoStream] | None = None
         try:
             packet = next(packets, None)
             if packet is None:
+                yield from lost_before(None)
                 return
+            if packet.pts is not None and packet.size and not packet.is_discard:
+                heapq.heappush(waiting, packet.pts)
             frames = packet.decode()
         except av.FFmpegError as exc:
-            at = _failed_at(packet, clock)
-            lost_in_a_row += 1
-            if packet is None or packet.pts is None or (not good and lost_in_a_row > _MAX_LOST_IN_A_ROW):
-                raise _decode_error(info, at, exc) from None
-            log.warning("%s: frame at %.3f s cannot be decoded (%s): concealed", info.path, float(at), _reason(exc))
-            stats.add(concealed=1)
-            yield clock.time_at(packet.pts), None
+            errors, lost_in_a_row, reason = errors + 1, lost_in_a_row + 1, _reason(exc)
+            if packet is None or (not good and lost_in_a_row > _MAX_LOST_IN_A_ROW):
+                raise _decode_error(info, _failed_at(packet, clock), exc) from None
             continue
         for frame in frames:
             good, lost_in_a_row = True, 0
             stats.add(decoded=1)
+            if frame.pts is not None:
+                yield from lost_before(frame.pts)
+                if waiting and waiting[0] == frame.pts:
+                    heapq.heappop(waiting)
             yield clock.time_of(frame), frame
 
 

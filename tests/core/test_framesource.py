@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from core.errors import Cancelled, EncodeError, MediaError
+from core.errors import Cancelled, MediaError
 from core.media.frames import DecodeStats, Fit, fit_picture, iter_project_frames
 from core.media.info import MediaInfo, probe
 from core.synthetic.testpattern import make_source, read_index
