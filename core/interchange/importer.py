@@ -200,12 +200,15 @@ class _Converter:
         if isinstance(ref, schema.ExternalReference):
             text = _path_from_url(ref.target_url or "") or name
         elif isinstance(ref, schema.MissingReference) or ref is None:
-            text = name
+            # only a name (an EDL's clip name, say): a file of that name beside the input
+            text = name.replace("\\", "/").rsplit("/", 1)[-1] or "untitled"
         else:
             return None
         if not text or "\x00" in text:
             return None
-        candidate = Path(os.path.expanduser(text.replace("\\", "/") if _looks_windows(text) else text))
+        if _looks_windows(text):  # another machine's drive: relink by file name (here or --media-dir)
+            text = text.replace("\\", "/").rsplit("/", 1)[-1]
+        candidate = Path(os.path.expanduser(text))
         if self.media_dir is not None:
             relinked = self.media_dir / candidate.name
             if relinked.is_file():
@@ -351,6 +354,10 @@ def _meta_int(meta: dict[str, Any], key: str, low: int, high: int) -> int | None
     return int(value)
 
 
+def _track_label(index: int, track: Any) -> str:
+    return f"track {index + 1} '{track.name}'" if track.name else f"track {index + 1}"
+
+
 def _project_rate(otio: Any, timeline: Any, meta: dict[str, Any], fps: Fraction | None, source: Path) -> Fraction:
     if fps is not None:
         return fps
@@ -360,14 +367,22 @@ def _project_rate(otio: Any, timeline: Any, meta: dict[str, Any], fps: Fraction 
             return parse_fps(text)
         except ValueError:
             pass
-    for track in timeline.tracks:
-        for item in track:
-            if isinstance(item, otio.schema.Clip) and item.source_range is not None:
-                rate = float(item.source_range.duration.rate)
-                try:
-                    return parse_fps(rate)
-                except ValueError:
-                    raise InterchangeError(f"{source}: {rate!r} is not a frame rate livecut knows") from None
+    # the sequence's own rate (FCP XML sets it), else the first timed item's, video tracks first
+    rates: list[float] = []
+    if timeline.global_start_time is not None:
+        rates.append(float(timeline.global_start_time.rate))
+    ordered = sorted(timeline.tracks, key=lambda t: t.kind != otio.schema.TrackKind.Video)
+    rates.extend(
+        float(item.source_range.duration.rate)
+        for track in ordered
+        for item in track
+        if getattr(item, "source_range", None) is not None
+    )
+    for rate in rates[:1]:
+        try:
+            return parse_fps(rate)
+        except ValueError:
+            raise InterchangeError(f"{source}: {rate!r} is not a frame rate livecut knows (0 < fps ≤ 1000)") from None
     return DEFAULT_EDL_FPS
 
 
@@ -391,21 +406,24 @@ def from_otio(
     video = [t for t in tracks if t.kind == otio.schema.TrackKind.Video and t.enabled]
     for i, t in enumerate(tracks):
         if not t.enabled:
-            conv.note(f"track {i + 1} '{t.name}'", f"disabled {t.kind.lower()} track dropped")
-    main = video[0] if video else None
-    if main is None:
-        others = [t for t in tracks if t.enabled]
-        main = others[0] if others else None
-        if main is not None:
-            conv.note(f"track '{main.name}'", f"no video track: the {main.kind.lower()} track is imported as clips")
-    events: list[_Event] = list(conv.events(main, f"{main.name or 'V1'}")) if main is not None else []
+            conv.note(_track_label(i, t), f"disabled {t.kind.lower()} track dropped")
+    main = video[0] if video else next((t for t in tracks if t.enabled), None)
+    events: list[_Event] = []
+    if main is not None:
+        label = _track_label(tracks.index(main), main)
+        if main.kind != otio.schema.TrackKind.Video:
+            conv.note(label, f"no video track: this {main.kind.lower()} track is imported as the clips")
+        events = list(conv.events(main, label))
     for t in video[1:]:
         count = sum(1 for _ in t.find_clips())
-        conv.note(f"track '{t.name}'", f"extra video track ({count} clips) dropped (livecut edits one video track)")
+        conv.note(
+            _track_label(tracks.index(t), t),
+            f"extra video track ({count} clips) dropped (livecut edits one video track)",
+        )
     kept = {(e.media, e.in_, e.out, e.start) for e in events}
-    for t in tracks:
+    for i, t in enumerate(tracks):
         if t is not main and t.enabled and t.kind == otio.schema.TrackKind.Audio:
-            conv.audio_losses(t, t.name or "audio", kept)
+            conv.audio_losses(t, _track_label(i, t), kept)
 
     target = target.resolve()
     folder = target.parent
