@@ -92,6 +92,14 @@ def test_page_seeks_are_frame_exact(web_project: proj.Project, cells: Path) -> N
                     assert await page.evaluate("document.getElementById('timecode').textContent") == (
                         f"00:00:{frame // 30:02d}:{frame % 30:02d}"
                     )
+                await page.keyboard.press("j")  # backwards from the start: stays at frame 0, paused
+                await asyncio.sleep(0.3)
+                assert await page.evaluate("[livecut.frame(), livecut.state.speed]") == [0, 0]
+                await page.evaluate("livecut.seek(200)")
+                await wait_shown(page, source_index(web_project, 200))
+                await page.keyboard.press("j")  # plays backwards
+                await page.wait_for_function("livecut.frame() < 185", timeout=5000)
+                await page.keyboard.press("k")
                 for frame in (300, 241, 17):  # by the page's seek (far, then inside what it holds)
                     await page.evaluate(f"livecut.seek({frame})")
                     expected = source_index(web_project, frame)

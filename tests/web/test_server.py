@@ -25,6 +25,24 @@ def test_loopback_addresses() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2") and not is_loopback("example.org")
 
 
+def test_a_taken_port_moves_to_the_next_free_one() -> None:
+    from core.web.hub import WebHub
+    from core.web.server import WebServer
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = WebServer(WebHub(), port=port)
+        try:
+            address = server.start()
+            assert address.port != port and address.port > port
+            assert address.url == f"http://127.0.0.1:{address.port}/?token={server.token}"
+        finally:
+            server.close()
+    assert _free(address.port)
+
+
 def test_every_request_needs_the_token(web_project: proj.Project, cells: Path) -> None:
     with serving(web_project, cells, ready=False) as (_engine, server):
         assert server.address is not None

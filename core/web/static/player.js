@@ -171,7 +171,7 @@
         s.duration = m.duration;
         s.following = m.following;
         $("mode").textContent = m.following ? "following the editor" : "standalone";
-        if (!m.engine) show("livecut has no engine running for this page.");
+        show(m.engine ? "" : "livecut has no engine running for this page.");
         break;
       case "session":
         s.sid = m.id;
