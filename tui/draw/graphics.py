@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +68,14 @@ def place(frame_w: int, frame_h: int, col: int, row: int, cols: int, rows: int, 
 class GraphicsOutput:
     """The bytes for one picture area; keeps what it last sent."""
 
-    def __init__(self, choice: Choice, *, max_bytes_per_second: float | None = None, sixel_levels: int = 6) -> None:
+    def __init__(
+        self,
+        choice: Choice,
+        *,
+        max_bytes_per_second: float | None = None,
+        sixel_levels: int = 6,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if choice.mode not in ("kitty", "sixel", "iterm"):
             raise ValueError(f"no graphics output for {choice.mode!r}")
         self.choice = choice
@@ -79,12 +87,13 @@ class GraphicsOutput:
         self._last: tuple[np.ndarray, Placement] | None = None
         self._turn = 0
         self._shown_id: int | None = None
+        self._clock = clock
         self._credit = 0.0
-        self._credit_at = time.monotonic()
+        self._credit_at = clock()
 
     # -- pacing ------------------------------------------------------------------------------------
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         rate = self.max_bytes_per_second
         if rate:
             self._credit = min(rate / 4, self._credit + rate * (now - self._credit_at))
