@@ -70,7 +70,7 @@ def test_output_skips_unchanged_frames_and_kitty_swaps_without_a_gap() -> None:
     assert second is not None
     events = decode(second.encode())
     assert [e.kind for e in events] == ["kitty", "kitty-delete"]  # new one placed before the old goes
-    assert events[0].at == (4, 3) and read_index(events[0].picture) == 4322
+    assert events[0].at == (4, 3) and events[0].picture is not None and read_index(events[0].picture) == 4322
     assert events[1].keys["i"] != events[0].keys["i"]
     assert out.frame(draw_frame(4322, 320, 180), 2, 3, 20, 9) is not None  # moved/resized: sent again
     cleared = decode(out.clear().encode())
@@ -97,7 +97,7 @@ def test_tmux_wrapping_doubles_escapes_and_decodes_the_same() -> None:
     data = GraphicsOutput(choice).frame(FRAME, 0, 0, 32, 9)
     assert data is not None and data.count("\x1bPtmux;") == 2  # transmit, place
     event = next(e for e in decode(unwrap_tmux(data.encode())) if e.kind == "kitty")
-    assert np.array_equal(event.picture, FRAME)
+    assert event.picture is not None and np.array_equal(event.picture, FRAME)
     assert queries(tmux=True).endswith("\x1b\\\x1b[c")  # DA1 unwrapped last: tmux itself answers
 
 
