@@ -9,8 +9,12 @@ never on open, so reopening a big cache stays instant; ``verify`` reads them all
 full disk never leaves a half entry under a real key.
 
 Recency is the file's mtime (touched on read), so LRU order survives restarts without a
-separate index file to keep consistent. Cells the current plan needs near the playhead can be
-pinned; eviction never removes a pinned cell.
+separate index file to keep consistent. The limit comes from ``core.cells.limits`` unless given
+(``LIVECUT_CACHE_LIMIT``, the user config). Cells the current plan needs near the playhead are
+pinned, nearest first; eviction removes unpinned cells first (least recently used), and pins
+only protect as many of the nearest cells as fit the limit, so the store never holds more than
+its limit after a write (a limit smaller than one cell keeps that one cell: the one being
+played). Another process sharing the folder may add entries: ``adopt`` indexes one it wrote.
 """
 
 from __future__ import annotations
@@ -31,13 +35,17 @@ import platformdirs
 import xxhash
 
 from core.atomic import write_atomic
+from core.cells.limits import cache_limits
 from core.errors import StoreError
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"LCC1"
 _HEADER = struct.Struct("<4s16sQ")
+ENTRY_OVERHEAD = _HEADER.size
+"""Bytes an entry takes on disk beyond its payload."""
 DEFAULT_LIMIT = 2 * 1024**3
+"""The preview store's share of the default limit (see ``core.cells.limits``)."""
 SUFFIX = ".cell"
 
 
@@ -77,13 +85,14 @@ class _Entry:
 class CellStore:
     """Thread-safe store of cell bytes keyed by hex cell keys."""
 
-    def __init__(self, root: Path | None = None, *, limit_bytes: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, root: Path | None = None, *, limit_bytes: int | None = None) -> None:
         self.root = (root or default_cache_dir()) / "cells"
-        self.limit = limit_bytes
+        self.limit = limit_bytes if limit_bytes is not None else cache_limits().preview
+        """Bytes the entries may take; may be changed on a live store (``evict`` applies it)."""
         self._lock = threading.Lock()
         self._index: dict[str, _Entry] = {}
         self._total = 0
-        self._pinned: frozenset[str] = frozenset()
+        self._pinned: tuple[str, ...] = ()
         self._listeners: list[BadEntryFn] = []
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -119,6 +128,25 @@ class CellStore:
     def total_bytes(self) -> int:
         with self._lock:
             return self._total
+
+    def adopt(self, key: str) -> bool:
+        """True when ``key`` is stored, indexing it if another process wrote it since the scan.
+
+        Costs one ``stat`` for a key the index lacks; the bytes are checked when read, as always.
+        """
+        with self._lock:
+            if key in self._index:
+                return True
+        try:
+            st = self._path(key).stat()
+        except OSError:
+            return False
+        with self._lock:
+            if key not in self._index:
+                self._index[key] = _Entry(st.st_size, time.time())
+                self._total += st.st_size
+        self.evict()
+        return self.has(key)
 
     def size_of(self, key: str) -> int:
         with self._lock:
@@ -221,20 +249,42 @@ class CellStore:
 
     # -- eviction ----------------------------------------------------------------------------------
     def pin(self, keys: Iterable[str]) -> None:
-        """Protect ``keys`` (the current plan near the playhead) from eviction; replaces the old set."""
+        """Protect ``keys`` from eviction, most important first (nearest the playhead); replaces the old pins.
+
+        Only the leading keys whose stored bytes fit the limit are protected (the first one
+        always), so a small limit shrinks the protected window instead of being exceeded.
+        """
         with self._lock:
-            self._pinned = frozenset(keys)
+            self._pinned = tuple(dict.fromkeys(keys))
         self.evict()
 
+    def _protected(self) -> set[str]:
+        """The pinned keys eviction keeps: the leading ones that fit the limit (call under the lock)."""
+        kept: set[str] = set()
+        total = 0
+        for key in self._pinned:
+            entry = self._index.get(key)
+            if entry is None:
+                continue
+            if kept and total + entry.size > self.limit:
+                break
+            total += entry.size
+            kept.add(key)
+        return kept
+
     def evict(self) -> int:
-        """Remove least-recently-used unpinned entries until the total fits the limit."""
+        """Remove entries until the total fits the limit: unpinned ones LRU first, then the farthest pinned."""
         with self._lock:
             if self._total <= self.limit:
                 return 0
-            victims = sorted((e.used, k) for k, e in self._index.items() if k not in self._pinned)
+            protected = self._protected()
+            order = {k: i for i, k in enumerate(self._pinned)}
+            unpinned = sorted((e.used, k) for k, e in self._index.items() if k not in order)
+            farthest_pins = sorted((k for k in self._index if k in order and k not in protected), key=order.__getitem__)
+            victims = [k for _, k in unpinned] + farthest_pins[::-1]
             chosen = []
             total = self._total
-            for _, key in victims:
+            for key in victims:
                 if total <= self.limit:
                     break
                 total -= self._index[key].size

@@ -35,7 +35,7 @@ from core.cells.plan import (
     plan,
     segment_at,
 )
-from core.cells.store import CellStore
+from core.cells.store import ENTRY_OVERHEAD, CellStore
 from core.engine.scheduler import CellFailed, CellReady, Event, Run, Scheduler
 from core.errors import EncodeError
 from core.media.fingerprint import fingerprint
@@ -47,7 +47,8 @@ from core.model.timeline import MediaRef, Timeline
 log = logging.getLogger(__name__)
 
 PIN_SECONDS = 60
-"""Cells of segments within this many seconds of the playhead are never evicted."""
+"""Cells of segments within this many seconds of the playhead are evicted last (nearest kept
+longest): all of them when they fit the cache limit, the nearest ones when it is small."""
 BAD_READS_TO_FAIL = 2
 """A cell found bad this many times in one engine's life (so: again after its re-encode) fails."""
 _RESOLVE_CHECK_S = 1.0
@@ -150,6 +151,8 @@ class Engine:
         self._urgent: dict[str, CellRef] = {}
         """Cells found bad on read, in the order found: queued ahead of the playhead order."""
         self._bad_reads: dict[str, int] = {}
+        self._sizes: dict[str, int] = {}
+        """Payload bytes of every cell this engine saw stored: how big the plan is once evicted."""
         n = workers or default_workers()
         self._threads_per_codec = codec_threads if codec_threads is not None else (1 if n > 1 else 0)
         self.scheduler = Scheduler(self.store, self._encode, workers=n, on_event=self._forward)
@@ -204,7 +207,9 @@ class Engine:
             if seg.key and seg.key not in wanted:
                 wanted[seg.key] = seg.cell
         span = int(PIN_SECONDS * self.fps)
-        self.store.pin(s.key for s in segs if s.key and s.end >= playhead - span and s.at <= playhead + span)
+        near = [s for s in ordered if s.key and s.end >= playhead - span and s.at <= playhead + span]
+        near.sort(key=lambda s: 0 if s.at <= playhead < s.end else min(abs(s.at - playhead), abs(s.end - playhead)))
+        self.store.pin(s.key for s in near)  # nearest first: a small cache limit keeps the nearest
         if any(s.offline for s in segs) or self.scheduler.failures():
             wanted.setdefault(self.black.key, self.black)
         handles = self._handles(timeline, wanted)
@@ -275,6 +280,9 @@ class Engine:
         )
 
     def _forward(self, event: Event | PlanChanged) -> None:
+        if isinstance(event, CellReady):
+            with self._lock:
+                self._sizes[event.key] = event.size
         if isinstance(event, (CellReady, CellFailed, PlanChanged)):
             with self._ready:
                 self._ready.notify_all()
@@ -369,8 +377,38 @@ class Engine:
         )
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        """Block until every segment's cell is ready or failed."""
-        return self.scheduler.wait_idle(timeout)
+        """Block until every segment's cell is in the store or failed (True), or ``timeout`` passes.
+
+        "Ready" is checked against the store, not the scheduler: a cell evicted after it was
+        made (another process's LRU, ``cache clear``) is queued again and waited for. When the
+        plan's cells do not all fit the cache limit (``overflow``), waiting longer cannot help:
+        this returns True once everything was made, and ``snapshot()`` counts the evicted cells
+        as pending, never as ready.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self.scheduler.wait_idle(left):
+                return False
+            missing = self.missing_keys()
+            if not missing or self.overflow():
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            log.info("%d cells of the plan were evicted after they were made: encoding them again", len(missing))
+            self._reschedule()
+
+    def missing_keys(self) -> set[str]:
+        """Cells of the plan that are neither in the store nor failed (never made, or evicted)."""
+        failed = self.scheduler.failures()
+        keys = {s.key for s in self.segments if s.key and not s.offline}
+        return {k for k in keys if k not in failed and not self.store.adopt(k)}
+
+    def overflow(self) -> bool:
+        """True when the plan's cells and trim handles, as big as they were made, exceed the cache limit."""
+        with self._lock:
+            known = sum(self._sizes.get(k, 0) + ENTRY_OVERHEAD for k in self._known if k in self._sizes)
+        return known > self.store.limit
 
     def close(self) -> None:
         self._unsubscribe()

@@ -9,6 +9,14 @@ queued at most once however many segments use it, and a key that failed is not r
 
 Workers are plain threads (codec calls release the GIL); events go to one callback from
 worker threads, so the UI must turn them into its own messages.
+
+Several processes may share one cache (two editors, an editor and ``livecut encode`` or an
+export, machines on a network folder). Before a worker encodes a run it claims each cell
+(``core.cells.claims``); a cell claimed by another live process is left to it: it counts as
+encoding here, and a watcher thread polls the store until the other process's entry appears
+(then it is ready here too) or the claim goes stale (then it is queued again and taken over).
+A run is cut at its first cell claimed elsewhere, so two processes with the same plan split it
+between them instead of each encoding all of it.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from core.cells.claims import Claims
 from core.cells.plan import CellRef, SegmentState
 from core.cells.store import CellStore
 from core.errors import Cancelled, LivecutError
@@ -30,6 +39,10 @@ log = logging.getLogger(__name__)
 MAX_RUN = 8
 """Longest run in cells: long enough to keep decode amplification low, short enough to let
 other sources and a moving playhead get a worker soon."""
+CLAIMS_DIR = ".claims"
+"""Claim files live in this folder of the store's root (not an entry: the scan ignores it)."""
+WATCH_S = 0.2
+"""How often cells claimed by another process are looked for in the store."""
 
 
 # -- events ---------------------------------------------------------------------------------------
@@ -96,6 +109,8 @@ class _Active:
     cancel: threading.Event = field(default_factory=threading.Event)
     remaining: set[str] = field(default_factory=set)
     current: str = ""
+    claimed: tuple[str, ...] = ()
+    """Keys this job claimed (released when it ends, whatever happened)."""
 
 
 class Scheduler:
@@ -109,8 +124,13 @@ class Scheduler:
         workers: int = 2,
         on_event: Callable[[Event], None] | None = None,
         progress_interval: float = 0.1,
+        share: bool = True,
     ) -> None:
+        """``share``: claim cells so other processes on the same cache do not encode them too."""
         self.store = store
+        self.claims = Claims(store.root / CLAIMS_DIR) if share else None
+        self._foreign: dict[str, CellRef] = {}
+        """Cells another process claimed: waited for in the store, not encoded here."""
         self._encode = encode
         self.run_may_start: Callable[[CellRef], bool] = lambda _cell: True
         """False where a run starting at the cell would re-decode a long GOP's head (issue 10)."""
@@ -128,16 +148,19 @@ class Scheduler:
         self._ids = itertools.count()
         self.stats = {"cells_encoded": 0, "cells_failed": 0, "cells_cancelled": 0}
         self._encoded: set[str] = set()
+        self._workers = max(1, workers)
         self._threads = [
             threading.Thread(target=self._worker, name=f"livecut-encode-{i}", daemon=True)
             for i in range(max(1, workers))
         ]
+        if self.claims is not None:
+            self._threads.append(threading.Thread(target=self._watch, name="livecut-claims", daemon=True))
         for t in self._threads:
             t.start()
 
     @property
     def workers(self) -> int:
-        return len(self._threads)
+        return self._workers
 
     # -- queries -----------------------------------------------------------------------------------
     def state(self, key: str) -> SegmentState | None:
@@ -145,6 +168,8 @@ class Scheduler:
         with self._cv:
             if key in self._failed:
                 return SegmentState.FAILED
+            if key in self._foreign:
+                return SegmentState.ENCODING  # by another process
             return self._states.get(key)
 
     def progress(self, key: str) -> float:
@@ -162,7 +187,7 @@ class Scheduler:
 
     def busy(self) -> bool:
         with self._cv:
-            return bool(self._pending or self._active)
+            return bool(self._pending or self._active or self._foreign)
 
     def wait_idle(self, timeout: float | None = None, include_idle_work: bool = False) -> bool:
         """Block until every wanted cell is ready or failed (True) or ``timeout`` passes (False)."""
@@ -178,9 +203,11 @@ class Scheduler:
 
     def _outstanding(self, include_idle: bool) -> bool:
         if include_idle:
-            return bool(self._pending or self._active)
+            return bool(self._pending or self._active or self._foreign)
         wanted = {c.key for c in self._wanted}
         if any(wanted & a.remaining for a in self._active.values() if not a.cancel.is_set()):
+            return True
+        if wanted & self._foreign.keys():
             return True
         return any(c.key in wanted for r in self._pending for c in r.cells)
 
@@ -197,11 +224,13 @@ class Scheduler:
             for act in self._active.values():
                 if not act.cancel.is_set() and not (act.remaining & needed):
                     act.cancel.set()
+            for key in [k for k in self._foreign if k not in needed]:
+                del self._foreign[key]
             busy = (
                 set().union(*(a.remaining for a in self._active.values() if not a.cancel.is_set()))
                 if self._active
                 else set()
-            )
+            ) | self._foreign.keys()
             old_queued = {k for k, s in self._states.items() if s == SegmentState.QUEUED}
             self._pending = self._build_runs(self._wanted, busy) + self._build_runs(
                 self._idle, busy, skip=needed - {c.key for c in self._idle}
@@ -220,7 +249,7 @@ class Scheduler:
         by_pos = {(c.media, c.index): c for c in order}
         taken: set[str] = set()
         missing = [c for c in order if c.key not in busy and c.key not in self._failed and not self.store.has(c.key)]
-        cap = max(1, min(MAX_RUN, math.ceil(len(missing) / max(1, len(self._threads)))))
+        cap = max(1, min(MAX_RUN, math.ceil(len(missing) / max(1, self.workers))))
         runs: list[Run] = []
         for cell in missing:
             if cell.key in taken or (skip and cell.key in skip):
@@ -265,6 +294,8 @@ class Scheduler:
                 act = _Active(run, remaining={c.key for c in run.cells})
                 self._active[job_id] = act
             try:
+                if not self._claim(act):
+                    continue
                 self._run(act)
             except Exception:  # a bug must not kill the pool; the cells are marked failed
                 log.exception("encode worker crashed on %s cells %d-%d", run.media, run.first, run.last)
@@ -277,6 +308,89 @@ class Scheduler:
                             del self._states[key]
                             self._progress.pop(key, None)
                     self._cv.notify_all()
+                if self.claims is not None:
+                    for key in act.claimed:
+                        self.claims.release(key)
+
+    def _claim(self, act: _Active) -> bool:
+        """Claim the run's cells up to the first one stored or claimed by another process.
+
+        The run is cut there: the cell found goes to ``_foreign`` (or is ready), the cells after
+        it back to the front of the queue. False when nothing is left to encode here.
+        """
+        if self.claims is None:
+            return True
+        cells = act.run.cells
+        mine: list[CellRef] = []
+        stored = False
+        for c in cells:
+            if self.store.adopt(c.key):
+                stored = True
+                break
+            if not self.claims.acquire(c.key):
+                break
+            mine.append(c)
+        act.claimed = tuple(c.key for c in mine)
+        if len(mine) == len(cells):
+            return True
+        head, rest = cells[len(mine)], cells[len(mine) + 1 :]
+        events: list[Event] = []
+        with self._cv:
+            needed = {c.key for c in self._wanted} | {c.key for c in self._idle}
+            act.remaining = {c.key for c in mine}
+            if not act.cancel.is_set() and not self._closed:
+                if stored:
+                    self._states.pop(head.key, None)
+                    events.append(CellReady(head.key, self.store.size_of(head.key)))
+                elif head.key in needed:
+                    self._states.pop(head.key, None)
+                    self._foreign[head.key] = head
+                    events.append(CellStarted(head.key))
+                left = tuple(c for c in rest if c.key in needed)
+                if left:
+                    self._pending.insert(0, Run(act.run.media, left))
+                for c in rest:
+                    if c.key not in needed and self._states.get(c.key) == SegmentState.QUEUED:
+                        del self._states[c.key]
+            if mine:
+                act.run = Run(act.run.media, tuple(mine))
+            self._cv.notify_all()
+        self._emit_all(events)
+        return bool(mine)
+
+    def _watch(self) -> None:
+        """Keep our claims alive; find cells other processes finished (or abandoned)."""
+        claims = self.claims
+        assert claims is not None
+        while True:
+            with self._cv:
+                if self._closed:
+                    return
+                self._cv.wait(WATCH_S)
+                if self._closed:
+                    return
+                foreign = dict(self._foreign)
+            claims.heartbeat()
+            if not foreign:
+                continue
+            ready: list[str] = []
+            abandoned: list[str] = []
+            for key in foreign:
+                if self.store.adopt(key):
+                    ready.append(key)
+                elif not claims.claimed_elsewhere(key):
+                    abandoned.append(key)
+            if not ready and not abandoned:
+                continue
+            with self._cv:
+                for key in ready + abandoned:
+                    self._foreign.pop(key, None)
+                wanted, idle = self._wanted, self._idle
+                self._cv.notify_all()
+            self._emit_all([CellReady(k, self.store.size_of(k)) for k in ready])
+            if abandoned:
+                log.info("%d cells claimed by a process that stopped: encoding them here", len(abandoned))
+                self.update(wanted, idle)
 
     def _run(self, act: _Active) -> None:
         run = act.run
@@ -312,6 +426,8 @@ class Scheduler:
                     raise Cancelled
                 cell = by_index[index]
                 self.store.put(cell.key, data)
+                if self.claims is not None:
+                    self.claims.release(cell.key)
                 with self._cv:
                     act.remaining.discard(cell.key)
                     self._states.pop(cell.key, None)
@@ -411,6 +527,7 @@ class Scheduler:
             self._pending.clear()
             for act in self._active.values():
                 act.cancel.set()
+            self._foreign.clear()
             self._cv.notify_all()
         deadline = time.monotonic() + timeout
         for t in self._threads:
@@ -418,6 +535,8 @@ class Scheduler:
         alive = [t.name for t in self._threads if t.is_alive()]
         if alive:
             log.warning("encode workers still running after close: %s", alive)
+        if self.claims is not None:
+            self.claims.close()
 
     def __enter__(self) -> Scheduler:
         return self

@@ -5,6 +5,11 @@ it is encoded again and counted as encoded, not reused. By default a run trusts 
 and reads nothing, so encoding an already cached project stays instant (a damaged cell is then
 found and re-encoded by the first preview or export that reads it, or by ``cache verify``);
 ``--verify`` reads every cached cell of the timeline first and re-encodes the bad ones in this run.
+
+Cells another process encoded meanwhile (a second ``encode``, an open editor: they share the work
+through claims) count as reused. Ready means "in the cache when the run ends": when the cache
+limit is smaller than the timeline's cells, the cells that did not fit are reported as evicted,
+never as ready, and the command exits 1 naming the limit to raise.
 """
 
 from __future__ import annotations
@@ -49,7 +54,11 @@ def cmd_encode(args: argparse.Namespace) -> int:
         progress.done()
         snap = engine.snapshot()
         stats = engine.stats()
-        reused = cached - engine.encoded_keys()  # a cached cell found bad and re-encoded is not reused
+        evicted = engine.missing_keys()
+        ready = {s.key for s, st in zip(snap.segments, snap.states, strict=True) if st.value == "ready"}
+        # in the cache and not encoded here (a cached cell found bad and re-encoded is not reused)
+        reused = (cached | ready) - engine.encoded_keys() - evicted
+        limit = engine.store.limit
     finally:
         engine.close()
     failed = dict(snap.errors)
@@ -59,6 +68,8 @@ def cmd_encode(args: argparse.Namespace) -> int:
         "cells_encoded": stats.cells_encoded,
         "cells_reused": len(reused),
         "cells_failed": len(failed),
+        "cells_ready": len(ready),
+        "cells_evicted": len(evicted),
         "cells_damaged": damaged,
         "frames_needed": _frames_needed(before, reused),
         "frames_decoded": stats.frames_decoded,
@@ -76,7 +87,16 @@ def cmd_encode(args: argparse.Namespace) -> int:
         )
     for message in errors:
         sys.stderr.write(f"livecut: {message}\n")
-    return 1 if failed else 0
+    if evicted:
+        from core.cells.limits import ENV, cache_limits, format_size
+
+        limits = cache_limits()
+        sys.stderr.write(
+            f"livecut: {len(evicted)} of {cells_total} cells did not fit the preview cache "
+            f"({format_size(limit)} of the {format_size(limits.total)} limit, from {limits.source}) "
+            f"and were evicted; raise {ENV} or [cache] limit in the config\n"
+        )
+    return 1 if failed or evicted else 0
 
 
 def _frames_needed(snap: EngineSnapshot, cached: set[str]) -> int:

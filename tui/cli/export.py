@@ -4,6 +4,10 @@ The export runs on a worker thread so that the main thread, which receives Ctrl-
 an interrupt sets the export's cancel event and waits for the engine to stop and remove its
 temp file (within about a second), then exits 130 with one line. Progress goes to stderr (a bar
 on a TTY, a line every 2 s otherwise) through the same helper as ``encode`` and ``preview``.
+
+A ``kill -9`` cannot be cleaned up after by the process itself: each run first removes the part
+files that killed exports left in the output's folder, and marks its own (``core.export.leftovers``)
+so that the next run can tell a dead export's file from a running one's.
 """
 
 from __future__ import annotations
@@ -99,7 +103,9 @@ class _Reporter:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from core.cells.store import default_cache_dir
     from core.errors import Cancelled
+    from core.export import leftovers
     from core.export.render import OutputExistsError, export
     from core.model import project as proj
 
@@ -109,8 +115,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     progress = Progress(quiet=args.json)
     cancel = threading.Event()
     report = _Reporter(progress)
+    for path in leftovers.clean(out.parent):
+        if path.suffix == ".part":
+            sys.stderr.write(f"livecut: removed {path}, left by an export that was killed\n")
+
+    def work() -> ExportResult:
+        with leftovers.exporting(out, default_cache_dir()):
+            return export(project, out, options, cancel=cancel, on_progress=report)
+
     try:
-        result = _in_thread(lambda: export(project, out, options, cancel=cancel, on_progress=report), cancel)
+        result = _in_thread(work, cancel)
     except Cancelled:
         progress.done()
         sys.stderr.write(f"livecut: export cancelled; {out} was not written\n")
@@ -133,21 +147,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _in_thread(work: Callable[[], ExportResult], cancel: threading.Event) -> ExportResult:
     """Run ``work`` on a thread; Ctrl-C sets ``cancel`` and waits for it to finish cleaning up."""
     outcome: dict[str, Any] = {}  # "result": ExportResult, or "error": BaseException
+    finished = threading.Event()
+    # an Event, not Thread.is_alive: a join() cut short by Ctrl-C can leave is_alive() False
+    # while the thread still runs, and the command would exit before the export cleaned up
 
     def target() -> None:
         try:
             outcome["result"] = work()
         except BaseException as exc:  # handed to the main thread, which raises it
             outcome["error"] = exc
+        finally:
+            finished.set()
 
     worker = threading.Thread(target=target, name="livecut-export", daemon=True)
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(0.1)
+        while not finished.wait(0.1):
+            pass
     except KeyboardInterrupt:
         cancel.set()
-        _wait_cleanup(worker)
+        _wait_cleanup(finished)
     error = outcome.get("error")
     if error is not None:
         raise error
@@ -159,12 +178,12 @@ def _in_thread(work: Callable[[], ExportResult], cancel: threading.Event) -> Exp
     return result
 
 
-def _wait_cleanup(worker: threading.Thread) -> None:
-    """Join the cancelled export; further Ctrl-Cs do not cut its clean-up short."""
+def _wait_cleanup(finished: threading.Event) -> None:
+    """Wait for the cancelled export to finish; further Ctrl-Cs do not cut its clean-up short."""
     deadline = time.monotonic() + _CLEANUP_WAIT_S
-    while worker.is_alive() and time.monotonic() < deadline:
+    while not finished.is_set() and time.monotonic() < deadline:
         try:
-            worker.join(0.1)
+            finished.wait(0.1)
         except KeyboardInterrupt:
             continue
 
