@@ -8,7 +8,8 @@ project file when they can be, so a project folder can move as a whole.
 
 Versions: a file is brought up to ``VERSION`` by ``MIGRATIONS`` (one step per version) before it
 is validated, so the validation below only knows the newest shape. Version 2 added
-``[[markers]]``; a version 1 file is a version 2 file without markers and loads unchanged.
+``[[markers]]`` and gap clips (``[[clips]] gap = 30``: a gap is only its length); a version 1 file
+is a version 2 file without either and loads unchanged.
 Saving always writes the newest version.
 """
 
@@ -28,7 +29,7 @@ import tomli_w
 from core.atomic import write_atomic
 from core.errors import MediaError, ProjectError
 from core.media.info import probe
-from core.model.timeline import MAX_MARKER_NAME, Clip, Marker, MediaRef, Timeline
+from core.model.timeline import GAP, MAX_MARKER_NAME, Clip, Marker, MediaRef, Timeline, gap
 from core.timebase import parse_fps, parse_time
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ _KNOWN = {
     "project": {"name", "fps", "width", "height"},
     "preview": {"height", "cell_frames"},
     "media": {"id", "path"},
-    "clips": {"media", "in", "out"},
+    "clips": {"media", "in", "out", "gap"},
 }
 
 
@@ -205,9 +206,12 @@ def load(path: str | os.PathLike[str]) -> Project:
 
 
 def _v1_to_v2(data: dict[str, Any], path: Path) -> dict[str, Any]:
-    """Version 2 only added ``[[markers]]``: a version 1 file is used as it is."""
+    """Version 2 only added ``[[markers]]`` and gaps: a version 1 file is used as it is."""
     if "markers" in data:
         raise ProjectError(path, ["markers: not part of a version 1 file (write version = 2)"])
+    clips = data.get("clips")
+    if isinstance(clips, list) and any(isinstance(c, dict) and "gap" in c for c in clips):
+        raise ProjectError(path, ["clips: gaps are not part of a version 1 file (write version = 2)"])
     return {**data, "version": 2}
 
 
@@ -258,6 +262,23 @@ def _markers(entries: list[Any], fps: Fraction, problems: _Problems) -> list[Mar
             continue
         markers.append(Marker(frame, " ".join(name.split())))
     return markers
+
+
+def _gap(entry: dict[str, Any], where: str, fps: Fraction, problems: _Problems) -> int | None:
+    """The length of a ``[[clips]] gap = ...`` entry (frames, seconds or a timecode)."""
+    extra = sorted(k for k in entry if k in ("media", "in", "out"))
+    if extra:
+        problems.add(where, f"a gap has only a length ('gap'), not {', '.join(extra)}")
+        return None
+    try:
+        frames = parse_time(entry["gap"], fps)
+    except ValueError as exc:
+        problems.add(f"{where}.gap", str(exc))
+        return None
+    if not 0 < frames <= MAX_FRAMES:
+        problems.add(f"{where}.gap", f"{frames} is out of range (1..{MAX_FRAMES})")
+        return None
+    return frames
 
 
 def _reason(exc: BaseException) -> str:
@@ -325,6 +346,11 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
             problems.add(where, "expected a table with 'media', 'in' and 'out'")
             continue
         _unknown_keys(entry, "clips", where, problems)
+        if "gap" in entry:
+            length = _gap(entry, where, fps, problems)
+            if length is not None:
+                clips.append(gap(length))
+            continue
         mid = _get(entry, "media", str, where, problems, required=True)
         if mid is not None and mid not in by_id:
             problems.add(f"{where}.media", f"unknown media id {mid!r}")
@@ -400,11 +426,17 @@ def to_dict(project: Project, base: Path) -> dict[str, Any]:
         },
         "preview": preview,
         "media": [{"id": m.id, "path": _relative(m, base)} for m in project.timeline.media],
-        "clips": [{"media": c.media, "in": c.in_, "out": c.out} for c in project.timeline.clips],
+        "clips": [_clip_dict(c) for c in project.timeline.clips],
     }
     if project.timeline.markers:
         data["markers"] = [{"frame": m.frame, "name": m.name} for m in project.timeline.markers]
     return data
+
+
+def _clip_dict(clip: Clip) -> dict[str, Any]:
+    if clip.media == GAP:
+        return {"gap": clip.length}
+    return {"media": clip.media, "in": clip.in_, "out": clip.out}
 
 
 def dumps(project: Project, base: Path) -> str:

@@ -11,6 +11,12 @@ undo removes it again. Markers travel with it for the same reason: adding or nam
 undoable edit. They mark timeline positions (not source frames), so like the ruler they stay put
 when clips around them are trimmed or deleted.
 
+A *gap* is a real timeline item (black and silent): a clip of the pseudo media ``GAP`` whose
+``MediaRef`` (``GAP_REF``) has neither video nor audio, so the plan, the preview stream and the
+export already show it as black and silence (as they do under an audio-only clip) without knowing
+about gaps. Gaps are not in ``Timeline.media`` (nothing to save or show in the bin) and always
+start at source frame 0, so a gap is just its length. Lift leaves gaps, extract closes them.
+
 Trims beyond the plain in/out (``roll``, ``slip``, ``slide``) change only clips' source ranges, never
 which media frames exist, so the engine reuses every cell it already has for them.
 """
@@ -81,6 +87,21 @@ class Placed:
         return self.start + self.clip.length
 
 
+GAP = ""
+"""Media id of gap clips (no real media can have it: the project file refuses empty ids)."""
+GAP_REF = MediaRef(GAP, "", Path("gap"), MediaInfo(Path("gap"), 0, "gap", Fraction(365 * 24 * 3600), None, None))
+"""What a gap "plays": a year of nothing; never saved, never probed."""
+
+
+def gap(length: int) -> Clip:
+    return Clip(GAP, 0, length)
+
+
+def _canonical(clip: Clip) -> Clip:
+    """A gap is only its length: in is always 0."""
+    return Clip(GAP, 0, clip.length) if clip.media == GAP and clip.in_ else clip
+
+
 @dataclass(frozen=True, order=True)
 class Marker:
     """A named timeline position (``[[markers]]`` in the project file)."""
@@ -105,13 +126,15 @@ class Timeline:
 
     # -- queries -------------------------------------------------------------------------------
     def media_by_id(self, media_id: str) -> MediaRef:
+        if media_id == GAP:
+            return GAP_REF
         for ref in self.media:
             if ref.id == media_id:
                 return ref
         raise EditError(f"no media with id {media_id!r}")
 
     def has_media(self, media_id: str) -> bool:
-        return any(ref.id == media_id for ref in self.media)
+        return media_id == GAP or any(ref.id == media_id for ref in self.media)
 
     def starts(self) -> tuple[int, ...]:
         """Timeline position of each clip's first frame."""
@@ -176,7 +199,7 @@ class Timeline:
             raise EditError(f"no clip number {index + 1} (the timeline has {len(self.clips)})")
 
     def _with_clips(self, clips: list[Clip] | tuple[Clip, ...]) -> Timeline:
-        return replace(self, clips=tuple(clips))
+        return replace(self, clips=tuple(_canonical(c) for c in clips))
 
     def _checked(self, clip: Clip) -> Clip:
         if not self.has_media(clip.media):
@@ -189,6 +212,8 @@ class Timeline:
         return clip
 
     def add_media(self, ref: MediaRef) -> Timeline:
+        if ref.id == GAP:
+            raise EditError("a media id must not be empty")
         if self.has_media(ref.id):
             raise EditError(f"media id {ref.id!r} is already used")
         return replace(self, media=(*self.media, ref))
@@ -334,3 +359,69 @@ class Timeline:
         clips[index - 1] = replace(prev, out=prev.out + d)
         clips[index + 1] = replace(nxt, in_=nxt.in_ + d)
         return self._with_clips(clips)
+
+    # -- several clips at once: lift, extract, insert, overwrite -------------------------------
+    def _check_indices(self, indices: tuple[int, ...] | list[int]) -> list[int]:
+        if not indices:
+            raise EditError("no clips selected")
+        for i in indices:
+            self._check_index(i)
+        return sorted(set(indices))
+
+    def lift(self, indices: tuple[int, ...] | list[int]) -> Timeline:
+        """Remove clips ``indices`` leaving gaps of their length (later clips stay put). Neighbouring
+        gaps become one; a gap left at the end is dropped (the film simply ends earlier)."""
+        chosen = set(self._check_indices(indices))
+        clips = [gap(c.length) if i in chosen else c for i, c in enumerate(self.clips)]
+        return self._with_clips(_merge_gaps(clips))
+
+    def extract(self, indices: tuple[int, ...] | list[int]) -> Timeline:
+        """Remove clips ``indices`` and close up (a ripple delete of several clips)."""
+        chosen = set(self._check_indices(indices))
+        return self._with_clips([c for i, c in enumerate(self.clips) if i not in chosen])
+
+    def _split_at(self, frame: int) -> tuple[Timeline, int]:
+        """The timeline cut at ``frame`` (padded with a gap when ``frame`` is past the end) and the
+        index of the first clip at or after ``frame``."""
+        if frame < 0:
+            raise EditError(f"frame {frame} is before the start")
+        tl = self
+        if frame > self.duration:
+            tl = self._with_clips((*self.clips, gap(frame - self.duration)))
+        elif frame < self.duration:
+            tl = self.split(frame)
+        starts = tl.starts()
+        return tl, bisect.bisect_left(starts, frame) if frame < tl.duration else len(tl.clips)
+
+    def insert_clips(self, frame: int, clips: tuple[Clip, ...] | list[Clip]) -> Timeline:
+        """Insert ``clips`` at timeline ``frame``; what was there moves right (a ripple insert)."""
+        if not clips:
+            return self
+        checked = [self._checked(c) for c in clips]
+        tl, index = self._split_at(frame)
+        return tl._with_clips((*tl.clips[:index], *checked, *tl.clips[index:]))
+
+    def overwrite(self, frame: int, clips: tuple[Clip, ...] | list[Clip]) -> Timeline:
+        """Put ``clips`` at timeline ``frame`` over what was there; nothing after them moves."""
+        if not clips:
+            return self
+        checked = [self._checked(c) for c in clips]
+        end = frame + sum(c.length for c in checked)
+        tl, first = self._split_at(frame)
+        if end < tl.duration:
+            tl = tl.split(end)
+        starts = tl.starts()
+        last = bisect.bisect_left(starts, end) if end < tl.duration else len(tl.clips)
+        return tl._with_clips((*tl.clips[:first], *checked, *tl.clips[last:]))
+
+
+def _merge_gaps(clips: list[Clip]) -> list[Clip]:
+    out: list[Clip] = []
+    for clip in clips:
+        if clip.media == GAP and out and out[-1].media == GAP:
+            out[-1] = gap(out[-1].length + clip.length)
+        else:
+            out.append(clip)
+    while out and out[-1].media == GAP:
+        out.pop()
+    return out

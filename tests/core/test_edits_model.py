@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from core.errors import EditError, ProjectError
 from core.model import project as proj
 from core.model.history import History
-from core.model.timeline import Clip, Marker, Timeline
+from core.model.timeline import GAP, Clip, Marker, Timeline, gap
 from core.synthetic.testpattern import make_source
 
 from .helpers import apply_op, edit_ops, timeline_with
@@ -81,6 +81,47 @@ def test_slide_moves_a_clip_between_its_neighbours() -> None:
         tl.slide(0, 1)
 
 
+# -- gaps, lift, extract, insert, overwrite -------------------------------------------------------------
+def test_lift_leaves_gaps_and_extract_closes() -> None:
+    tl = base()  # a[0,200) b[50,200) c[10,90)
+    lifted = tl.lift([1])
+    assert lifted.clips == (Clip("a", 0, 200), gap(150), Clip("c", 10, 90))
+    assert lifted.duration == tl.duration and lifted.starts() == tl.starts()
+    assert lifted.lift([0]).clips == (gap(350), Clip("c", 10, 90))  # neighbouring gaps become one
+    assert tl.lift([2]).clips == tl.clips[:2]  # nothing after it: the film ends earlier
+    assert lifted.extract([1]) == tl.extract([1]) == tl.delete(1)
+    assert tl.extract([0, 2]).clips == (Clip("b", 50, 200),)
+    with pytest.raises(EditError, match="no clips selected"):
+        tl.lift([])
+    assert lifted.media_by_id(GAP).info is not None and lifted.media_by_id(GAP).info.video is None
+
+
+def test_gaps_are_only_a_length() -> None:
+    tl = base().lift([1])
+    assert tl.trim_in(1, 30).clips[1] == gap(120)  # trimming a gap's start shortens it
+    assert tl.slip(1, 10) == tl  # nothing to slip
+    assert tl.split(260).clips[1:3] == (gap(60), gap(90))
+
+
+def test_insert_and_overwrite_clips() -> None:
+    tl = base()
+    new = [Clip("c", 0, 10), Clip("a", 5, 10)]
+    ins = tl.insert_clips(100, new)
+    assert ins.clips == (Clip("a", 0, 100), *new, Clip("a", 100, 200), Clip("b", 50, 200), Clip("c", 10, 90))
+    assert ins.duration == tl.duration + 15
+    over = tl.overwrite(195, new)  # over the edit point at 200: a loses 5, b loses 10
+    assert over.clips == (Clip("a", 0, 195), *new, Clip("b", 60, 200), Clip("c", 10, 90))
+    assert over.duration == tl.duration
+    assert tl.overwrite(200, new).clips[1:3] == tuple(new)
+    past = tl.overwrite(tl.duration + 5, new)  # past the end: a gap up to it
+    assert past.clips[3:] == (gap(5), *new)
+    end = tl.overwrite(tl.duration - 3, new)
+    assert end.clips[-3:] == (Clip("c", 10, 87), *new) and end.duration == tl.duration + 12
+    assert tl.insert_clips(tl.duration, new).clips[3:] == tuple(new)
+    with pytest.raises(EditError, match="past the end"):
+        tl.insert_clips(0, [Clip("c", 0, 98)])
+
+
 # -- properties ------------------------------------------------------------------------------------
 new_edits = st.one_of(
     st.tuples(st.just("roll"), st.integers(0, 20), st.integers(-400, 400)),
@@ -88,11 +129,27 @@ new_edits = st.one_of(
     st.tuples(st.just("slide"), st.integers(0, 20), st.integers(-400, 400)),
     st.tuples(st.just("add_marker"), st.integers(0, 1500), st.text(max_size=8)),
     st.tuples(st.just("remove_marker"), st.integers(0, 1500)),
+    st.tuples(st.just("lift"), st.lists(st.integers(0, 20), min_size=1, max_size=3)),
+    st.tuples(st.just("extract"), st.lists(st.integers(0, 20), min_size=1, max_size=3)),
+    st.tuples(
+        st.sampled_from(["insert_clips", "overwrite"]),
+        st.integers(0, 1500),
+        st.lists(st.tuples(st.sampled_from(sorted(LENGTHS)), st.integers(0, 96), st.integers(1, 60)), max_size=3),
+    ),
 )
 
 
-NEW = ("roll", "slip", "slide", "add_marker", "remove_marker")
+NEW = ("roll", "slip", "slide", "add_marker", "remove_marker", "lift", "extract", "insert_clips", "overwrite")
 old_edits = edit_ops(list(LENGTHS), split_max=800, source_max=97, min_size=1, max_size=3)
+
+
+def clips_of(spec: list[tuple[str, int, int]]) -> list[Clip]:
+    """Generated (media, in, length) made valid for the media."""
+    out = []
+    for mid, start, n in spec:
+        start = min(start, LENGTHS[mid] - 1)
+        out.append(Clip(mid, start, min(LENGTHS[mid], start + n)))
+    return out
 
 
 def apply_new(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
@@ -102,6 +159,12 @@ def apply_new(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
             args[0] %= len(tl.clips)
         if name == "remove_marker" and tl.markers:
             args[0] = tl.markers[args[0] % len(tl.markers)].frame
+        if name in ("lift", "extract"):
+            args[0] = [i % max(1, len(tl.clips)) for i in args[0]]
+        if name in ("insert_clips", "overwrite"):
+            args[1] = [
+                Clip(m, min(i, LENGTHS[m] - 1), min(LENGTHS[m], min(i, LENGTHS[m] - 1) + n)) for m, i, n in args[1]
+            ]
         edited: Timeline = getattr(tl, name)(*args)
     except EditError:
         return tl
@@ -111,9 +174,20 @@ def apply_new(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
 def check_invariants(before: Timeline, after: Timeline, op: tuple[Any, ...]) -> None:
     assert after.duration == sum(c.length for c in after.clips)
     for clip in after.clips:
-        assert 0 <= clip.in_ < clip.out <= LENGTHS[clip.media]
+        if clip.media == GAP:
+            assert clip.in_ == 0 < clip.out
+        else:
+            assert 0 <= clip.in_ < clip.out <= LENGTHS[clip.media]
     assert list(after.markers) == sorted(after.markers)
     assert len({m.frame for m in after.markers}) == len(after.markers)
+    if op[0] == "lift" and after != before:
+        assert after.duration <= before.duration and (not after.clips or after.clips[-1].media != GAP)
+    if op[0] == "extract" and after != before:
+        assert after.duration < before.duration
+    if op[0] == "insert_clips" and after != before:
+        assert after.duration == max(before.duration, op[1]) + sum(c.length for c in clips_of(op[2]))
+    if op[0] == "overwrite" and after != before:
+        assert after.duration == max(before.duration, op[1] + sum(c.length for c in clips_of(op[2])))
     if op[0] in ("roll", "slip", "slide", "add_marker", "remove_marker"):
         assert after.duration == before.duration  # none of these changes the film's length
         assert len(after.clips) == len(before.clips)
@@ -196,6 +270,28 @@ def test_markers_round_trip_and_are_validated(media_dir: Path, tmp_path: Path) -
     assert "markers[0].frame: -3 is out of range" in text
     assert "markers[1].name: expected str" in text
     assert "markers[2].note: unknown key" in text and "markers[2].frame: a second marker" in text
+
+
+def test_gaps_round_trip_and_are_validated(media_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "g.toml"
+    path.write_text(V1.format(a=media_dir / "a.mp4"))
+    p = proj.load(path)
+    tl = p.timeline.insert_clips(10, [gap(15)]).overwrite(50, [Clip("a", 0, 5)])
+    proj.save(proj.Project(p.name, tl, path=path), path)
+    text = path.read_text()
+    assert "gap = 15" in text and "gap = 5" in text and '"gap"' not in text  # the gap media is never saved
+    assert proj.load(path).timeline.clips == tl.clips
+    bad = V1.replace("version = 1", "version = 2").format(a=media_dir / "a.mp4")
+    bad += '[[clips]]\ngap = 0\n[[clips]]\ngap = "1s"\nmedia = "a"\n[[clips]]\ngap = "soon"\n'
+    path.write_text(bad)
+    with pytest.raises(ProjectError) as err:
+        proj.load(path)
+    text = str(err.value)
+    assert "clips[1].gap: 0 is out of range" in text and "clips[2]: a gap has only a length" in text
+    assert "clips[3].gap:" in text
+    path.write_text(V1.format(a=media_dir / "a.mp4") + "[[clips]]\ngap = 3\n")
+    with pytest.raises(ProjectError, match="gaps are not part of a version 1 file"):
+        proj.load(path)
 
 
 def test_version_1_with_markers_and_unknown_versions_are_refused(media_dir: Path, tmp_path: Path) -> None:
