@@ -237,9 +237,23 @@ def test_interlaced_source_is_deinterlaced(tmp_path: Path) -> None:
 # -- defect 6: the last frame ----------------------------------------------------------------------
 @pytest.mark.parametrize(("frames", "fps"), [(72, Fraction(24000, 1001)), (61, Fraction(60))])
 def test_webm_keeps_its_last_frame(tmp_path: Path, frames: int, fps: Fraction) -> None:
-    src = make_source(
-        tmp_path / "v.webm", frames=frames, width=160, height=120, fps=fps, codec="libvpx-vp9", audio=False
-    )
+    """Millisecond WebM whose frame durations are truncated (41 ms at 23.976 fps, as real
+    encoders write them): the container's length is a hair short of frames / fps."""
+    stamps = [int(i * 1000 / fps) for i in range(frames)]
+    made = make_source(
+        tmp_path / "v.webm", frames=frames, fps=fps, codec="libvpx-vp9", audio=False,
+        vfr_timestamps=stamps, time_base=Fraction(1, 1000),
+    )  # fmt: skip
+    src = tmp_path / "short.webm"
+    with av.open(str(made)) as inp, av.open(str(src), "w") as out:
+        ostream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.size:
+                packet.duration = int(1000 / fps)
+                packet.stream = ostream
+                out.mux(packet)
+    with av.open(str(src)) as c:
+        assert c.duration is not None and c.duration / 1_000_000 < frames / fps  # really a hair short
     info = probe(src)
     assert info.video is not None and info.video.fps == fps
     assert info.video.frame_count == frames and info.frames_at(fps) == frames
