@@ -8,7 +8,7 @@ import platform
 import sys
 import time
 
-from bench import cells, engine, export, memory, player, real_media, stream, tui, web
+from bench import cells, engine, export, graphics, memory, player, real_media, stream, tui, web
 
 
 def main() -> int:
@@ -21,6 +21,7 @@ def main() -> int:
         "engine": engine.run(),
         "export": export.run(),
         "tui": tui.run(),
+        "graphics": graphics.run(),
         "memory": memory.run(),
         "web": web.run(),
         "real_media": real_media.run(),

@@ -66,6 +66,8 @@ class PtyTerminal:
     ) -> None:
         self.replies = replies or {}
         self.output = bytearray()
+        self.chunks: list[tuple[float, int]] = []
+        """(monotonic time, output length after the chunk) for every read: when bytes arrived."""
         self._answered = 0
         self._lock = threading.Lock()
         master, slave = os.openpty()
@@ -101,6 +103,7 @@ class PtyTerminal:
                 return
             with self._lock:
                 self.output += chunk
+                self.chunks.append((time.monotonic(), len(self.output)))
                 self._answer()
 
     def _answer(self) -> None:
