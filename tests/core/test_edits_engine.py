@@ -1,4 +1,5 @@
-"""The new edits (markers, roll, slip, slide) over cached media encode nothing (real engine, real store)."""
+"""The new edits (markers, roll, slip, slide, lift, extract, insert, overwrite) over cached media encode
+nothing (real engine, real store); a gap plays the shared black cell."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core.cells.plan import SegmentState
@@ -15,7 +16,7 @@ from core.cells.store import CellStore
 from core.engine.engine import Engine
 from core.errors import EditError
 from core.model import project as proj
-from core.model.timeline import Timeline
+from core.model.timeline import Timeline, gap
 from core.synthetic.testpattern import make_source
 
 C = 20
@@ -29,13 +30,14 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> tuple[proj.Project, Path]:
     make_source(d / "b.mp4", frames=60, width=192, height=108, fps=25)
     p = proj.new_from_media(d / "p.toml", [str(d / "a.mp4"), str(d / "b.mp4")], fps="30")
     tl = p.timeline.split(30).split(60).split(110)
-    p = replace(p, timeline=tl, width=320, height=240, preview_height=120, cell_frames=C)
+    p = replace(p, width=320, height=240, preview_height=120, cell_frames=C)
+    p = replace(p, timeline=tl.insert_clips(30, [gap(7)]))  # the black cell under gaps is made once
     with Engine(p, workers=2, store=CellStore(d / "cache")) as eng:
         assert eng.wait_ready(60)
         assert all(s == SegmentState.READY for s in eng.snapshot().states)
         assert eng.scheduler.stats["cells_encoded"] > 0  # the counter the test below reads does count
     # the split clips together cover both whole files, so every cell of both is in the store
-    return p, d / "cache"
+    return replace(p, timeline=tl), d / "cache"
 
 
 ops = st.lists(
@@ -50,6 +52,12 @@ def apply(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
     try:
         if name == "add_marker":
             return tl.add_marker(abs(delta) * 2, f"m{index}")
+        if name in ("lift", "extract"):
+            return tl.lift([index % len(tl.clips)]) if name == "lift" else tl.extract([index % len(tl.clips)])
+        if name in ("insert", "overwrite"):  # a paste of two of the timeline's clips at a frame
+            pasted = tl.clips[index % len(tl.clips) :][:2]
+            frame = abs(delta) * 3
+            return tl.insert_clips(frame, pasted) if name == "insert" else tl.overwrite(frame, pasted)
         edited: Timeline = getattr(tl, name)(index % len(tl.clips), delta)
     except EditError:
         return tl
@@ -58,6 +66,7 @@ def apply(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops)
+@example([("lift", 1, 0), ("overwrite", 2, 20), ("insert", 0, 10), ("roll", 0, 5), ("slip", 3, -5), ("slide", 1, 4)])
 def test_new_edits_over_cached_material_need_zero_new_cells(warm: tuple[proj.Project, Path], ops: list[Any]) -> None:
     p, cache = warm
     store = CellStore(cache)
@@ -69,4 +78,14 @@ def test_new_edits_over_cached_material_need_zero_new_cells(warm: tuple[proj.Pro
             eng.set_timeline(tl)
             assert all(store.has(s.key) for s in eng.segments), op
         assert eng.wait_ready(10)
+        assert eng.scheduler.stats["cells_encoded"] == 0
+
+
+def test_a_gap_plays_the_black_cell(warm: tuple[proj.Project, Path]) -> None:
+    p, cache = warm
+    tl = p.timeline.lift([1])
+    with Engine(replace(p, timeline=tl), workers=1, store=CellStore(cache)) as eng:
+        assert eng.wait_ready(30)
+        under_gap = [s for s in eng.segments if s.clip == 1]
+        assert under_gap and {s.cell.media for s in under_gap} == {"black"}
         assert eng.scheduler.stats["cells_encoded"] == 0
