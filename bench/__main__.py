@@ -7,13 +7,27 @@ import os
 import platform
 import sys
 import time
+from typing import Any
 
-from bench import cells, engine, export, graphics, memory, player, real_media, stream, tui, web
+from bench import (
+    cells,
+    engine,
+    export,
+    fingerprint,
+    graphics,
+    memory,
+    player,
+    real_media,
+    shared_cache,
+    stream,
+    tui,
+    web,
+)
 
 
 def main() -> int:
     started = time.time()
-    doc = {
+    doc: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "cells": cells.run(),
         "stream": stream.run(),
@@ -23,6 +37,8 @@ def main() -> int:
         "tui": tui.run(),
         "graphics": graphics.run(),
         "memory": memory.run(),
+        "fingerprint": fingerprint.run(),
+        "shared_cache": shared_cache.run(),
         "web": web.run(),
         "real_media": real_media.run(),
     }
