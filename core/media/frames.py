@@ -13,6 +13,13 @@ Why it is shaped like this:
   millisecond time bases). VFR phone footage, dropped frames, 25 → 30 fps and 60 → 30 fps all
   follow from that one rule; before the first frame the first is shown, after the last the
   last is held.
+* **Damage is concealed, not fatal.** A packet the decoder rejects is skipped and decoding
+  goes on; its slot keeps the last good picture (black when there is none yet). Lost frames
+  are found by timestamps (frame threads report errors a few packets late) and remembered in
+  ``core.media.damage`` for the export's warnings.
+* **Interlaced sources are deinterlaced** (``bwdif``, one frame per frame, parity from each
+  frame's flags) before scaling, so fields never comb; the pixel aspect (``VideoInfo.sar``)
+  is honoured when fitting, so anamorphic DV fills a 4:3 canvas.
 * **Cheap conversion.** Only frames actually shown are converted, each once even when shown
   several times. One swscale context serves the whole run (``VideoFrame.reformat`` builds a new
   one per frame object, measurably slower), scaling straight to the fitted size in limited

@@ -2,8 +2,17 @@
 
 ``probe`` answers everything the engine needs before it decodes a frame: the frame rate measured
 from real packet timestamps (``average_rate`` lies for VFR phone footage), the display rotation,
-sizes, audio layout and length. It demuxes only a few hundred packets and decodes a single
-frame, so opening a project stays fast. Every failure becomes one ``MediaError`` naming the file.
+sizes, pixel aspect, field order, audio layout and length. It demuxes only a few hundred packets
+and decodes a single frame, so opening a project stays fast. Every failure becomes one
+``MediaError`` naming the file.
+
+Real files need care. Stream-copy trims keep an earlier keyframe and hide the pre-roll with an
+edit list: those packets come flagged discard and count for nothing (not the rate, not the
+start, not the frame count). The length is what plays: MP4's per-frame index counted without
+discarded entries; elsewhere the end of the last packet, found by seeking to the last keyframe
+and demuxing, or by demuxing everything where the file has no index and no Duration (live
+WebM from browsers and OBS). A CFR stream lasts exactly frames / fps, so millisecond rounding
+never loses the last frame; counts that are estimates say so (``frame_count_exact``).
 
 The fingerprint keys the cell cache by content, not path: a moved or renamed file keeps its
 cells. It hashes the size and the first and last 64 KiB, and is remembered per (path, size,
