@@ -72,7 +72,7 @@ def adapter_for(fmt: Format) -> Any:
     """OTIO with ``fmt``'s adapter checked to be present (the EDL and XML ones are plug-ins)."""
     otio = otio_module()
     try:
-        otio.adapters.from_name(fmt.adapter)
+        otio.adapters.from_name(fmt.adapter).module()  # the plug-in is found and imports
     except Exception:  # OTIO reports an unknown adapter with its own exception types
         raise InterchangeError(
             f"the {fmt.description} adapter ({fmt.package}) is not installed: {EXTRA_HINT}"

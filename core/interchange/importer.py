@@ -15,6 +15,7 @@ clips with their durations, so the edit can be relinked later.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -27,6 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from core.errors import ProjectError
 from core.interchange.errors import InterchangeError
 from core.interchange.exporter import META
 from core.interchange.formats import Format, adapter_for, format_for
@@ -102,11 +104,15 @@ def read_timeline(
 def _parse(otio: Any, source: Path, fmt: Format, raw: bytes, fps: Fraction) -> Any:
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InterchangeError(f"{source}: not a text file (expected a {fmt.description})")
-    if fmt.name == "xml" and b"<!entity" in raw.lower():
+    text = _decode(raw)
+    if not text.strip():
+        raise InterchangeError(f"{source}: is empty (expected a {fmt.description})")
+    if fmt.name == "xml" and "<!entity" in text.lower():
         raise InterchangeError(
             f"{source}: XML with entity declarations is refused (entities can read other files or URLs)"
         )
-    text = _decode(raw)
+    if fmt.name == "otio":
+        _check_json(source, text)
     kwargs: dict[str, Any] = {"rate": float(fps)} if fmt.name == "edl" else {}
     try:
         return otio.adapters.read_from_string(text, fmt.adapter, **kwargs)
@@ -115,6 +121,17 @@ def _parse(otio: Any, source: Path, fmt: Format, raw: bytes, fps: Fraction) -> A
     except Exception as exc:  # the adapters raise their own types, and plain ValueError/IndexError
         hint = " (an EDL has no frame rate: is --fps right?)" if fmt.name == "edl" else ""
         raise InterchangeError(f"{source}: not a readable {fmt.description}: {_reason(exc)}{hint}") from None
+
+
+def _check_json(source: Path, text: str) -> None:
+    """Python's JSON parser first: OTIO's C++ one recurses without a limit, so deeply nested
+    input would crash the process (a segfault, not an error) instead of failing."""
+    try:
+        json.loads(text)
+    except RecursionError:
+        raise InterchangeError(f"{source}: nested too deeply to be an OpenTimelineIO file") from None
+    except ValueError as exc:
+        raise InterchangeError(f"{source}: not a readable OpenTimelineIO JSON: {_reason(exc)}") from None
 
 
 def _decode(raw: bytes) -> str:
@@ -129,6 +146,12 @@ def _decode(raw: bytes) -> str:
 def _read_bundle(otio: Any, source: Path, extract_to: Path | None) -> Any:
     if not zipfile.is_zipfile(source):
         raise InterchangeError(f"{source}: not an OTIO bundle (not a zip file)")
+    try:
+        with zipfile.ZipFile(source) as bundle:
+            content = bundle.read("content.otio")
+        _check_json(source, _decode(content))
+    except (KeyError, zipfile.BadZipFile, OSError) as exc:
+        raise InterchangeError(f"{source}: not a readable OTIO bundle: {_reason(exc)}") from None
     try:
         if extract_to is not None:
             extract_to.mkdir(parents=True, exist_ok=True)
@@ -163,6 +186,8 @@ class _Event:
 @dataclass
 class _Converter:
     otio: Any
+    source: Path
+    """The file read (every error names it)."""
     fps: Fraction
     base: Path
     """Folder that relative media paths in the file are relative to."""
@@ -174,16 +199,16 @@ class _Converter:
         """``t`` (an OTIO RationalTime) as whole project frames, exactly when the rates agree."""
         value, rate = float(t.value), float(t.rate)
         if not (math.isfinite(value) and math.isfinite(rate)) or rate <= 0:
-            raise InterchangeError(f"{where}: time {value!r} at rate {rate!r} is not a time")
+            raise InterchangeError(f"{self.source}: {where}: time {value:.6g} at rate {rate:.6g} is not a time")
         try:
             exact_rate = parse_fps(rate)
         except ValueError:
-            raise InterchangeError(f"{where}: {rate!r} is not a frame rate livecut knows (0 < fps ≤ 1000)") from None
-        if abs(value) > MAX_FRAMES * 1000:
-            raise InterchangeError(f"{where}: {value:.0f} frames is out of range (at most {MAX_FRAMES})")
-        frames = round(Fraction(value) * self.fps / exact_rate)
+            raise InterchangeError(
+                f"{self.source}: {where}: {rate:.6g} is not a frame rate livecut knows (0 < fps ≤ 1000)"
+            ) from None
+        frames = round(Fraction(value) * self.fps / exact_rate) if abs(value) <= MAX_FRAMES * 1000 else MAX_FRAMES + 1
         if abs(frames) > MAX_FRAMES:
-            raise InterchangeError(f"{where}: {frames} frames is out of range (at most {MAX_FRAMES})")
+            raise InterchangeError(f"{self.source}: {where}: {value:.6g} frames is out of range (at most {MAX_FRAMES})")
         return frames
 
     def tc(self, frames: int) -> str:
@@ -401,7 +426,7 @@ def from_otio(
     otio = otio_module()
     meta = _meta(timeline)
     rate = _project_rate(otio, timeline, meta, fps, source)
-    conv = _Converter(otio, rate, base or source.resolve().parent, media_dir)
+    conv = _Converter(otio, source, rate, base or source.resolve().parent, media_dir)
     tracks = list(timeline.tracks)
     video = [t for t in tracks if t.kind == otio.schema.TrackKind.Video and t.enabled]
     for i, t in enumerate(tracks):
@@ -538,8 +563,10 @@ def import_timeline(
             f"{src}: {len(notes)} item(s) livecut cannot represent, first {notes[0]} "
             "(without --strict they are dropped or flattened and listed)"
         )
-    # validated exactly as a load would see it, before anything is written
-    project = proj.from_dict(proj.to_dict(project, out.parent), out)
+    try:  # validated exactly as a load would see it, before anything is written
+        project = proj.from_dict(proj.to_dict(project, out.parent), out)
+    except ProjectError as exc:
+        raise InterchangeError(f"{src}: makes a project livecut cannot load: {'; '.join(exc.problems)}") from None
     if save:
         project = proj.save(project, out)
     for note in notes:
