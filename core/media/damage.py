@@ -113,11 +113,12 @@ class Concealed:
     reason: str
 
     def message(self, fps: Fraction) -> str:
-        frames = f"frame {self.first}" if self.first == self.last else f"frames {self.first}-{self.last}"
+        one = self.first == self.last
+        frames = f"frame {self.first}" if one else f"frames {self.first}-{self.last}"
         at = float(self.first / fps)
         return (
             f"{self.path.name}: the frame at {float(self.source_s):.3f} s cannot be decoded ({self.reason}); "
-            f"timeline {frames} ({at:.2f} s) repeat the last good frame"
+            f"timeline {frames} ({at:.2f} s) {'shows' if one else 'show'} the last good frame instead"
         )
 
     def to_dict(self, fps: Fraction) -> dict[str, object]:
