@@ -42,6 +42,9 @@ class Cursor:
     """Clip chosen with tab/shift+tab; None: the clip under the playhead."""
     edge: Edge | None = None
     """Selected edge of the selected clip (what ``,`` ``.`` ``<`` ``>`` nudge)."""
+    marked: frozenset[int] = frozenset()
+    """Clips added to the selection with ``v`` (several clips for lift, extract, copy, cut); empty:
+    those keys act on the selected clip. Moving the playhead keeps them; an edit clears them."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,8 @@ def clip_name(tl: Timeline, clip: Clip) -> str:
 
 # -- navigation (no edit) ----------------------------------------------------------------------------
 def seek(tl: Timeline, cur: Cursor, frame: int) -> Cursor:
-    """Move the playhead; the selection follows it again."""
-    return Cursor(clamp(tl, frame), None, cur.edge)
+    """Move the playhead; the selection follows it again (clips marked with ``v`` stay marked)."""
+    return replace(cur, playhead=clamp(tl, frame), picked=None)
 
 
 def next_edit(tl: Timeline, cur: Cursor) -> Cursor:
@@ -159,7 +162,7 @@ def next_trim_mode(mode: TrimMode) -> TrimMode:
 def after_history(tl: Timeline, cur: Cursor) -> Cursor:
     """The cursor after undo/redo replaced the timeline under it."""
     picked = cur.picked if cur.picked is not None and cur.picked < len(tl.clips) else None
-    return Cursor(clamp(tl, cur.playhead), picked, cur.edge)
+    return Cursor(clamp(tl, cur.playhead), picked, cur.edge, frozenset(i for i in cur.marked if i < len(tl.clips)))
 
 
 # -- edits ---------------------------------------------------------------------------------------------
@@ -237,7 +240,10 @@ def _locate(tl: Timeline, frame: int) -> tuple[int, int] | None:
 
 
 def delete(tl: Timeline, cur: Cursor) -> Outcome:
-    """Ripple delete the selected clip; the playhead stays on the same picture where it can."""
+    """Ripple delete the selected clip (or the marked clips: ``extract``); the playhead stays on the
+    same picture where it can."""
+    if cur.marked:
+        return extract(tl, cur)
     index = _selected_or_fail(tl, cur)
     new = tl.delete(index)
     here = _locate(tl, cur.playhead)
@@ -318,3 +324,59 @@ def _roll(tl: Timeline, cur: Cursor, index: int, delta: int) -> Outcome:
     # the playhead shows the frame that changed: the incoming clip's first or the outgoing clip's last
     playhead = point if cur.edge == "in" else point - 1
     return Outcome("roll edit", new, Cursor(playhead, index, cur.edge))
+
+
+# -- several clips: mark, lift, extract, clipboard ------------------------------------------------------
+def toggle_mark(tl: Timeline, cur: Cursor) -> Cursor:
+    """V: add the selected clip to the marked clips, or take it out."""
+    index = _selected_or_fail(tl, cur)
+    return replace(cur, marked=cur.marked ^ {index})
+
+
+def mark_all(tl: Timeline, cur: Cursor) -> Cursor:
+    return replace(cur, marked=frozenset(range(len(tl.clips))))
+
+
+def clear_marks(cur: Cursor) -> Cursor:
+    return replace(cur, marked=frozenset())
+
+
+def targets(tl: Timeline, cur: Cursor) -> list[int]:
+    """The clips lift, extract, copy and cut act on: the marked ones, else the selected one."""
+    if cur.marked:
+        return sorted(i for i in cur.marked if i < len(tl.clips))
+    return [_selected_or_fail(tl, cur)]
+
+
+def _count(n: int) -> str:
+    return "clip" if n == 1 else f"{n} clips"
+
+
+def copy(tl: Timeline, cur: Cursor) -> tuple[Clip, ...]:
+    return tuple(tl.clips[i] for i in targets(tl, cur))
+
+
+def lift(tl: Timeline, cur: Cursor) -> Outcome:
+    """Z: take the clips out and leave gaps (nothing after them moves); the playhead stays."""
+    chosen = targets(tl, cur)
+    new = tl.lift(chosen)
+    return Outcome(f"lift {_count(len(chosen))}", new, Cursor(clamp(new, cur.playhead), None, None))
+
+
+def extract(tl: Timeline, cur: Cursor) -> Outcome:
+    """Take the clips out and close up; the playhead goes where the first of them was."""
+    chosen = targets(tl, cur)
+    new = tl.extract(chosen)
+    return Outcome(f"extract {_count(len(chosen))}", new, Cursor(clamp(new, tl.starts()[chosen[0]]), None, None))
+
+
+def paste(tl: Timeline, cur: Cursor, clips: tuple[Clip, ...], *, overwrite: bool) -> Outcome:
+    """Ctrl+V inserts the clipboard at the playhead (what was there moves right); overwrite puts it over
+    what was there. The playhead ends after the pasted clips, ready for the next paste."""
+    if not clips:
+        raise EditError("the clipboard is empty (copy with ctrl+c, cut with ctrl+x)")
+    at = cur.playhead if tl.clips else 0
+    new = tl.overwrite(at, clips) if overwrite else tl.insert_clips(at, clips)
+    length = sum(c.length for c in clips)
+    verb = "overwrite" if overwrite else "paste"
+    return Outcome(f"{verb} {_count(len(clips))}", new, Cursor(clamp(new, at + length), None, None))

@@ -1,10 +1,13 @@
-"""The editor's actions for markers, go to timecode and the trim modes (roll, slip, slide).
+"""The editor's actions for markers, go to timecode, the trim modes (roll, slip, slide), the
+multi-selection and the clipboard.
 
 Why a mixin apart from ``tui.screens.editor``: the editor screen is the controller every feature
 touches; keeping these actions in their own module keeps that file small and lets them be read
 (and reviewed) as one feature. Like the rest of the controller they only call pure rules from
 ``tui.editing`` and record edits through the screen's ``_edit``; they own no state except the
-trim mode, which is how the nudge keys are read (see ``tui.editing``).
+trim mode, which is how the nudge keys are read (see ``tui.editing``), and the clipboard: clips
+(source ranges, gaps included) that stay valid across edits because they name media, not timeline
+positions. The clipboard lives as long as the editor and is not saved.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, Protocol
 from textual.app import App
 
 from core.errors import EditError
-from core.model.timeline import Timeline
+from core.model.timeline import Clip, Timeline
 from core.timebase import frames_to_timecode
 from tui import editing
 from tui.document import Document
@@ -33,6 +36,7 @@ class _Editor(Protocol):
     cursor: Cursor
     message: str
     trim_mode: TrimMode
+    clipboard: tuple[Clip, ...]
 
     @property
     def app(self) -> App[Any]: ...
@@ -40,6 +44,8 @@ class _Editor(Protocol):
     def _edit(self, rule: Callable[[Timeline, Cursor], Outcome]) -> None: ...
 
     def _navigate(self, rule: Callable[[Timeline, Cursor], Cursor]) -> None: ...
+
+    def _move(self, cursor: Cursor, *, seek: bool = True) -> None: ...
 
     def _refresh_views(self) -> None: ...
 
@@ -51,6 +57,7 @@ class EditActions:
 
     trim_mode: TrimMode = "trim"
     """How the nudge keys trim (``t`` cycles it); shown in the status line."""
+    clipboard: tuple[Clip, ...] = ()
 
     # -- navigation --------------------------------------------------------------------------------
     def _jump(self: _Editor, rule: Callable[[Timeline, Cursor], Cursor]) -> None:
@@ -127,6 +134,54 @@ class EditActions:
 
     def action_nudge_forward_second(self: _Editor) -> None:
         EditActions.trim(self, self._second())
+
+    # -- multi-selection and clipboard -------------------------------------------------------------
+    def _mark(self: _Editor, rule: Callable[[Timeline, Cursor], Cursor]) -> None:
+        try:
+            cursor = rule(self.document.timeline, self.cursor)
+        except EditError as exc:
+            self.app.notify(str(exc), severity="warning")
+            return
+        self.message = ""
+        self._move(cursor)
+
+    def action_mark_clip(self: _Editor) -> None:
+        EditActions._mark(self, editing.toggle_mark)
+
+    def action_mark_all(self: _Editor) -> None:
+        EditActions._mark(self, editing.mark_all)
+
+    def action_mark_none(self: _Editor) -> None:
+        EditActions._mark(self, lambda _tl, cur: editing.clear_marks(cur))
+
+    def action_lift(self: _Editor) -> None:
+        self._edit(editing.lift)
+
+    def _copy(self: _Editor) -> bool:
+        try:
+            self.clipboard = editing.copy(self.document.timeline, self.cursor)
+        except EditError as exc:
+            self.app.notify(str(exc), severity="warning")
+            return False
+        return True
+
+    def action_copy(self: _Editor) -> None:
+        if EditActions._copy(self):
+            n = len(self.clipboard)
+            self.message = f"copied {n} clip{'s' if n != 1 else ''}"
+            self._refresh_views()
+
+    def action_cut(self: _Editor) -> None:
+        if EditActions._copy(self):
+            self._edit(editing.extract)
+
+    def action_paste(self: _Editor) -> None:
+        clips = self.clipboard
+        self._edit(lambda tl, cur: editing.paste(tl, cur, clips, overwrite=False))
+
+    def action_paste_over(self: _Editor) -> None:
+        clips = self.clipboard
+        self._edit(lambda tl, cur: editing.paste(tl, cur, clips, overwrite=True))
 
 
 TRIM_HINTS: dict[TrimMode, str] = {

@@ -198,7 +198,7 @@ class EditorScreen(EditActions, Screen[None]):
         width = self.query_one(TimelineView).size.width
         self.scale = viewport.layout(self.zoom, self.scale, cur.playhead, max(width, 1), tl.duration)
         self.query_one(TimelineView).show(
-            TimelineState(tl, cur.playhead, sel, cur.edge if sel is not None else None, self.scale)
+            TimelineState(tl, cur.playhead, sel, cur.edge if sel is not None else None, self.scale, cur.marked)
         )
         self.query_one(SegmentBar).show(self.snapshot, self.scale)
         current = tl.clips[sel].media if sel is not None else None
@@ -223,7 +223,8 @@ class EditorScreen(EditActions, Screen[None]):
         clip = tl.clips[sel]
         edge = {"in": " [start", "out": " end]", None: ""}[self.cursor.edge]
         mode = "" if self.trim_mode == "trim" else f" · {self.trim_mode}"
-        return f"clip {sel + 1}/{len(tl.clips)} {editing.clip_name(tl, clip)}{edge}{mode}"
+        marked = f" · {len(self.cursor.marked)} selected" if self.cursor.marked else ""
+        return f"clip {sel + 1}/{len(tl.clips)} {editing.clip_name(tl, clip)}{edge}{mode}{marked}"
 
     def _preview_title(self) -> str:
         if self.bridge.status:

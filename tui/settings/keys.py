@@ -49,7 +49,7 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("next_edit", "down", "Next edit point", "Navigate"),
     KeySpec("go_start", "home", "Go to start", "Navigate"),
     KeySpec("go_end", "end", "Go to end", "Navigate"),
-    KeySpec("goto", "g", "Go to timecode (01:02:03:04, +2s, -10f)…", "Navigate"),
+    KeySpec("goto", "g", "Go to time (1:02:03:04, +2s, -10f)…", "Navigate"),
     # markers
     KeySpec("marker_toggle", "m", "Add / remove marker at playhead", "Markers"),
     KeySpec("marker_name", "M", "Name marker at playhead…", "Markers"),
@@ -60,16 +60,24 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("select_prev", "shift+tab", "Select previous clip", "Select"),
     KeySpec("edge_in", "left_square_bracket", "Select start edge (again: none)", "Select"),
     KeySpec("edge_out", "right_square_bracket", "Select end edge (again: none)", "Select"),
+    KeySpec("mark_clip", "v", "Add / remove clip in a multi-selection", "Clipboard"),
+    KeySpec("mark_all", "ctrl+a", "Select all clips", "Clipboard"),
+    KeySpec("mark_none", "escape", "Clear the multi-selection", "Clipboard"),
     # editing
-    KeySpec("trim_in", "i", "Set clip start to playhead (trim in)", "Edit"),
-    KeySpec("trim_out", "o", "Set clip end to playhead (trim out)", "Edit"),
-    KeySpec("trim_mode", "t", "Trim mode: trim → roll → slip → slide", "Edit"),
-    KeySpec("nudge_back", "comma", "Trim (by mode) −1 frame", "Edit"),
-    KeySpec("nudge_forward", "full_stop", "Trim (by mode) +1 frame", "Edit"),
-    KeySpec("nudge_back_second", "less_than_sign", "Trim (by mode) −1 second", "Edit"),
-    KeySpec("nudge_forward_second", "greater_than_sign", "Trim (by mode) +1 second", "Edit"),
+    KeySpec("trim_in", "i", "Set clip start to playhead (trim in)", "Trim"),
+    KeySpec("trim_out", "o", "Set clip end to playhead (trim out)", "Trim"),
+    KeySpec("trim_mode", "t", "Trim mode: trim → roll → slip → slide", "Trim"),
+    KeySpec("nudge_back", "comma", "Trim (by mode) −1 frame", "Trim"),
+    KeySpec("nudge_forward", "full_stop", "Trim (by mode) +1 frame", "Trim"),
+    KeySpec("nudge_back_second", "less_than_sign", "Trim (by mode) −1 second", "Trim"),
+    KeySpec("nudge_forward_second", "greater_than_sign", "Trim (by mode) +1 second", "Trim"),
     KeySpec("split", "s,ctrl+b", "Split at playhead", "Edit"),
-    KeySpec("delete_clip", "x,delete", "Delete clip (ripple)", "Edit"),
+    KeySpec("delete_clip", "x,delete", "Delete clip(s), close the gap (extract)", "Clipboard"),
+    KeySpec("lift", "z", "Lift clip(s): leave a gap", "Clipboard"),
+    KeySpec("cut", "ctrl+x", "Cut clip(s) (extract)", "Clipboard"),
+    KeySpec("copy", "ctrl+c", "Copy clip(s)", "Clipboard"),
+    KeySpec("paste", "ctrl+v", "Paste at playhead (insert)", "Clipboard"),
+    KeySpec("paste_over", "V", "Paste at playhead (overwrite)", "Clipboard"),
     KeySpec("move_left", "ctrl+left", "Move clip left", "Edit"),
     KeySpec("move_right", "ctrl+right", "Move clip right", "Edit"),
     KeySpec("undo", "ctrl+z", "Undo", "Edit"),
@@ -89,7 +97,17 @@ KEYS: tuple[KeySpec, ...] = (
 )
 
 BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}
-GROUPS: tuple[str, ...] = ("Transport", "Navigate", "Markers", "Select", "Edit", "View", "File")
+GROUPS: tuple[str, ...] = (
+    "Transport",
+    "Navigate",
+    "Markers",
+    "Select",
+    "Trim",
+    "Edit",
+    "Clipboard",
+    "View",
+    "File",
+)
 
 
 def effective_keys(keymap: dict[str, str]) -> dict[str, str]:
@@ -115,6 +133,7 @@ _NAMES = {
     "equals_sign": "=",
     "delete": "del",
     "tab": "tab",
+    "escape": "esc",
 }
 
 

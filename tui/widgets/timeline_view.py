@@ -4,7 +4,8 @@ Why it is drawn by hand (``render_line``) rather than built from child widgets: 
 a slice of time on the shared ``Scale``, the playhead is one column through every row, and the
 segment bar below must line up exactly; one widget painting cells keeps that exact and makes a
 redraw cost a few hundred cells. It shows what it is given (``TimelineState``) and owns no
-editing logic. Colours come from component classes styled in ``app.tcss`` with theme variables.
+editing logic. Gaps are drawn dotted on the background, clips in a multi-selection in the accent
+colour. Colours come from component classes styled in ``app.tcss`` with theme variables.
 Markers are drawn on the ruler (``◆`` and the start of their name) over the timecode labels: a
 marker is placed on purpose, a label can be read a tick further.
 """
@@ -20,7 +21,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
-from core.model.timeline import Timeline
+from core.model.timeline import GAP, Timeline
 from core.timebase import format_seconds, frames_to_timecode, nominal_fps
 from tui.editing import Edge
 from tui.viewport import Scale
@@ -58,6 +59,8 @@ class TimelineState:
     selected: int | None = None
     edge: Edge | None = None
     scale: Scale = _NO_SCALE
+    marked: frozenset[int] = frozenset()
+    """Clips in the multi-selection (``v``)."""
 
 
 class TimelineView(Widget):
@@ -75,11 +78,22 @@ class TimelineView(Widget):
         "timeline--offline",
         "timeline--playhead",
         "timeline--marker",
+        "timeline--marked",
+        "timeline--gap",
     }
     DEFAULT_CSS = """
     TimelineView > .timeline--marker {
         color: $warning;
         text-style: bold;
+    }
+    TimelineView > .timeline--marked {
+        background: $accent;
+        color: $text;
+        text-style: bold;
+    }
+    TimelineView > .timeline--gap {
+        background: $background;
+        color: $foreground-muted;
     }
     """
 
@@ -175,8 +189,13 @@ class TimelineView(Widget):
                 continue
             ref = tl.media_by_id(placed.clip.media) if tl.has_media(placed.clip.media) else None
             online = ref is not None and ref.online
+            is_gap = placed.clip.media == GAP
             if placed.index == state.selected:
                 style = self._style("selected")
+            elif placed.index in state.marked:
+                style = self._style("marked")
+            elif is_gap:
+                style = self._style("gap")
             elif not online:
                 style = self._style("offline")
             else:
@@ -184,8 +203,11 @@ class TimelineView(Widget):
             name = ref.name if ref else placed.clip.media
             label = f"{name} {format_seconds(placed.clip.length, tl.fps)}" if online else f"OFFLINE {name}"
             source = f"{short_timecode(placed.clip.in_, tl.fps)}–{short_timecode(placed.clip.out, tl.fps)}"
+            if is_gap:
+                source = ""
+            fill = "╱" if not online else "·" if is_gap else " "
             for r, row in enumerate(rows):
-                row.fill(c0, c1, style, "╱" if not online and r >= 1 else " ")
+                row.fill(c0, c1, style, fill if r >= 1 else " ")
                 if c1 - c0 > 2 and c0 > 0:
                     row.put(c0, "▏", style + Style(color=gap))
                 text = label if r == 0 else source if r == 1 and online else ""
