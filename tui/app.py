@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.console import RenderableType
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
@@ -42,6 +42,9 @@ from tui.termguard import TerminalGuard
 from tui.theming import to_textual
 
 log = logging.getLogger(__name__)
+
+HOLD_KEYS_S = 2.0
+"""Longest time keys are held for a path prompt that is opening."""
 
 AUTOSAVE_SECONDS = 30.0
 SAVE_CHOICES = [Choice("save", "Save", "s"), Choice("discard", "Discard", "d"), Choice("cancel", "Cancel", "escape")]
@@ -95,6 +98,8 @@ class LivecutApp(App[int]):
         self.autosave_seconds = autosave_seconds
         self.check_autosave = check_autosave
         self._asking = False
+        self._held_keys: list[events.Key] | None = None
+        """Keys typed while a path prompt opens (see ``_hold_keys``)."""
 
     # -- setup -----------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[None]:
@@ -104,6 +109,8 @@ class LivecutApp(App[int]):
         return themes.variable_defaults(self.current_theme.to_color_system().generate())
 
     def on_mount(self) -> None:
+        if self.check_autosave:  # first, so the answer comes before any keystroke reaches the editor
+            self.offer_recovery()
         if self._wanted_theme in self.available_themes:
             self.theme = self._wanted_theme
             if self._wanted_theme != (self.config.theme or themes.DEFAULT_THEME):
@@ -127,8 +134,6 @@ class LivecutApp(App[int]):
         gc.freeze()
         if self.web:
             self.action_web_preview()
-        if self.check_autosave:
-            self.offer_recovery()
 
     def watch_theme(self, theme: str) -> None:
         """Remember a theme picked from the command palette."""
@@ -234,11 +239,35 @@ class LivecutApp(App[int]):
 
     def action_save_as(self) -> None:
         if not self._asking:
+            self._hold_keys()
             self.save_flow(ask_path=True)
 
     def action_open(self) -> None:
         if not self._asking:
+            self._hold_keys()
             self.open_flow()
+
+    # -- keys typed while a path prompt opens ------------------------------------------------------
+    def _hold_keys(self) -> None:
+        """A path prompt is on its way: keys typed before it can take them are held, not given to
+        the editor (``End`` would move the playhead, ``s`` split), and replayed into the prompt.
+        Released when the prompt has focus, or after ``HOLD_KEYS_S`` whatever happens."""
+        self._held_keys = []
+        self.set_timer(HOLD_KEYS_S, self.release_keys)
+
+    def release_keys(self) -> None:
+        held, self._held_keys = self._held_keys, None
+        for key in held or ():
+            self.post_message(events.Key(key.key, key.character))
+
+    def on_path_prompt_ready(self, _message: PathPrompt.Ready) -> None:
+        self.release_keys()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self._held_keys is not None:
+            self._held_keys.append(event)
+            return
+        await super().on_event(event)
 
     def action_quit(self) -> None:  # type: ignore[override]
         if not self._asking:
@@ -277,6 +306,7 @@ class LivecutApp(App[int]):
     async def _settle_unsaved(self, doing: str) -> bool:
         """Ask to save unsaved changes before ``doing``; False when the user cancels."""
         if not self.document.dirty:
+            self.document.remove_autosave()  # an autosave of a clean project holds only undone work
             return True
         answer = await self._ask(
             ChoiceScreen(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from core.errors import LivecutError
 from core.model import project as proj
 from core.model.history import History
 from core.model.project import Project
@@ -102,8 +103,15 @@ class Document:
         return saved.path
 
     def autosave(self) -> Path | None:
-        """Write the autosave beside the project when dirty; None when there is nothing to do."""
-        if not self.dirty or self.path is None:
+        """Write the autosave beside the project when dirty; None when there is nothing to do.
+
+        When the project is clean again (undone back to the saved state) a left-over autosave is
+        removed: it holds work the user took back, and must not be offered as "unsaved changes".
+        """
+        if self.path is None:
+            return None
+        if not self.dirty:
+            self.remove_autosave()
             return None
         target = proj.autosave_path(self.path)
         proj.save(self.project, target)
@@ -117,7 +125,11 @@ class Document:
                 proj.autosave_path(target).unlink()
 
     def newer_autosave(self) -> Path | None:
-        """The autosave of this project if it is newer than the project file."""
+        """The autosave of this project if it is newer than the project file and differs from it.
+
+        An autosave with the same content as the file (written, then the edit undone and saved)
+        is removed instead of offered; one that cannot be read is offered, so the user decides.
+        """
         if self.path is None:
             return None
         auto = proj.autosave_path(self.path)
@@ -129,7 +141,16 @@ class Document:
             own_time = self.path.stat().st_mtime
         except OSError:
             own_time = 0.0
-        return auto if auto_time > own_time else None
+        if auto_time <= own_time:
+            return None
+        try:
+            same = proj.to_dict(proj.load(auto), self.path.parent) == proj.to_dict(self.project, self.path.parent)
+        except LivecutError:
+            return auto
+        if same:
+            self.remove_autosave()
+            return None
+        return auto
 
     def recover(self, autosave: Path) -> None:
         """Take the autosave's timeline as an (undoable, unsaved) edit."""

@@ -108,3 +108,18 @@ def test_tab_right_after_typing_keeps_what_was_typed(editor: tuple[Tmux, Path]) 
     tmux("send-keys", "-t", "e", "Tab")
     time.sleep(0.8)
     assert _field(tmux.screen()) == "trial1-export.mp4"
+
+
+@pytest.mark.timeout(120)
+def test_keys_typed_while_the_prompt_opens_go_into_it(editor: tuple[Tmux, Path]) -> None:
+    """ctrl+w and the path in one burst: nothing reaches the editor (End would move the playhead)."""
+    tmux, folder = editor
+    tmux("send-keys", "-t", "e", "C-w", "End", *["BSpace"] * 9)
+    tmux("send-keys", "-t", "e", "-l", "sub/broken.toml")
+    time.sleep(1.5)
+    shown = tmux.screen()
+    assert _field(shown) == "sub/broken.toml"
+    assert "00:00:00:00 /" in shown  # the playhead did not go to the end
+    tmux("send-keys", "-t", "e", "Enter")
+    tmux.wait_for("saved broken.toml")
+    assert (folder / "sub" / "broken.toml").exists()

@@ -243,3 +243,37 @@ async def test_default_theme_is_not_written_to_config(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE):
         assert app.theme == "dark"
     assert not (tmp_path / "config.toml").exists()
+
+
+async def test_an_autosave_of_undone_work_is_never_offered(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    """Split, autosave, undo, quit: the autosave held only undone work and must not come back."""
+    path = project_on_disk(tmp_path, tiny_media)
+    auto = proj.autosave_path(path)
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "s")
+        app.autosave()
+        assert auto.exists()
+        await pilot.press("ctrl+z")
+        app.autosave()  # the next autosave tick after the undo
+        assert not auto.exists()
+        await pilot.press("s")
+        app.autosave()
+        await pilot.press("ctrl+z")
+        await pilot.press("ctrl+q")  # clean: quits without asking, and removes the stale autosave
+        await pilot.pause()
+    assert not auto.exists()
+
+
+async def test_an_autosave_equal_to_the_file_is_removed_not_offered(
+    tmp_path: Path, tiny_media: dict[str, Path]
+) -> None:
+    path = project_on_disk(tmp_path, tiny_media)
+    auto = proj.autosave_path(path)
+    auto.write_bytes(path.read_bytes())  # same content, newer time
+    os.utime(path, (1, 1))
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not isinstance(app.screen, ChoiceScreen)
+        assert not auto.exists()

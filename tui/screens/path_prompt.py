@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
@@ -32,8 +33,12 @@ class PathPrompt(ModalScreen[str | None]):
             yield PathInput(self.initial, suggester=self.suggester, id="path")
             yield Static(self.hint, id="hint")
 
+    class Ready(Message):
+        """The input has focus: keys typed while the prompt opened can be replayed into it."""
+
     def on_mount(self) -> None:
         self.query_one(PathInput).focus()
+        self.call_after_refresh(self.post_message, self.Ready())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
