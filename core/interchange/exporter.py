@@ -114,15 +114,28 @@ def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | F
     else:
         kwargs: dict[str, Any] = {"rate": float(tl.fps)} if chosen.name == "edl" else {}
         try:
-            text = otio.adapters.write_to_string(timeline, chosen.adapter, **kwargs)
+            if chosen.name == "edl" and not tl.clips:
+                text = f"TITLE: {project.name}\n"  # the adapter cannot write an empty track
+            else:
+                text = otio.adapters.write_to_string(timeline, chosen.adapter, **kwargs)
         except Exception as exc:  # the adapters raise their own types (and plain ValueErrors)
             raise InterchangeError(f"{target}: cannot write {chosen.description} ({_reason(exc)})") from None
+        if chosen.name == "edl":
+            text = _with_fcm(text, tl.fps)
         try:
             write_atomic(target, text.encode("utf-8"))
         except OSError as exc:
             raise InterchangeError(f"{target}: cannot be written ({exc.strerror or exc})") from None
     log.info("exported %d clips to %s (%s)", len(tl.clips), target, chosen.name)
     return ExportResult(target, chosen, len(tl.clips), tl.duration)
+
+
+def _with_fcm(text: str, fps: Fraction) -> str:
+    """Say whether the timecode drops frames (the adapter does not; readers ignore it or use it)."""
+    drop = fps.denominator == 1001 and fps.numerator % 30000 == 0
+    fcm = "FCM: DROP FRAME" if drop else "FCM: NON-DROP FRAME"
+    head, _, rest = text.partition("\n")
+    return f"{head}\n{fcm}\n{rest}" if head.startswith("TITLE:") else f"{fcm}\n{text}"
 
 
 def _write_bundle(otio: Any, timeline: Any, target: Path) -> None:

@@ -107,6 +107,7 @@ def test_ntsc_edl_uses_drop_frame_timecode(tmp_path: Path, sources: dict[str, Pa
     original = project_with(tmp_path, fps, {"off": sources["off"]}, [("off", 0, 1800), ("off", 17982, 19000)])
     export_timeline(original, tmp_path / "cut.edl")
     text = (tmp_path / "cut.edl").read_text()
+    assert text.splitlines()[1] == "FCM: DROP FRAME"
     assert "00:01:00;02" in text  # frame 1800 in drop-frame timecode
     assert "00:10:00;00" in text  # frame 17982: ten minutes exactly
     back = import_timeline(tmp_path / "cut.edl", tmp_path / "back.toml", fps="30000/1001")
