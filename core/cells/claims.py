@@ -215,6 +215,28 @@ class Claims:
         stale = alive is False or age > self.stale_s
         return ClaimState(owner, stale, age)
 
+    def sweep(self) -> int:
+        """Remove the stale claims of the folder (left by killed processes); returns how many."""
+        removed = 0
+        try:
+            paths = list(self.folder.glob(f"*{SUFFIX}")) + list(self.folder.glob(f"*{SUFFIX}.*.stale"))
+        except OSError:
+            return 0
+        for path in paths:
+            if path.name.endswith(SUFFIX):
+                state = self.holder(path.name.removesuffix(SUFFIX))
+                if state is None or not state.stale or not self._take_over_if_stale(path):
+                    continue
+                removed += 1
+            else:  # an aside file of a take-over that was killed midway
+                try:
+                    if time.time() - path.stat().st_mtime <= self.stale_s:
+                        continue
+                    path.unlink()
+                except OSError:
+                    continue
+        return removed
+
     def claimed_elsewhere(self, key: str) -> bool:
         """True while someone else holds a live claim on ``key``."""
         with self._lock:

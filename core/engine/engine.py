@@ -397,6 +397,8 @@ class Engine:
                 return False
             log.info("%d cells of the plan were evicted after they were made: encoding them again", len(missing))
             self._reschedule()
+            if not self.scheduler.busy():  # nothing could be queued (should not happen): do not spin
+                time.sleep(_RESOLVE_CHECK_S / 10)
 
     def missing_keys(self) -> set[str]:
         """Cells of the plan that are neither in the store nor failed (never made, or evicted)."""

@@ -362,6 +362,9 @@ class Scheduler:
         """Keep our claims alive; find cells other processes finished (or abandoned)."""
         claims = self.claims
         assert claims is not None
+        swept = claims.sweep()
+        if swept:
+            log.info("removed %d claims left by processes that died", swept)
         while True:
             with self._cv:
                 if self._closed:

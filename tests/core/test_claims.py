@@ -174,3 +174,13 @@ def test_two_encode_commands_on_one_project_and_cache_share_the_work(tmp_path: P
     total = results[0]["cells_total"]
     assert sum(r["cells_encoded"] for r in results) == total
     assert all(r["cells_encoded"] + r["cells_reused"] == total for r in results)
+
+
+def test_claims_left_by_dead_processes_are_swept(tmp_path: Path) -> None:
+    host = Claims(tmp_path).owner.host
+    dead = write_claim(tmp_path, "a", host, dead_pid())
+    old = write_claim(tmp_path, "b", "another-machine", 4242, age_s=3600)
+    live = write_claim(tmp_path, "c", host, os.getpid())
+    assert Claims(tmp_path).sweep() == 2
+    assert not dead.exists() and not old.exists() and live.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.claim"]
