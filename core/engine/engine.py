@@ -379,8 +379,10 @@ class Engine:
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until every segment's cell is in the store or failed (True), or ``timeout`` passes.
 
-        "Ready" is checked against the store, not the scheduler: a cell evicted after it was
-        made (another process's LRU, ``cache clear``) is queued again and waited for. When the
+        "Ready" is checked against the store's index, not the scheduler: a cell evicted after
+        it was made (the LRU making room for other cells of this store) is queued again and waited
+        for. (A file removed behind the index, by another process, is found when it is read and
+        re-encoded then, see the module docstring.) When the
         plan's cells do not all fit the cache limit (``overflow``), waiting longer cannot help:
         this returns True once everything was made, and ``snapshot()`` counts the evicted cells
         as pending, never as ready.
