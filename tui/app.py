@@ -86,6 +86,8 @@ class LivecutApp(App[int]):
         self.problems += theme_problems
         for item in found:
             self.register_theme(to_textual(item))
+        self.livecut_themes: tuple[str, ...] = tuple(item.name for item in found)
+        """The bundled and user themes (the palette offers these, not Textual's built-ins)."""
         self._wanted_theme = theme or self.config.theme or themes.DEFAULT_THEME
         self.graphics: Graphics = graphics
         """``--graphics``: how the terminal preview draws."""
@@ -140,10 +142,16 @@ class LivecutApp(App[int]):
         if self._theme_ready and theme != self.config.theme and theme in self.available_themes:
             self._remember_theme(theme)
 
+    def _use_theme(self, name: str) -> None:
+        self.theme = name
+
     def _remember_theme(self, theme: str) -> None:
         self.config = self.config.with_theme(theme)
-        if save_config(self.config) is None:
+        written = save_config(self.config)
+        if written is None:
             self.notify("the theme could not be saved to the config file", severity="warning")
+        elif self._theme_ready:
+            self.notify(f"theme {theme!r} saved in {written}", title="theme", timeout=4)
 
     def panic(self, *renderables: RenderableType) -> None:
         """An editor that dies (e.g. its input thread) exits non-zero; Textual's own panic does
@@ -158,7 +166,14 @@ class LivecutApp(App[int]):
         return self.editor.document
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """livecut's commands and themes only: Textual's own entries (a second Quit, Keys,
+        Screenshot, twenty themes) would bury them."""
+        for name in self.livecut_themes:
+            yield SystemCommand(
+                f"Theme: {name}",
+                "use this colour theme (remembered in the config file)",
+                partial(self._use_theme, name),
+            )
         yield SystemCommand(
             "Browser preview",
             "serve the preview (with sound) to a browser and show its URL",
