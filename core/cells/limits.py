@@ -68,13 +68,17 @@ def parse_size(text: str | int) -> int:
 
 
 def format_size(n: int) -> str:
-    """``n`` bytes for people: binary units, 3 significant digits (``2.00 GiB``, ``500 MiB``)."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.3g} {unit}"
-        value /= 1024
-    return f"{n} B"  # unreachable
+    """``n`` bytes for people, in the units it was likely given in: ``2 GiB``, ``500 MB``, ``1.5 GB``.
+
+    Whole multiples of a binary unit print in it; everything else in decimal units (3 significant digits).
+    """
+    for unit, size in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit}"
+    for unit, size in (("TB", 1000**4), ("GB", 1000**3), ("MB", 1000**2), ("kB", 1000)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} B"
 
 
 @dataclass(frozen=True)

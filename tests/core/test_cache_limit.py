@@ -151,3 +151,11 @@ def test_encode_command_reports_evicted_cells_and_cache_stats_show_the_limit(sou
     assert stats["preview"]["limit"] == 20_000 and stats["export"]["limit"] == 40_000
     assert stats["limit"] == {"bytes": 60_000, "source": ENV}
     assert stats["preview"]["bytes"] <= 20_000
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(2 * 1024**3, "2 GiB"), (500_000_000, "500 MB"), (1_500_000_000, "1.5 GB"), (0, "0 B"), (2_147_483, "2.15 MB")],
+)
+def test_format_size_speaks_the_units_given(size: int, text: str) -> None:
+    assert limits.format_size(size) == text
