@@ -81,6 +81,28 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+def open_here(paths: set[Path]) -> set[Path]:
+    """Which of ``paths`` some process on this machine has open (Linux ``/proc``; else: all)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return set(paths)  # cannot tell: assume they are all open
+    wanted = {os.path.realpath(p): p for p in paths}
+    found: set[Path] = set()
+    for fd_dir in proc.glob("[0-9]*/fd"):
+        try:
+            links = list(fd_dir.iterdir())
+        except OSError:
+            continue
+        for link in links:
+            try:
+                target = os.readlink(link)
+            except OSError:
+                continue
+            if target in wanted:
+                found.add(wanted[target])
+    return found
+
+
 def owner_alive(owner: Owner | None, host: str) -> bool | None:
     """True/False when it can be told from here (same host); None for another host's owner or none."""
     if owner is None or owner.host != host:

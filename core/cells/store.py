@@ -35,6 +35,7 @@ import platformdirs
 import xxhash
 
 from core.atomic import write_atomic
+from core.cells.claims import open_here
 from core.cells.limits import cache_limits
 from core.errors import StoreError
 
@@ -47,6 +48,10 @@ ENTRY_OVERHEAD = _HEADER.size
 DEFAULT_LIMIT = 2 * 1024**3
 """The preview store's share of the default limit (see ``core.cells.limits``)."""
 SUFFIX = ".cell"
+REFRESH_S = 30.0
+"""How often a writing store re-reads the folder for other processes' entries (``refresh``)."""
+STALE_TMP_S = 600.0
+"""A temp file of an entry older than this was left by a killed process (whoever may hold it)."""
 
 
 def default_cache_dir() -> Path:
@@ -94,6 +99,8 @@ class CellStore:
         self._total = 0
         self._pinned: tuple[str, ...] = ()
         self._listeners: list[BadEntryFn] = []
+        self._refreshed = time.monotonic()
+        self.refresh_s = REFRESH_S
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -112,9 +119,49 @@ class CellStore:
                 continue
             self._index[path.stem] = _Entry(st.st_size, st.st_mtime)
             self._total += st.st_size
-        for tmp in self.root.glob("*/.*.tmp"):  # left by a process killed mid-write
+        self._remove_stray_temps()
+
+    def _remove_stray_temps(self) -> None:
+        """Remove temp files of writes a killed process left; never one a live process is writing.
+
+        A temp file open in a process of this machine, or young (another machine may be writing
+        it), is left alone.
+        """
+        now = time.time()
+        young: set[Path] = set()
+        for tmp in self.root.glob("*/.*.tmp"):
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                if now - tmp.stat().st_mtime > STALE_TMP_S:
+                    tmp.unlink()
+                else:
+                    young.add(tmp)
+        if young:
+            busy = open_here(young)
+            for tmp in young - busy:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+    def refresh(self) -> None:
+        """Re-read the folder: index entries other processes wrote, forget ones they removed.
+
+        Runs from ``put`` every ``REFRESH_S`` so the limit holds for the folder, not just for this
+        process's own writes, when several processes share the cache. Costs one ``stat`` per entry.
+        """
+        started = time.time()
+        seen: dict[str, os.stat_result] = {}
+        for path in self.root.glob(f"*/*{SUFFIX}"):
+            with contextlib.suppress(OSError):
+                seen[path.stem] = path.stat()
+        with self._lock:
+            self._refreshed = time.monotonic()
+            for key, entry in list(self._index.items()):
+                if key not in seen and entry.used < started:  # not one written during the glob
+                    del self._index[key]
+                    self._total -= entry.size
+            for key, st in seen.items():
+                if key not in self._index:  # recency is the file's mtime, as in ``_scan``
+                    self._index[key] = _Entry(st.st_size, st.st_mtime)
+                    self._total += st.st_size
 
     def has(self, key: str) -> bool:
         with self._lock:
@@ -233,6 +280,9 @@ class CellStore:
                 self._total -= old.size
             self._index[key] = _Entry(len(blob), time.time())
             self._total += len(blob)
+            due = time.monotonic() - self._refreshed >= self.refresh_s
+        if due:
+            self.refresh()
         self.evict()
 
     def discard(self, key: str) -> None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.atomic import write_atomic
-from core.cells.claims import pid_alive, this_host
+from core.cells.claims import open_here, pid_alive, this_host
 
 log = logging.getLogger(__name__)
 
@@ -118,28 +118,6 @@ def _tag_of(name: str) -> Tag | None:
     return Tag(int(m.group("pid")), m.group("host")) if m else None
 
 
-def _open_here(paths: set[Path]) -> set[Path]:
-    """Which of ``paths`` some process on this machine has open (Linux ``/proc``; else: all)."""
-    proc = Path("/proc")
-    if not (proc / "self" / "fd").is_dir():
-        return set(paths)  # cannot tell: assume open, remove nothing ownerless
-    wanted = {os.path.realpath(p): p for p in paths}
-    found: set[Path] = set()
-    for fd_dir in proc.glob("[0-9]*/fd"):
-        try:
-            links = list(fd_dir.iterdir())
-        except OSError:
-            continue
-        for link in links:
-            try:
-                target = os.readlink(link)
-            except OSError:
-                continue
-            if target in wanted:
-                found.add(wanted[target])
-    return found
-
-
 def stale_parts(folder: Path) -> list[Path]:
     """Part files (and dead owners' markers) in ``folder`` that no live export owns."""
     try:
@@ -177,7 +155,7 @@ def stale_parts(folder: Path) -> list[Path]:
         if any(mtime <= m + 2 * HEARTBEAT_S for _, m, _ in owners) or now - mtime > ORPHAN_S:
             ownerless[p] = mtime
     if ownerless:
-        busy = _open_here(set(ownerless))
+        busy = open_here(set(ownerless))
         stale.extend(p for p in ownerless if p not in busy)
     for ms in markers.values():
         stale.extend(path for tag, m, path in ms if not _alive(tag, m, now))

@@ -134,3 +134,32 @@ def test_kill_during_write_leaves_no_partial_entry(tmp_path: Path) -> None:
     for k in store.keys():
         assert store.get(k) == b"p" * (8 * 1024 * 1024)
     assert not list((tmp_path / "cells").glob("*/.*.tmp"))
+
+
+def test_two_processes_sharing_a_folder_keep_it_under_the_limit(tmp_path: Path) -> None:
+    a = CellStore(tmp_path, limit_bytes=3500)
+    b = CellStore(tmp_path, limit_bytes=3500)
+    b.refresh_s = 0  # re-read the folder at every write (30 s in use)
+    for i in range(3):
+        a.put(key(i), b"a" * 1000)
+        time.sleep(0.01)
+    for i in range(3, 6):
+        b.put(key(i), b"b" * 1000)
+    on_disk = sum(p.stat().st_size for p in (tmp_path / "cells").glob("*/*.cell"))
+    assert on_disk <= 3500
+    assert b.keys() == {key(3), key(4), key(5)}  # a's older entries went first
+    a.refresh()
+    assert a.keys() == b.keys() and a.total_bytes == b.total_bytes
+
+
+def test_a_temp_file_being_written_by_another_process_is_left_alone(tmp_path: Path) -> None:
+    CellStore(tmp_path)
+    folder = tmp_path / "cells" / "ab"
+    folder.mkdir()
+    writing, killed, old = (folder / f".ab{i}.cell.x{i}.tmp" for i in range(3))
+    for path in (writing, killed, old):
+        path.write_bytes(b"half")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    with writing.open("ab"):  # a live writer holds it open
+        CellStore(tmp_path)
+    assert writing.exists() and not killed.exists() and not old.exists()
