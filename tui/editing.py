@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Literal
 
 from core.errors import EditError
-from core.model.timeline import Clip, Timeline
+from core.model.timeline import Clip, Marker, Timeline
 from core.timebase import nominal_fps, seconds_to_frames
 
 Edge = Literal["in", "out"]
@@ -380,3 +380,51 @@ def paste(tl: Timeline, cur: Cursor, clips: tuple[Clip, ...], *, overwrite: bool
     length = sum(c.length for c in clips)
     verb = "overwrite" if overwrite else "paste"
     return Outcome(f"{verb} {_count(len(clips))}", new, Cursor(clamp(new, at + length), None, None))
+
+
+# -- source view and three-point edits -------------------------------------------------------------------
+@dataclass(frozen=True)
+class SourceMarks:
+    """In and out marked on a bin item in the source view (source frames; out is exclusive)."""
+
+    in_: int | None = None
+    out: int | None = None
+
+
+def source_timeline(tl: Timeline, media_id: str, marks: SourceMarks) -> Timeline:
+    """What the source view shows: the whole media as one clip, its marks as ``IN``/``OUT`` markers."""
+    ref = tl.media_by_id(media_id)
+    if not ref.online:
+        raise EditError(f"{ref.name} is offline ({ref.error}): it cannot be viewed")
+    length = ref.length(tl.fps) or 1
+    names: dict[int, str] = {}
+    if marks.in_ is not None:
+        names[marks.in_] = "IN"
+    if marks.out is not None:
+        names[marks.out - 1] = "IN/OUT" if marks.out - 1 in names else "OUT"
+    markers = [Marker(frame, name) for frame, name in names.items()]
+    return Timeline(tl.fps, (ref,), (Clip(media_id, 0, length),), tuple(sorted(markers)))
+
+
+def mark_source(marks: SourceMarks, edge: Edge, frame: int) -> SourceMarks:
+    """I / O in the source view: a mark at the playhead; a mark on the wrong side of it is dropped."""
+    if edge == "in":
+        return SourceMarks(frame, marks.out if marks.out is not None and marks.out > frame else None)
+    return SourceMarks(marks.in_ if marks.in_ is not None and marks.in_ <= frame else None, frame + 1)
+
+
+def source_clip(tl: Timeline, media_id: str, marks: SourceMarks) -> Clip:
+    """The marked range of a bin item (the whole item where a mark is missing)."""
+    length = tl.media_length(media_id)
+    if length is None:
+        raise EditError(f"{tl.media_by_id(media_id).name} is offline: relink it first")
+    start = marks.in_ if marks.in_ is not None else 0
+    end = marks.out if marks.out is not None else length
+    return Clip(media_id, min(start, length - 1), max(min(end, length), min(start, length - 1) + 1))
+
+
+def three_point(tl: Timeline, cur: Cursor, clip: Clip, *, overwrite: bool) -> Outcome:
+    """F9 / F10: the source range in at the timeline's playhead (ripple insert, or over what is there)."""
+    outcome = paste(tl, cur, (clip,), overwrite=overwrite)
+    verb = "overwrite" if overwrite else "insert"
+    return replace(outcome, label=f"{verb} {clip_name(tl, clip)}")

@@ -1,5 +1,5 @@
 """The editor's actions for markers, go to timecode, the trim modes (roll, slip, slide), the
-multi-selection and the clipboard.
+multi-selection, the clipboard, and the source view with three-point insert / overwrite.
 
 Why a mixin apart from ``tui.screens.editor``: the editor screen is the controller every feature
 touches; keeping these actions in their own module keeps that file small and lets them be read
@@ -8,12 +8,22 @@ touches; keeping these actions in their own module keeps that file small and let
 trim mode, which is how the nudge keys are read (see ``tui.editing``), and the clipboard: clips
 (source ranges, gaps included) that stay valid across edits because they name media, not timeline
 positions. The clipboard lives as long as the editor and is not saved.
+
+The source view (``b``) shows one bin item instead of the timeline: the same timeline widget,
+preview, transport and navigation keys, over a one-clip timeline of the whole item (``shown``).
+``i`` / ``o`` mark its in and out there, as on an NLE's source monitor, while on the timeline they
+keep trimming (livecut's first and most used keys; ``check_action`` picks the binding by view).
+F9 / ``n`` inserts the marked range at the timeline's playhead, F10 / ``r`` overwrites; both work
+from either view with the last source shown, so one bin item can be cut in many times. Marks and
+where the source view was are kept per item for the session (not saved in the project).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from textual.app import App
@@ -23,8 +33,9 @@ from core.model.timeline import Clip, Timeline
 from core.timebase import frames_to_timecode
 from tui import editing
 from tui.document import Document
-from tui.editing import Cursor, Outcome, TrimMode
+from tui.editing import Cursor, Outcome, SourceMarks, TrimMode
 from tui.screens.path_prompt import PathPrompt
+from tui.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +48,13 @@ class _Editor(Protocol):
     message: str
     trim_mode: TrimMode
     clipboard: tuple[Clip, ...]
+    transport: Transport
+    zoom: Fraction | None
+    source_view: Timeline | None
+    source_media: str | None
+    source_marks: Mapping[str, SourceMarks]
+    source_playheads: Mapping[str, int]
+    saved_cursor: Cursor | None
 
     @property
     def app(self) -> App[Any]: ...
@@ -51,6 +69,10 @@ class _Editor(Protocol):
 
     def _second(self) -> int: ...
 
+    def _set_transport(self, transport: Transport) -> None: ...
+
+    def timeline_changed(self) -> None: ...
+
 
 class EditActions:
     """Markers, go to, trim modes; mixed into ``EditorScreen``."""
@@ -58,6 +80,33 @@ class EditActions:
     trim_mode: TrimMode = "trim"
     """How the nudge keys trim (``t`` cycles it); shown in the status line."""
     clipboard: tuple[Clip, ...] = ()
+    source_view: Timeline | None = None
+    """The one-clip timeline of the bin item in the source view; None: the timeline is shown."""
+    source_media: str | None = None
+    """The bin item last shown in the source view: what F9 / F10 cut in."""
+    source_marks: Mapping[str, SourceMarks] = MappingProxyType({})
+    source_playheads: Mapping[str, int] = MappingProxyType({})
+    saved_cursor: Cursor | None = None
+    """The timeline's cursor while the source view is shown."""
+    zoom: Fraction | None
+    """The editor's (declared here because leaving or entering the source view resets it)."""
+
+    @property
+    def shown(self) -> Timeline:
+        """What the timeline widget, preview and navigation keys work on now."""
+        view: Timeline | None = getattr(self, "source_view", None)
+        document: Any = getattr(self, "document")  # noqa: B009 (the editor's, see _Editor)
+        return view if view is not None else document.timeline
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the source view only viewing keys and the source keys work (edits need the timeline);
+        keys bound twice (``i``/``o``, ``esc``) go to the binding of the view shown."""
+        in_source = getattr(self, "source_view", None) is not None
+        if action in SOURCE_ONLY:
+            return in_source
+        if in_source:
+            return action in SOURCE_VIEW_ACTIONS
+        return True
 
     # -- navigation --------------------------------------------------------------------------------
     def _jump(self: _Editor, rule: Callable[[Timeline, Cursor], Cursor]) -> None:
@@ -182,6 +231,141 @@ class EditActions:
     def action_paste_over(self: _Editor) -> None:
         clips = self.clipboard
         self._edit(lambda tl, cur: editing.paste(tl, cur, clips, overwrite=True))
+
+    # -- source view and three-point edits ----------------------------------------------------------
+    def _show_source(self: _Editor, media_id: str) -> None:
+        marks = self.source_marks.get(media_id, SourceMarks())
+        try:
+            view = editing.source_timeline(self.document.timeline, media_id, marks)
+        except EditError as exc:
+            self.app.notify(str(exc), severity="warning")
+            return
+        if self.transport.playing:
+            self._set_transport(self.transport.stop())
+        if self.source_view is None:
+            self.saved_cursor = self.cursor
+        else:
+            EditActions._remember_source_playhead(self)
+        self.source_view, self.source_media, self.zoom = view, media_id, None
+        start = self.source_playheads.get(media_id, marks.in_ or 0)
+        self.cursor = Cursor(editing.clamp(view, start))
+        self.message = f"source: {view.media[0].name} · i/o mark · F9/n insert · F10/r overwrite · esc back"
+        self.timeline_changed()
+
+    def source_text(self: _Editor) -> str:
+        """The status line's selection part in the source view: the item and its marked range."""
+        media = self.source_media
+        if self.source_view is None or media is None:
+            return ""
+        marks = self.source_marks.get(media, SourceMarks())
+        fps = self.source_view.fps
+        have = [
+            f"{label} {frames_to_timecode(frame, fps)}"
+            for label, frame in (("in", marks.in_), ("out", marks.out))
+            if frame is not None
+        ]
+        return f"SOURCE {self.source_view.media[0].name}" + (" · " + " ".join(have) if have else "")
+
+    def _remember_source_playhead(self: _Editor) -> None:
+        if self.source_media is not None:
+            self.source_playheads = {**self.source_playheads, self.source_media: self.cursor.playhead}
+
+    def _leave_source(self: _Editor, message: str = "") -> None:
+        if self.source_view is None:
+            return
+        if self.transport.playing:
+            self._set_transport(self.transport.stop())
+        EditActions._remember_source_playhead(self)
+        self.source_view, self.zoom = None, None
+        self.cursor = self.saved_cursor or Cursor()
+        self.saved_cursor = None
+        self.message = message
+        self.timeline_changed()
+
+    def action_source_next(self: _Editor) -> None:
+        """B: the source view of the last bin item shown (first: the first item); again: the next one,
+        and after the last, back to the timeline."""
+        ids = [m.id for m in self.document.timeline.media if m.online]
+        if not ids:
+            self.app.notify("the bin is empty: add media with a", severity="information")
+            return
+        if self.source_view is None:
+            EditActions._show_source(self, self.source_media if self.source_media in ids else ids[0])
+        elif self.source_media in ids and ids.index(self.source_media) + 1 < len(ids):
+            EditActions._show_source(self, ids[ids.index(self.source_media) + 1])
+        else:
+            EditActions._leave_source(self)
+
+    def action_source_close(self: _Editor) -> None:
+        EditActions._leave_source(self)
+
+    def _mark_source(self: _Editor, edge: editing.Edge) -> None:
+        media = self.source_media
+        if self.source_view is None or media is None:
+            return
+        marks = editing.mark_source(self.source_marks.get(media, SourceMarks()), edge, self.cursor.playhead)
+        self.source_marks = {**self.source_marks, media: marks}
+        self.source_view = editing.source_timeline(self.document.timeline, media, marks)
+        clip = editing.source_clip(self.document.timeline, media, marks)
+        fps = self.document.timeline.fps
+        self.message = (
+            f"source {frames_to_timecode(clip.in_, fps)}–{frames_to_timecode(clip.out, fps)} "
+            f"({clip.length} frames) · F9/n insert · F10/r overwrite"
+        )
+        self._refresh_views()
+
+    def action_mark_in(self: _Editor) -> None:
+        EditActions._mark_source(self, "in")
+
+    def action_mark_out(self: _Editor) -> None:
+        EditActions._mark_source(self, "out")
+
+    def _three_point(self: _Editor, *, overwrite: bool) -> None:
+        media = self.source_media
+        if media is None or not self.document.timeline.has_media(media):
+            self.app.notify("choose a source first: b shows a bin item, i / o mark it", severity="information")
+            return
+        try:
+            clip = editing.source_clip(self.document.timeline, media, self.source_marks.get(media, SourceMarks()))
+        except EditError as exc:
+            self.app.notify(str(exc), severity="warning")
+            return
+        EditActions._leave_source(self)
+        self._edit(lambda tl, cur: editing.three_point(tl, cur, clip, overwrite=overwrite))
+
+    def action_insert_edit(self: _Editor) -> None:
+        EditActions._three_point(self, overwrite=False)
+
+    def action_overwrite_edit(self: _Editor) -> None:
+        EditActions._three_point(self, overwrite=True)
+
+
+SOURCE_ONLY = frozenset({"mark_in", "mark_out", "source_close"})
+"""Actions that only mean something in the source view."""
+SOURCE_VIEW_ACTIONS = SOURCE_ONLY | {
+    "play_pause",
+    "shuttle_back",
+    "stop",
+    "shuttle_forward",
+    "frame_back",
+    "frame_forward",
+    "second_back",
+    "second_forward",
+    "prev_edit",
+    "next_edit",
+    "marker_prev",
+    "marker_next",
+    "go_start",
+    "go_end",
+    "goto",
+    "source_next",
+    "insert_edit",
+    "overwrite_edit",
+    "zoom_in",
+    "zoom_out",
+    "zoom_fit",
+}
+"""What works in the source view: watching and marking; edits need the timeline shown."""
 
 
 TRIM_HINTS: dict[TrimMode, str] = {

@@ -136,6 +136,7 @@ class EditorScreen(EditActions, Screen[None]):
     def load_document(self, document: Document) -> None:
         """Show another project (after open): new engine, playhead at the start."""
         self.document = document
+        self.source_view, self.source_media, self.source_marks = None, None, {}
         self.cursor, self.transport, self.zoom = Cursor(), Transport(), None
         self.query_one(PreviewPane).show_frame(None)
         self.bridge.open(document.project, self._frame_size)
@@ -143,7 +144,7 @@ class EditorScreen(EditActions, Screen[None]):
 
     def timeline_changed(self) -> None:
         """The document's timeline was replaced: re-plan, show the playhead's frame, redraw."""
-        tl = self.document.timeline
+        tl = self.shown
         self.cursor = replace(self.cursor, playhead=editing.clamp(tl, self.cursor.playhead))
         self.bridge.set_timeline(tl, self.cursor.playhead)
         self.snapshot = self.bridge.snapshot()
@@ -169,7 +170,7 @@ class EditorScreen(EditActions, Screen[None]):
         if self.transport.playing:
             self._set_transport(self.transport.stop())
         self.message = ""
-        self._move(rule(self.document.timeline, self.cursor))
+        self._move(rule(self.shown, self.cursor))
 
     def _edit(self, rule: Rule) -> None:
         try:
@@ -192,7 +193,7 @@ class EditorScreen(EditActions, Screen[None]):
 
     # -- views -----------------------------------------------------------------------------------
     def _refresh_views(self) -> None:
-        tl = self.document.timeline
+        tl = self.shown
         cur = self.cursor
         sel = editing.selected(tl, cur)
         width = self.query_one(TimelineView).size.width
@@ -218,6 +219,8 @@ class EditorScreen(EditActions, Screen[None]):
         self._update_placeholder(tl)
 
     def _selection_text(self, tl: Timeline, sel: int | None) -> str:
+        if self.source_view is not None:
+            return self.source_text()
         if sel is None:
             return "no clip"
         clip = tl.clips[sel]
@@ -264,7 +267,7 @@ class EditorScreen(EditActions, Screen[None]):
         """Paused over a segment that is not ready: decode its frame directly (engine present)."""
         if self.transport.playing or not self.bridge.terminal_mode:
             return
-        tl = self.document.timeline
+        tl = self.shown
         shown = tl.source_frame(self.cursor.playhead)
         if shown is None:
             return
@@ -290,7 +293,7 @@ class EditorScreen(EditActions, Screen[None]):
     def _preview_position(self, message: PreviewPosition) -> None:
         if not self.transport.playing:
             return
-        self._move(editing.seek(self.document.timeline, self.cursor, message.frame), seek=False)
+        self._move(editing.seek(self.shown, self.cursor, message.frame), seek=False)
         if self.transport.speed < 0 and message.frame <= 0:
             self._set_transport(self.transport.stop())  # reverse shuttle reached the start
 
@@ -387,10 +390,10 @@ class EditorScreen(EditActions, Screen[None]):
         self._navigate(lambda tl, cur: editing.seek(tl, cur, editing.last_frame(tl)))
 
     def action_select_next(self) -> None:
-        self._move(editing.pick(self.document.timeline, self.cursor, 1))
+        self._move(editing.pick(self.shown, self.cursor, 1))
 
     def action_select_prev(self) -> None:
-        self._move(editing.pick(self.document.timeline, self.cursor, -1))
+        self._move(editing.pick(self.shown, self.cursor, -1))
 
     def action_edge_in(self) -> None:
         self._move(editing.toggle_edge(self.cursor, "in"))
@@ -446,7 +449,7 @@ class EditorScreen(EditActions, Screen[None]):
     # -- actions: view ---------------------------------------------------------------------------
     def _zoom(self, step: int) -> None:
         width = max(1, self.query_one(TimelineView).size.width)
-        duration = self.document.timeline.duration
+        duration = self.shown.duration
         self.zoom = None if step == 0 else viewport.zoom(self.zoom, duration, width, step)
         self._refresh_views()
 

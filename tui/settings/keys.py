@@ -55,6 +55,13 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("marker_name", "M", "Name marker at playhead…", "Markers"),
     KeySpec("marker_prev", "shift+up", "Previous marker", "Markers"),
     KeySpec("marker_next", "shift+down", "Next marker", "Markers"),
+    # source view and three-point editing
+    KeySpec("source_next", "b", "Source view: bin item (again: next)", "Source"),
+    KeySpec("source_close", "escape,B", "Back to the timeline", "Source"),
+    KeySpec("mark_in", "i", "Mark source in (source view)", "Source"),
+    KeySpec("mark_out", "o", "Mark source out (source view)", "Source"),
+    KeySpec("insert_edit", "f9,n", "Insert source at playhead (ripple)", "Source"),
+    KeySpec("overwrite_edit", "f10,r", "Overwrite source at playhead", "Source"),
     # selection
     KeySpec("select_next", "tab", "Select next clip", "Select"),
     KeySpec("select_prev", "shift+tab", "Select previous clip", "Select"),
@@ -101,6 +108,7 @@ GROUPS: tuple[str, ...] = (
     "Transport",
     "Navigate",
     "Markers",
+    "Source",
     "Select",
     "Trim",
     "Edit",
