@@ -81,6 +81,8 @@ def decode(data: bytes) -> list[Event]:
 
 def _kitty_pixels(keys: dict[str, str], payload: bytes) -> np.ndarray:
     raw = base64.standard_b64decode(payload)
+    if keys.get("f") == "100":
+        return decode_png(raw)
     if keys.get("o") == "z":
         raw = zlib.decompress(raw)
     w, h = int(keys["s"]), int(keys["v"])

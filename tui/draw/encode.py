@@ -3,7 +3,7 @@
 Why our own encoders (and not ``textual-image``): the three encoders are small, pure numpy and
 dependency-free (no Pillow), they return plain strings that both the editor (through Textual's
 driver) and ``livecut play`` (straight to the tty) write, and they are shaped for video: kitty
-frames are zlib-compressed raw RGB (``o=z``, no PNG filter pass), sixel uses a fixed colour cube
+and iTerm2 frames are PNGs with the "up" row filter (vectorised, zlib level 1), sixel uses a fixed colour cube
 so the palette never has to be computed per frame, and the run-length pass is vectorised. See
 ``tui/draw/graphics.py`` for pacing, de-duplication and tmux wrapping.
 
@@ -26,18 +26,21 @@ _KITTY_CHUNK = 4096
 
 # -- kitty -------------------------------------------------------------------------------------
 def kitty_transmit(rgb: np.ndarray, image_id: int, *, level: int = 1) -> str:
-    """Transmit ``rgb`` as image ``image_id`` (zlib-compressed 24-bit RGB), without showing it.
+    """Transmit ``rgb`` as image ``image_id`` (a PNG, ``f=100``), without showing it.
 
-    Transmitting first and placing afterwards (``kitty_place``) swaps pictures without a blank
-    frame in between: the old image stays on screen until the new placement replaces it.
+    PNG rather than zlib-compressed raw RGB (``o=z``): the PNG's "up" row filter makes video
+    frames compress 3-4× better for about the same encoding time (428 → 120 kB for a 640×360
+    test-pattern frame). Transmitting first and placing afterwards (``kitty_place``) swaps
+    pictures without a blank frame in between: the old image stays on screen until the new
+    placement replaces it.
     """
     h, w = rgb.shape[:2]
-    data = base64.standard_b64encode(zlib.compress(np.ascontiguousarray(rgb[..., :3]).tobytes(), level))
+    data = base64.standard_b64encode(png(rgb, level=level))
     chunks = [data[i : i + _KITTY_CHUNK] for i in range(0, len(data), _KITTY_CHUNK)] or [b""]
     parts: list[str] = []
     for n, chunk in enumerate(chunks):
         more = int(n < len(chunks) - 1)
-        head = f"a=t,f=24,o=z,s={w},v={h},i={image_id},q=2,m={more}" if n == 0 else f"m={more}"
+        head = f"a=t,f=100,s={w},v={h},i={image_id},q=2,m={more}" if n == 0 else f"m={more}"
         parts.append(f"{ESC}_G{head};{chunk.decode('ascii')}{ST}")
     return "".join(parts)
 
@@ -159,10 +162,14 @@ def _rle_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 # -- iTerm2 ------------------------------------------------------------------------------------
 def png(rgb: np.ndarray, *, level: int = 1) -> bytes:
-    """A minimal 8-bit RGB PNG (filter 0 on every row): small enough code to own, fast at level 1."""
+    """A minimal 8-bit RGB PNG, every row with the "up" filter (the difference to the row above),
+    which is what makes smooth video pictures compress; zlib level 1 keeps it fast."""
     h, w = rgb.shape[:2]
-    raw = np.zeros((h, w * 3 + 1), dtype=np.uint8)
-    raw[:, 1:] = np.ascontiguousarray(rgb[..., :3]).reshape(h, w * 3)
+    rows = np.ascontiguousarray(rgb[..., :3]).reshape(h, w * 3)
+    raw = np.empty((h, w * 3 + 1), dtype=np.uint8)
+    raw[:, 0] = 2
+    raw[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])  # uint8 arithmetic wraps: mod 256
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)

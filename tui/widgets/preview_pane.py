@@ -19,6 +19,7 @@ Textual's writer still has output queued (a slow link), a frame is skipped, neve
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -39,6 +40,8 @@ from tui.draw.graphics import GraphicsOutput
 from tui.draw.termcaps import DEFAULT_CELL, Caps, Choice, choose, detect
 
 log = logging.getLogger(__name__)
+
+_frozen_after_first_frame = False
 
 
 def resolve_graphics(requested: Graphics, timeout: float | None = None) -> Choice:
@@ -111,10 +114,22 @@ class PreviewPane(Widget):
             return self.size.width, self.size.height * 2
         cw, ch = self.choice.cell_px
         w, h = self.size.width * cw, self.size.height * ch
-        if self.max_pixels is not None:
-            scale = min(1.0, self.max_pixels[0] / max(w, 1), self.max_pixels[1] / max(h, 1))
+        limit = self.max_pixels or self._stream_size()
+        if limit is not None:
+            scale = min(1.0, limit[0] / max(w, 1), limit[1] / max(h, 1))
             w, h = int(w * scale), int(h * scale)
         return w, h
+
+    def _stream_size(self) -> tuple[int, int] | None:
+        """The preview stream's size, from the project on the editor screen (its
+        ``document.project``): a frame larger than the stream only costs bytes."""
+        project = getattr(getattr(self.screen, "document", None), "project", None)
+        height = getattr(project, "preview_height", None)
+        if not isinstance(height, int) or height <= 0:
+            return None
+        width = getattr(project, "width", 16)
+        aspect = width / max(getattr(project, "height", 9), 1) if isinstance(width, int) else 16 / 9
+        return round(height * aspect), height
 
     def show_frame(self, rgb: np.ndarray | None) -> None:
         """Draw ``rgb`` now, or as soon as ``max_fps`` allows (newest frame wins)."""
@@ -143,9 +158,16 @@ class PreviewPane(Widget):
             self._draw(rgb)
 
     def _draw(self, rgb: np.ndarray) -> None:
+        global _frozen_after_first_frame
         had_frame = self.frame is not None
+        if not _frozen_after_first_frame:
+            # The engine and the player (threads, libmpv, caches) exist for the whole session once
+            # a frame arrives: freezing them keeps every later full collection short, as the app
+            # does for what it builds at mount.
+            _frozen_after_first_frame = True
+            gc.freeze()
         self.frame = rgb
-        self._strips = None
+        self._drop_strips()
         self._last_draw = time.monotonic()
         if self.output is None or not had_frame:
             self.refresh()  # graphics: blank the placeholder first; render_lines queues the picture
@@ -222,8 +244,16 @@ class PreviewPane(Widget):
         if data and driver is not None:
             driver.write(data)  # type: ignore[attr-defined]
 
+    def _drop_strips(self) -> None:
+        """Forget the last frame's strips, breaking the reference cycles Textual's strip caches
+        make (``halfblock.release``: without it full garbage collections froze the UI)."""
+        if self._strips is not None:
+            cached = getattr(getattr(self, "_styles_cache", None), "_cache", None)
+            halfblock.release([*self._strips, *(cached.values() if isinstance(cached, dict) else ())])
+        self._strips = None
+
     def notify_style_update(self) -> None:
-        self._strips = None  # the letterbox colour comes from the theme
+        self._drop_strips()  # the letterbox colour comes from the theme
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
