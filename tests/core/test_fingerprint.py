@@ -91,7 +91,12 @@ def test_memo_survives_a_restart_and_costs_no_read(
     fpmod.forget_memo()  # as a new process would start
     reads: list[Path] = []
     real = fpmod.hash_file
-    monkeypatch.setattr(fpmod, "hash_file", lambda p: reads.append(p) or real(p))
+
+    def counting(path: Path) -> str:
+        reads.append(path)
+        return str(real(path))
+
+    monkeypatch.setattr(fpmod, "hash_file", counting)
     assert fingerprint(clip) == first and reads == []
     os.utime(clip)  # touched: hashed again
     assert fingerprint(clip) == first and reads == [clip]
