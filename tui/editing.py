@@ -428,3 +428,77 @@ def three_point(tl: Timeline, cur: Cursor, clip: Clip, *, overwrite: bool) -> Ou
     outcome = paste(tl, cur, (clip,), overwrite=overwrite)
     verb = "overwrite" if overwrite else "insert"
     return replace(outcome, label=f"{verb} {clip_name(tl, clip)}")
+
+
+# -- snapping ---------------------------------------------------------------------------------------------
+def snap_points(tl: Timeline) -> tuple[int, ...]:
+    """Where moves stop when snapping is on: edit points and markers."""
+    return tuple(sorted({*tl.edit_points(), *(m.frame for m in tl.markers)}))
+
+
+def snap_delta(start: int, delta: int, points: tuple[int, ...] | list[int]) -> int:
+    """``delta`` shortened so a move from ``start`` stops at the first snap point it would pass over.
+    Snapping applies to the one-second steps only: a single frame step is always exact."""
+    if abs(delta) <= 1:
+        return delta
+    end = start + delta
+    crossed = [p for p in points if start < p < end] if delta > 0 else [p for p in points if end < p < start]
+    if not crossed:
+        return delta
+    return (min(crossed) if delta > 0 else max(crossed)) - start
+
+
+def snapped_seek(tl: Timeline, cur: Cursor, delta: int) -> Cursor:
+    """Shift+←/→ with snapping on: the playhead stops at an edit point or marker on its way."""
+    return seek(tl, cur, cur.playhead + snap_delta(cur.playhead, delta, snap_points(tl)))
+
+
+def snapped_trim(tl: Timeline, cur: Cursor, mode: TrimMode, delta: int) -> int:
+    """``delta`` for a one-second trim step with snapping on: the edge that moves along the timeline
+    (a rolled edit point, a ripple-trimmed end, a slid clip's start or end) stops at a marker or the
+    playhead's frame on its way. Slips and in-edge ripple trims move nothing on the timeline."""
+    index = selected(tl, cur)
+    if index is None or abs(delta) <= 1:
+        return delta
+    markers = [m.frame for m in tl.markers]
+    start, end = tl.starts()[index], tl.starts()[index] + tl.clips[index].length
+    if mode == "roll" and cur.edge is not None:
+        return snap_delta(start if cur.edge == "in" else end, delta, markers)
+    if mode == "trim" and cur.edge == "out":
+        return snap_delta(end, delta, markers)
+    if mode == "slide":
+        return min((snap_delta(start, delta, markers), snap_delta(end, delta, markers)), key=abs)
+    return delta
+
+
+# -- loop range -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoopRange:
+    """The timeline range loop playback repeats: ``[start, end)``."""
+
+    start: int
+    end: int
+
+
+def loop_range(tl: Timeline, cur: Cursor, marks: SourceMarks) -> LoopRange:
+    """The timeline's in/out marks (shift+I / shift+O), missing ends taken from the selected clip."""
+    index = selected(tl, cur)
+    if index is None and (marks.in_ is None or marks.out is None):
+        raise EditError("nothing to loop: mark a range with I and O, or put the playhead over a clip")
+    clip_start = tl.starts()[index] if index is not None else 0
+    clip_end = clip_start + tl.clips[index].length if index is not None else tl.duration
+    start = marks.in_ if marks.in_ is not None else clip_start
+    end = marks.out if marks.out is not None else clip_end
+    start, end = max(0, min(start, tl.duration - 1)), min(end, tl.duration)
+    if end <= start:
+        raise EditError("the loop range is empty: its out is before its in")
+    return LoopRange(start, end)
+
+
+def loop_wrap(loop: LoopRange, frame: int, speed: float) -> int | None:
+    """Where playback at ``frame`` jumps to stay in ``loop`` (None: carry on)."""
+    if speed > 0 and (frame >= loop.end - 1 or frame < loop.start):
+        return loop.start
+    if speed < 0 and (frame <= loop.start or frame >= loop.end):
+        return loop.end - 1
+    return None

@@ -58,6 +58,16 @@ def zoom(fpc: Fraction | None, duration: int, width: int, step: int) -> Fraction
     return max(MIN_FPC, new)
 
 
+FRAMES_FPC = Fraction(1, 4)
+"""The "frames" zoom: four columns per frame, so single frames and their edges can be told apart."""
+
+
+def clip_fpc(length: int, width: int) -> Fraction:
+    """Frames per column that shows a clip of ``length`` frames across ``width`` columns (with a
+    column to spare on each side, so its edges show)."""
+    return max(MIN_FPC, Fraction(max(length, 1), max(width - 2, 1)))
+
+
 def follow(scale: Scale, playhead: int, width: int, duration: int) -> Scale:
     """Scroll so the playhead is visible: when it leaves the view, page to put it at a quarter."""
     visible = scale.visible_frames(width)

@@ -1,5 +1,6 @@
 """The editor's actions for markers, go to timecode, the trim modes (roll, slip, slide), the
-multi-selection, the clipboard, and the source view with three-point insert / overwrite.
+multi-selection, the clipboard, the source view with three-point insert / overwrite, snapping,
+loop playback and the clip / frames zooms.
 
 Why a mixin apart from ``tui.screens.editor``: the editor screen is the controller every feature
 touches; keeping these actions in their own module keeps that file small and lets them be read
@@ -16,6 +17,11 @@ keep trimming (livecut's first and most used keys; ``check_action`` picks the bi
 F9 / ``n`` inserts the marked range at the timeline's playhead, F10 / ``r`` overwrites; both work
 from either view with the last source shown, so one bin item can be cut in many times. Marks and
 where the source view was are kept per item for the session (not saved in the project).
+
+Snapping (``S`` toggles it, on by default) stops the one-second steps (shift+arrows, ``<`` ``>`` in
+every trim mode) at edit points and markers they would pass over; single-frame steps are exact.
+Loop playback (``L``) repeats the timeline range marked with ``I`` / ``O`` (or the selected clip):
+the player's position reports wrap back to its start, so it works with libmpv and the clock alike.
 """
 
 from __future__ import annotations
@@ -33,9 +39,10 @@ from core.model.timeline import Clip, Timeline
 from core.timebase import frames_to_timecode
 from tui import editing
 from tui.document import Document
-from tui.editing import Cursor, Outcome, SourceMarks, TrimMode
+from tui.editing import Cursor, LoopRange, Outcome, SourceMarks, TrimMode
 from tui.screens.path_prompt import PathPrompt
 from tui.transport import Transport
+from tui.viewport import FRAMES_FPC, Scale, clip_fpc
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,16 @@ class _Editor(Protocol):
     source_marks: Mapping[str, SourceMarks]
     source_playheads: Mapping[str, int]
     saved_cursor: Cursor | None
+    snapping: bool
+    loop: LoopRange | None
+    range_marks: SourceMarks
+    scale: Scale
+    bridge: Any
+
+    @property
+    def shown(self) -> Timeline: ...
+
+    def query_one(self, selector: Any) -> Any: ...
 
     @property
     def app(self) -> App[Any]: ...
@@ -90,6 +107,11 @@ class EditActions:
     """The timeline's cursor while the source view is shown."""
     zoom: Fraction | None
     """The editor's (declared here because leaving or entering the source view resets it)."""
+    snapping: bool = True
+    loop: LoopRange | None = None
+    """The range loop playback repeats; None: loop off."""
+    range_marks: SourceMarks = SourceMarks()
+    """The timeline's in/out (``I`` / ``O``): the loop range."""
 
     @property
     def shown(self) -> Timeline:
@@ -168,9 +190,14 @@ class EditActions:
         self._refresh_views()
 
     def trim(self: _Editor, frames: int) -> None:
-        """A nudge key: ``frames`` (±1 or ±1 second) in the current trim mode."""
-        mode = self.trim_mode
-        self._edit(lambda tl, cur: editing.trim_step(tl, cur, mode, frames))
+        """A nudge key: ``frames`` (±1 or ±1 second) in the current trim mode, snapped when on."""
+        mode, snapping = self.trim_mode, self.snapping
+
+        def rule(tl: Timeline, cur: Cursor) -> Outcome:
+            delta = editing.snapped_trim(tl, cur, mode, frames) if snapping else frames
+            return editing.trim_step(tl, cur, mode, delta)
+
+        self._edit(rule)
 
     def action_nudge_back(self: _Editor) -> None:
         EditActions.trim(self, -1)
@@ -339,6 +366,110 @@ class EditActions:
     def action_overwrite_edit(self: _Editor) -> None:
         EditActions._three_point(self, overwrite=True)
 
+    # -- snapping, loop, zoom --------------------------------------------------------------------------
+    def _second_step(self: _Editor, frames: int) -> None:
+        if self.snapping:
+            self._navigate(lambda tl, cur: editing.snapped_seek(tl, cur, frames))
+        else:
+            self._navigate(lambda tl, cur: editing.seek(tl, cur, cur.playhead + frames))
+
+    def action_second_back(self: _Editor) -> None:
+        EditActions._second_step(self, -self._second())
+
+    def action_second_forward(self: _Editor) -> None:
+        EditActions._second_step(self, self._second())
+
+    def action_snapping(self: _Editor) -> None:
+        self.snapping = not self.snapping
+        self.message = f"snapping {'on' if self.snapping else 'off'}"
+        self._refresh_views()
+
+    def _mark_range(self: _Editor, edge: editing.Edge) -> None:
+        self.range_marks = editing.mark_source(self.range_marks, edge, self.cursor.playhead)
+        if self.loop is not None:
+            EditActions._set_loop(self)
+        fps = self.document.timeline.fps
+        marks = self.range_marks
+        parts = [
+            f"{n} {frames_to_timecode(f, fps)}" for n, f in (("in", marks.in_), ("out", marks.out)) if f is not None
+        ]
+        self.message = "range " + " ".join(parts) + " · L loops it"
+        self._refresh_views()
+
+    def action_range_in(self: _Editor) -> None:
+        EditActions._mark_range(self, "in")
+
+    def action_range_out(self: _Editor) -> None:
+        EditActions._mark_range(self, "out")
+
+    def _set_loop(self: _Editor) -> bool:
+        try:
+            self.loop = editing.loop_range(self.document.timeline, self.cursor, self.range_marks)
+        except EditError as exc:
+            self.app.notify(str(exc), severity="warning")
+            self.loop = None
+            return False
+        return True
+
+    def action_loop(self: _Editor) -> None:
+        """L: play the range over and over (again: loop off, playback goes on)."""
+        if self.loop is not None:
+            self.loop = None
+            self.message = "loop off"
+            self._refresh_views()
+            return
+        if not EditActions._set_loop(self) or self.loop is None:
+            return
+        fps = self.document.timeline.fps
+        self.message = (
+            f"loop {frames_to_timecode(self.loop.start, fps)}–{frames_to_timecode(self.loop.end, fps)} (L: off)"
+        )
+        self._navigate(lambda tl, cur: editing.seek(tl, cur, self.loop.start if self.loop else cur.playhead))
+        self._set_transport(Transport(1.0))
+
+    def loop_wrapped(self: _Editor, frame: int) -> bool:
+        """Called with each playback position: True when it jumped back into the loop range."""
+        if self.loop is None or self.source_view is not None:
+            return False
+        target = editing.loop_wrap(self.loop, frame, self.transport.speed)
+        if target is None:
+            return False
+        self.bridge.seek(target)
+        self.cursor = editing.seek(self.document.timeline, self.cursor, target)
+        self._refresh_views()
+        return True
+
+    def loop_shown(self: _Editor) -> tuple[int, int] | None:
+        """The range drawn on the ruler: the loop, else the marked in/out (timeline view only)."""
+        if self.source_view is not None:
+            return None
+        if self.loop is not None:
+            return self.loop.start, self.loop.end
+        marks = self.range_marks
+        if marks.in_ is None and marks.out is None:
+            return None
+        end = self.document.timeline.duration
+        return (marks.in_ or 0, marks.out if marks.out is not None else end)
+
+    def _zoom_to(self: _Editor, fpc: Fraction, first: int) -> None:
+        self.zoom = fpc
+        self.scale = Scale(max(0, first), fpc)
+        self._refresh_views()
+
+    def action_zoom_clip(self: _Editor) -> None:
+        tl = self.shown
+        index = editing.selected(tl, self.cursor)
+        if index is None:
+            self.app.notify("no clip to zoom to", severity="information")
+            return
+        width = max(1, self.query_one("#timeline").size.width)
+        fpc = clip_fpc(tl.clips[index].length, width)
+        EditActions._zoom_to(self, fpc, tl.starts()[index] - int(fpc))
+
+    def action_zoom_frames(self: _Editor) -> None:
+        width = max(1, self.query_one("#timeline").size.width)
+        EditActions._zoom_to(self, FRAMES_FPC, self.cursor.playhead - int(width * FRAMES_FPC / 2))
+
 
 SOURCE_ONLY = frozenset({"mark_in", "mark_out", "source_close"})
 """Actions that only mean something in the source view."""
@@ -364,6 +495,9 @@ SOURCE_VIEW_ACTIONS = SOURCE_ONLY | {
     "zoom_in",
     "zoom_out",
     "zoom_fit",
+    "zoom_clip",
+    "zoom_frames",
+    "snapping",
 }
 """What works in the source view: watching and marking; edits need the timeline shown."""
 

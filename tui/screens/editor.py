@@ -199,7 +199,9 @@ class EditorScreen(EditActions, Screen[None]):
         width = self.query_one(TimelineView).size.width
         self.scale = viewport.layout(self.zoom, self.scale, cur.playhead, max(width, 1), tl.duration)
         self.query_one(TimelineView).show(
-            TimelineState(tl, cur.playhead, sel, cur.edge if sel is not None else None, self.scale, cur.marked)
+            TimelineState(
+                tl, cur.playhead, sel, cur.edge if sel is not None else None, self.scale, cur.marked, self.loop_shown()
+            )
         )
         self.query_one(SegmentBar).show(self.snapshot, self.scale)
         current = tl.clips[sel].media if sel is not None else None
@@ -291,7 +293,7 @@ class EditorScreen(EditActions, Screen[None]):
 
     @on(PreviewPosition)
     def _preview_position(self, message: PreviewPosition) -> None:
-        if not self.transport.playing:
+        if not self.transport.playing or self.loop_wrapped(message.frame):
             return
         self._move(editing.seek(self.shown, self.cursor, message.frame), seek=False)
         if self.transport.speed < 0 and message.frame <= 0:
@@ -370,12 +372,6 @@ class EditorScreen(EditActions, Screen[None]):
 
     def action_frame_forward(self) -> None:
         self._step(1)
-
-    def action_second_back(self) -> None:
-        self._step(-self._second())
-
-    def action_second_forward(self) -> None:
-        self._step(self._second())
 
     def action_prev_edit(self) -> None:
         self._navigate(editing.prev_edit)

@@ -93,7 +93,13 @@ KEYS: tuple[KeySpec, ...] = (
     # view
     KeySpec("zoom_in", "plus,equals_sign", "Zoom in", "View"),
     KeySpec("zoom_out", "minus", "Zoom out", "View"),
-    KeySpec("zoom_fit", "0", "Zoom to fit", "View"),
+    KeySpec("zoom_fit", "0", "Zoom to fit the whole timeline", "View"),
+    KeySpec("zoom_clip", "9", "Zoom to the selected clip", "View"),
+    KeySpec("zoom_frames", "1", "Zoom to frames (4 columns a frame)", "View"),
+    KeySpec("snapping", "S", "Snapping to edits and markers on/off", "View"),
+    KeySpec("loop", "L", "Loop the in/out range (again: off)", "Transport"),
+    KeySpec("range_in", "I", "Mark timeline in (loop range)", "Transport"),
+    KeySpec("range_out", "O", "Mark timeline out (loop range)", "Transport"),
     # file (export is editor scope: its ctrl+e must not steal the bin input's end-of-line)
     KeySpec("export", "ctrl+e", "Export film…", "File"),
     KeySpec("save", "ctrl+s", "Save", "File", "app"),

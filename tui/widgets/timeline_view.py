@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
+from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -61,6 +62,8 @@ class TimelineState:
     scale: Scale = _NO_SCALE
     marked: frozenset[int] = frozenset()
     """Clips in the multi-selection (``v``)."""
+    loop: tuple[int, int] | None = None
+    """The timeline's in/out range ``[start, end)`` (the loop range), shaded on the ruler."""
 
 
 class TimelineView(Widget):
@@ -80,6 +83,7 @@ class TimelineView(Widget):
         "timeline--marker",
         "timeline--marked",
         "timeline--gap",
+        "timeline--range",
     }
     DEFAULT_CSS = """
     TimelineView > .timeline--marker {
@@ -90,6 +94,10 @@ class TimelineView(Widget):
         background: $accent;
         color: $text;
         text-style: bold;
+    }
+    TimelineView > .timeline--range {
+        background: $secondary;
+        color: $text;
     }
     TimelineView > .timeline--gap {
         background: $background;
@@ -107,6 +115,15 @@ class TimelineView(Widget):
         if state != self.state:
             self.state = state
             self.refresh()
+
+    async def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """The wheel zooms the timeline (the editor's zoom keys, so remaps and limits apply)."""
+        event.stop()
+        await self.app.run_action("zoom_in", self.screen)
+
+    async def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        await self.app.run_action("zoom_out", self.screen)
 
     def notify_style_update(self) -> None:
         self._lines = None
@@ -153,6 +170,11 @@ class TimelineView(Widget):
                 row.put(col, "╷")
                 row.text(col + 1, width, short_timecode(frame, tl.fps))
             frame += every
+        if state.loop is not None:
+            c0, c1 = state.scale.span(*state.loop)
+            shade = self._style("range")
+            for c in range(max(0, c0), min(width, c1)):
+                row.styles[c] = row.styles[c] + Style(bgcolor=shade.bgcolor)
         self._markers(row, width)
         return row
 
