@@ -24,6 +24,8 @@ from core.atomic import write_atomic
 from core.interchange.errors import InterchangeError
 from core.interchange.formats import Format, adapter_for, format_for
 from core.model.project import Project
+from core.model.timeline import GAP
+from core.timebase import frames_to_timecode
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +40,21 @@ class ExportResult:
     path: Path
     format: Format
     clips: int
+    """Clips written (gaps not counted)."""
     frames: int
+    markers_left_out: int = 0
+    """Markers an EDL could not carry (over a gap or past the end: an EDL has only clip markers)."""
 
 
 def fps_text(fps: Fraction) -> str:
     return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
 
 
-def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True) -> Any:
-    """The project as an ``opentimelineio.schema.Timeline`` (frames at the project rate)."""
+def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, clip_markers: bool = False) -> Any:
+    """The project as an ``opentimelineio.schema.Timeline`` (frames at the project rate).
+
+    Gaps become OTIO gaps; markers become sequence markers, or with ``clip_markers`` markers on
+    the clip under them (what an EDL can carry: markers over a gap are then left out)."""
     from core.interchange.formats import otio_module
 
     otio = otio_module()
@@ -69,6 +77,10 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True) 
         return out
 
     out = otio.schema.Timeline(name=project.name)
+    if all(c.media == GAP for c in tl.clips):
+        # no clip to carry the rate: FCP XML then writes it in the sequence timecode (setting it
+        # always would make the FCP XML writer misplace clips that repeat a file)
+        out.global_start_time = rt(0)
     out.metadata[META] = {
         "fps": fps_text(tl.fps),
         "width": project.width,
@@ -79,17 +91,45 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True) 
     }
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     sound = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
-    for clip in tl.clips:
+    for placed in tl.placed():
+        clip = placed.clip
+        if clip.media == GAP:  # black and silent: a gap in both tracks
+            video.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0), rt(clip.length))))
+            sound.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0), rt(clip.length))))
+            continue
         source = otio.opentime.TimeRange(rt(clip.in_), rt(clip.length))
-        name = Path(tl.media_by_id(clip.media).resolved).stem
+        ref = tl.media_by_id(clip.media)
+        name = ref.resolved.stem
         picture = otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source)
         picture.metadata["cmx_3600"] = {"reel": reel_name(name)}
+        # each clip distinct: the FCP XML writer turns equal items into back-references, which
+        # its own reader then misplaces (a repeated shot became a gap)
+        picture.metadata[META] = {"clip": placed.index}
+        if clip_markers:  # an EDL has no sequence markers: LOC comments on the clip, in source time
+            for marker in tl.markers:
+                if placed.start <= marker.frame < placed.end:
+                    at = otio.opentime.TimeRange(rt(clip.in_ + marker.frame - placed.start), rt(0))
+                    picture.markers.append(otio.schema.Marker(name=marker.name, marked_range=at))
         video.append(picture)
-        ref = tl.media_by_id(clip.media)
         if ref.info is None or ref.info.audio is not None:
-            sound.append(otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source))
+            own_sound = otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source)
+            own_sound.metadata[META] = {"clip": placed.index, "sound": True}
+            sound.append(own_sound)
         else:  # silent media: keep the later sound in place
             sound.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0), rt(clip.length))))
+    if not clip_markers:  # sequence markers, at timeline frames
+        for marker in tl.markers:
+            at = otio.opentime.TimeRange(rt(marker.frame), rt(0))
+            out.tracks.markers.append(otio.schema.Marker(name=marker.name, marked_range=at))
+    if clip_markers and len(video) and isinstance(video[0], otio.schema.Gap):
+        # an EDL starts at its first event: black at the start is a BL (black) event
+        black = otio.schema.Clip(
+            name="BL",
+            media_reference=otio.schema.GeneratorReference(generator_kind="black"),
+            source_range=otio.opentime.TimeRange(rt(0), video[0].source_range.duration),
+        )
+        black.metadata["cmx_3600"] = {"reel": "BL"}
+        video[0] = black
     out.tracks.append(video)
     if audio and any(isinstance(item, otio.schema.Clip) for item in sound):
         out.tracks.append(sound)
@@ -107,7 +147,8 @@ def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | F
     target = Path(path)
     chosen = fmt if isinstance(fmt, Format) else format_for(target, fmt)
     otio = adapter_for(chosen)
-    timeline = to_otio(project, plain_paths=chosen.name == "edl", audio=chosen.name != "edl")
+    edl = chosen.name == "edl"
+    timeline = to_otio(project, plain_paths=edl, audio=not edl, clip_markers=edl)
     tl = project.timeline
     if chosen.name == "otioz":
         _write_bundle(otio, timeline, target)
@@ -121,13 +162,29 @@ def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | F
         except Exception as exc:  # the adapters raise their own types (and plain ValueErrors)
             raise InterchangeError(f"{target}: cannot write {chosen.description} ({_reason(exc)})") from None
         if chosen.name == "edl":
-            text = _with_fcm(text, tl.fps)
+            text = _with_fcm(_loc_without_drop_frame(otio, text, tl.fps), tl.fps)
         try:
             write_atomic(target, text.encode("utf-8"))
         except OSError as exc:
             raise InterchangeError(f"{target}: cannot be written ({exc.strerror or exc})") from None
-    log.info("exported %d clips to %s (%s)", len(tl.clips), target, chosen.name)
-    return ExportResult(target, chosen, len(tl.clips), tl.duration)
+    clips = [p for p in tl.placed() if p.clip.media != GAP]
+    left_out = sum(1 for m in tl.markers if not any(p.start <= m.frame < p.end for p in clips)) if edl else 0
+    log.info("exported %d clips to %s (%s)", len(clips), target, chosen.name)
+    return ExportResult(target, chosen, len(clips), tl.duration, left_out)
+
+
+_LOC = re.compile(r"^(\* LOC: )(\d\d:\d\d:\d\d;\d\d)", re.MULTILINE)
+
+
+def _loc_without_drop_frame(otio: Any, text: str, fps: Fraction) -> str:
+    """The EDL reader only knows ``HH:MM:SS:FF`` in a LOC comment (a drop-frame ``;`` would make it
+    skip the marker), so marker times are written as non-drop timecode of the same frame."""
+
+    def plain(m: re.Match[str]) -> str:
+        frames = int(otio.opentime.from_timecode(m.group(2), float(fps)).value)
+        return m.group(1) + frames_to_timecode(frames, fps)
+
+    return _LOC.sub(plain, text)
 
 
 def _with_fcm(text: str, fps: Fraction) -> str:

@@ -34,7 +34,7 @@ from core.interchange.exporter import META
 from core.interchange.formats import Format, adapter_for, format_for
 from core.model import project as proj
 from core.model.project import Project
-from core.model.timeline import Clip, MediaRef, Timeline
+from core.model.timeline import MAX_MARKER_NAME, Clip, Marker, MediaRef, Timeline, gap
 from core.timebase import frames_to_timecode, parse_fps
 
 log = logging.getLogger(__name__)
@@ -174,13 +174,16 @@ def _reason(exc: BaseException) -> str:
 class _Event:
     """One clip found on the kept video track."""
 
-    media: Path
+    media: Path | None
+    """None for a gap (black and silent)."""
     in_: int
     out: int
     start: int
     place: str
     hint: str | None = None
     """The media id livecut wrote on the reference, if it did."""
+    markers: tuple[tuple[int, str], ...] = ()
+    """The clip's markers as (timeline frame, name)."""
 
 
 @dataclass
@@ -257,8 +260,8 @@ class _Converter:
                 continue
             if isinstance(item, schema.Gap):
                 length = self.frames(item.trimmed_range().duration, place)
-                if length and not audio:  # silence in an audio track loses nothing
-                    self.note(place, f"gap of {length} frames closed (livecut plays clips back to back)")
+                if length > 0:
+                    yield _Event(None, 0, length, start, place)
                 continue
             if isinstance(item, (schema.Track, schema.Stack)):
                 yield from self.nested(item, place, start)
@@ -303,6 +306,9 @@ class _Converter:
         path = self.media_path(ref, clip.name)
         if path is None:
             kind = getattr(ref, "generator_kind", None) or type(ref).__name__
+            if kind == "black" and not clip.effects:  # an EDL's BL event: black and silent, a gap
+                length = self.frames(clip.trimmed_range().duration, place)
+                return _Event(None, 0, length, start, place) if length > 0 else None
             self.note(place, f"{kind} is not a media file: dropped")
             return None
         try:
@@ -323,13 +329,29 @@ class _Converter:
             first = 0
         hint = _plain(ref.metadata.get(META)) if ref is not None else None
         media_id = hint.get("media") if isinstance(hint, dict) else None
-        return _Event(path, first, first + length, start, place, media_id if isinstance(media_id, str) else None)
+        source_start = self.frames(trimmed.start_time, place)
+        markers = []
+        for marker in clip.markers:  # in the clip's source time
+            frame = start + self.frames(marker.marked_range.start_time, place) - source_start
+            if start <= frame < start + length:
+                markers.append((frame, str(marker.name or "")))
+            else:
+                self.note(place, f"marker '{marker.name}' outside its clip dropped")
+        return _Event(
+            path,
+            first,
+            first + length,
+            start,
+            place,
+            media_id if isinstance(media_id, str) else None,
+            tuple(markers),
+        )
 
     def audio_losses(self, track: Any, label: str, kept: set[tuple[Path, int, int, int]]) -> None:
         """Audio that is not the kept video clips' own sound is noted clip by clip."""
         # the audio track's own transitions and gaps are noted too; clips that mirror the video are no loss
         for event in list(self.events(track, label, audio=True)):
-            if (event.media, event.in_, event.out, event.start) not in kept:
+            if event.media is not None and (event.media, event.in_, event.out, event.start) not in kept:
                 self.note(event.place, "audio clip dropped (livecut plays the sound of its video clips)")
 
 
@@ -434,8 +456,9 @@ def from_otio(
             conv.note(_track_label(i, t), f"disabled {t.kind.lower()} track dropped")
     main = video[0] if video else next((t for t in tracks if t.enabled), None)
     events: list[_Event] = []
+    main_label = "track"
     if main is not None:
-        label = _track_label(tracks.index(main), main)
+        label = main_label = _track_label(tracks.index(main), main)
         if main.kind != otio.schema.TrackKind.Video:
             conv.note(label, f"no video track: this {main.kind.lower()} track is imported as the clips")
         events = list(conv.events(main, label))
@@ -445,7 +468,7 @@ def from_otio(
             _track_label(tracks.index(t), t),
             f"extra video track ({count} clips) dropped (livecut edits one video track)",
         )
-    kept = {(e.media, e.in_, e.out, e.start) for e in events}
+    kept = {(e.media, e.in_, e.out, e.start) for e in events if e.media is not None}
     for i, t in enumerate(tracks):
         if t is not main and t.enabled and t.kind == otio.schema.TrackKind.Audio:
             conv.audio_losses(t, _track_label(i, t), kept)
@@ -468,7 +491,7 @@ def from_otio(
     # but take each used one's path from its clips (a bundle's media were unpacked elsewhere)
     path_for_id: dict[str, Path] = {}
     for event in events:
-        if event.hint is not None:
+        if event.hint is not None and event.media is not None:
             path_for_id.setdefault(event.hint, event.media)
     listed = meta.get("media")
     for entry in listed if isinstance(listed, list) else []:
@@ -480,6 +503,9 @@ def from_otio(
                 add(found, entry["id"])
     clips: list[Clip] = []
     for event in events:
+        if event.media is None:
+            clips.append(gap(event.out))
+            continue
         ref = by_path.get(event.media) or add(event.media, event.hint)
         length = ref.length(rate)
         in_, out = event.in_, event.out
@@ -491,11 +517,17 @@ def from_otio(
             out = length
         clips.append(Clip(ref.id, in_, out))
 
+    marks: list[tuple[int, str, str]] = []
+    for where, holder in (("sequence", timeline.tracks), (main_label, main)):
+        for marker in holder.markers if holder is not None else []:
+            marks.append((conv.frames(marker.marked_range.start_time, where), str(marker.name or ""), where))
+    marks.extend((frame, name, e.place) for e in events for frame, name in e.markers)
+    markers = _markers(marks, conv)
     name = meta.get("name") if isinstance(meta.get("name"), str) else None
     width, height = _size(meta, refs)
     project = Project(
         name=name or timeline.name or target.stem,
-        timeline=Timeline(rate, tuple(refs), tuple(clips)),
+        timeline=Timeline(rate, tuple(refs), tuple(clips), markers),
         width=width,
         height=height,
         preview_height=_meta_int(meta, "preview_height", 1, 2160) or 360,
@@ -503,6 +535,23 @@ def from_otio(
         path=target,
     )
     return project, tuple(conv.notes)
+
+
+def _markers(found: list[tuple[int, str, str]], conv: _Converter) -> tuple[Marker, ...]:
+    """Livecut markers: one per frame, names on one line and at most ``MAX_MARKER_NAME`` long."""
+    by_frame: dict[int, Marker] = {}
+    for frame, raw, where in sorted(found, key=lambda f: f[0]):
+        name = " ".join(raw.split())
+        if len(name) > MAX_MARKER_NAME:
+            conv.note(where, f"marker name at {conv.tc(frame)} cut to {MAX_MARKER_NAME} characters")
+            name = name[:MAX_MARKER_NAME].rstrip()
+        if frame < 0:
+            conv.note(where, f"marker '{name}' before the start dropped")
+        elif frame in by_frame:
+            conv.note(where, f"marker '{name}' dropped: '{by_frame[frame].name}' is at the same frame")
+        else:
+            by_frame[frame] = Marker(frame, name)
+    return tuple(by_frame.values())
 
 
 def _size(meta: dict[str, Any], refs: list[MediaRef]) -> tuple[int, int]:

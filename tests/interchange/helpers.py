@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core.model import project as proj
 from core.model.project import Project
-from core.model.timeline import Clip, Timeline
+from core.model.timeline import GAP, Clip, Marker, Timeline, gap
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,10 +33,18 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         assert needle in lines[0], lines[0]
 
 
-def project_with(folder: Path, fps: Fraction, media: dict[str, Path], clips: list[tuple[str, int, int]]) -> Project:
-    """A saved-and-loaded project (the "loaded timeline" the round trips compare against)."""
+def project_with(
+    folder: Path,
+    fps: Fraction,
+    media: dict[str, Path],
+    clips: list[tuple[str, int, int]],
+    markers: list[tuple[int, str]] | None = None,
+) -> Project:
+    """A saved-and-loaded project (the "loaded timeline" the round trips compare against); a clip
+    of media ``""`` is a gap."""
     refs = tuple(proj.media_ref(mid, str(path), folder) for mid, path in media.items())
-    timeline = Timeline(fps, refs, tuple(Clip(m, a, b) for m, a, b in clips))
+    marks = tuple(sorted({f: Marker(f, n) for f, n in markers or []}.values()))
+    timeline = Timeline(fps, refs, tuple(gap(b - a) if m == GAP else Clip(m, a, b) for m, a, b in clips), marks)
     target = folder / "original.toml"
     proj.save(Project("round trip", timeline, 64, 48, 180, None, target), target)
     return proj.load(target)
@@ -47,6 +55,17 @@ def media_key(project: Project) -> list[tuple[str, Path, bool]]:
 
 
 def cuts(project: Project) -> list[tuple[Path, int, int]]:
-    """The cut as (file, in, out) per clip: what an EDL or XML round trip must keep exactly."""
+    """The cut as (file, in, out) per clip, gaps as ("gap", 0, length), neighbouring gaps as one
+    and none at the end (a cut list ends with its last event): what an EDL or XML keeps exactly."""
+    out: list[tuple[Path, int, int]] = []
     tl = project.timeline
-    return [(tl.media_by_id(c.media).resolved, c.in_, c.out) for c in tl.clips]
+    for c in tl.clips:
+        if c.media == GAP and out and out[-1][0] == Path("gap"):
+            out[-1] = (Path("gap"), 0, out[-1][2] + c.length)
+        else:
+            out.append(
+                (Path("gap"), 0, c.length) if c.media == GAP else (tl.media_by_id(c.media).resolved, c.in_, c.out)
+            )
+    while out and out[-1][0] == Path("gap"):
+        out.pop()
+    return out

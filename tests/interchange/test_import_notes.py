@@ -12,6 +12,7 @@ import pytest
 
 from core.interchange import InterchangeError, export_timeline, import_timeline
 from core.model import project as proj
+from core.model.timeline import GAP, MAX_MARKER_NAME, Marker
 from core.synthetic.testpattern import make_source
 from tests.interchange.helpers import assert_one_line_error, cuts, livecut, project_with
 
@@ -78,7 +79,6 @@ def test_everything_livecut_cannot_hold_is_reported_with_its_place(tmp_path: Pat
     notes = [str(n) for n in result.notes]
     expected = [
         "track 1 'V1' item 2 'fade' at 00:00:00:07: transition SMPTE_Dissolve (6 frames) dropped: a cut",
-        "track 1 'V1' item 4 'Gap' at 00:00:00:20: gap of 5 frames closed",
         "track 1 'V1' item 5 'fast' at 00:00:01:01: speed change (200%) dropped: the clip plays at 100%",
         "track 1 'V1' item 6 'graded' at 00:00:01:09: effect 'Colour Correction' dropped",
         "track 1 'V1' item 7 'bars' at 00:00:01:13: SMPTEBars is not a media file: dropped",
@@ -91,7 +91,15 @@ def test_everything_livecut_cannot_hold_is_reported_with_its_place(tmp_path: Pat
         assert any(n.startswith(want) for n in notes), (want, notes)
     assert len(notes) == len(expected), notes
     tl = result.project.timeline
-    assert [(c.in_, c.out) for c in tl.clips] == [(0, 10), (10, 20), (0, 8), (2, 6), (22, 32), (40, 45)]
+    assert [(c.media, c.in_, c.out) for c in tl.clips] == [
+        ("a", 0, 10),
+        ("a", 10, 20),
+        (GAP, 0, 5),  # a gap stays a gap
+        ("a", 0, 8),
+        ("a", 2, 6),
+        ("a", 22, 32),
+        ("a", 40, 45),
+    ]
     assert len(tl.media) == 1 and tl.media[0].resolved == media.resolve()
 
     with pytest.raises(InterchangeError, match="--strict"):
@@ -187,3 +195,45 @@ def test_empty_timeline_exports_and_imports(tmp_path: Path, media: Path) -> None
         export_timeline(project, tmp_path / f"empty.{suffix}")
         back = import_timeline(tmp_path / f"empty.{suffix}", tmp_path / f"empty-{suffix}.toml")
         assert back.project.timeline.clips == ()
+
+
+def test_markers_from_the_sequence_the_track_and_the_clips(tmp_path: Path, media: Path) -> None:
+    timeline = otio.schema.Timeline(name="marked")
+    track = otio.schema.Track(name="V1")
+    track.append(clip("one", media, 10, 20))
+    second = clip("two", media, 30, 10)
+    second.markers.append(otio.schema.Marker(name="on the clip", marked_range=tr(32, 0)))  # source frame 32
+    second.markers.append(otio.schema.Marker(name="outside", marked_range=tr(5, 0)))
+    track.append(second)
+    track.markers.append(otio.schema.Marker(name="  track   marker ", marked_range=tr(3, 0)))
+    timeline.tracks.append(track)
+    timeline.tracks.markers.append(otio.schema.Marker(name="x" * 300, marked_range=tr(25, 0)))
+    timeline.tracks.markers.append(otio.schema.Marker(name="same frame", marked_range=tr(3, 0)))
+    otio.adapters.write_to_file(timeline, str(tmp_path / "marked.otio"))
+    result = import_timeline(tmp_path / "marked.otio", tmp_path / "marked.toml")
+    assert result.project.timeline.markers == (
+        Marker(3, "same frame"),
+        Marker(22, "on the clip"),  # the second clip starts at 20, 2 frames into its source range
+        Marker(25, "x" * MAX_MARKER_NAME),
+    )
+    assert sorted(n.what for n in result.notes) == sorted(
+        [
+            f"marker name at 00:00:01:01 cut to {MAX_MARKER_NAME} characters",
+            "marker 'outside' outside its clip dropped",
+            "marker 'track marker' dropped: 'same frame' is at the same frame",
+        ]
+    )
+    assert proj.load(tmp_path / "marked.toml").timeline.markers == result.project.timeline.markers
+
+
+def test_edl_markers_over_gaps_are_counted_as_left_out(tmp_path: Path, media: Path) -> None:
+    project = project_with(
+        tmp_path, Fraction(24), {"a": media}, [(GAP, 0, 5), ("a", 0, 10)], [(2, "on the gap"), (7, "on a")]
+    )
+    written = export_timeline(project, tmp_path / "m.edl")
+    assert written.markers_left_out == 1
+    result = livecut("convert", str(project.path), str(tmp_path / "n.edl"))
+    assert result.returncode == 0 and "1 marker" in result.stderr
+    back = import_timeline(tmp_path / "m.edl", tmp_path / "m.toml")
+    assert back.project.timeline.markers == (Marker(7, "ON A"),)
+    assert [(c.media, c.in_, c.out) for c in back.project.timeline.clips] == [(GAP, 0, 5), ("a", 0, 10)]

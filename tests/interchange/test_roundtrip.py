@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from core.interchange import export_timeline, import_timeline
 from core.model import project as proj
+from core.model.timeline import GAP
 from core.synthetic.testpattern import make_source
 from tests.interchange.helpers import cuts, media_key, project_with
 
@@ -31,35 +32,54 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def clip_lists(max_clips: int = 8, min_clips: int = 0) -> st.SearchStrategy[list[tuple[str, float, float]]]:
-    """Clips as (media, where the in falls, how long) in [0, 1): scaled to each media's length."""
+Raw = list[tuple[str, float, float]]
+Marks = list[tuple[float, str]]
+
+
+def clip_lists(max_clips: int = 8, min_clips: int = 0) -> st.SearchStrategy[Raw]:
+    """Clips as (media, where the in falls, how long) in [0, 1): scaled to each media's length;
+    media "" is a gap."""
     return st.lists(
-        st.tuples(st.sampled_from(["a", "b", "off"]), st.floats(0, 0.999), st.floats(0, 1)),
+        st.tuples(st.sampled_from(["a", "b", "off", GAP]), st.floats(0, 0.999), st.floats(0, 1)),
         min_size=min_clips,
         max_size=max_clips,
     )
 
 
-def build(folder: Path, sources: dict[str, Path], fps: Fraction, raw: list[tuple[str, float, float]]):
+names = st.text(st.characters(codec="ascii", categories=["L", "N", "Zs"]), max_size=20).map(
+    lambda t: " ".join(t.split())
+)
+marker_lists = st.lists(st.tuples(st.floats(0, 1.2), names), max_size=4)
+
+
+def build(folder: Path, sources: dict[str, Path], fps: Fraction, raw: Raw, marks: Marks | None = None):
     media = {mid: sources[mid] for mid in ("a", "b", "off")}
     lengths = {mid: proj.media_ref(mid, str(p), folder).length(fps) or 3 * int(fps) for mid, p in media.items()}
+    lengths[GAP] = 2 * int(fps)
     clips = []
     for mid, where, size in raw:
         n = lengths[mid]
-        start = int(where * n)
+        start = 0 if mid == GAP else int(where * n)
         clips.append((mid, start, start + 1 + int(size * (n - start - 1))))
-    return project_with(folder, fps, media, clips)
+    duration = sum(b - a for _, a, b in clips)
+    return project_with(folder, fps, media, clips, [(int(f * duration), name) for f, name in marks or []])
+
+
+def under_clips(project) -> list[tuple[int, str]]:
+    """Markers over a clip (not a gap): what an EDL can carry."""
+    spans = [(p.start, p.end) for p in project.timeline.placed() if p.clip.media != GAP]
+    return [(m.frame, m.name) for m in project.timeline.markers if any(a <= m.frame < b for a, b in spans)]
 
 
 @pytest.mark.parametrize("fps", RATES, ids=str)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(raw=clip_lists())
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=clip_lists(), marks=marker_lists)
 def test_otio_round_trip_is_identity(
-    tmp_path: Path, sources: dict[str, Path], fps: Fraction, raw: list[tuple[str, float, float]]
+    tmp_path: Path, sources: dict[str, Path], fps: Fraction, raw: Raw, marks: Marks
 ) -> None:
     folder = tmp_path / f"ex{next(_counter)}"
     folder.mkdir()
-    original = build(folder, sources, fps, raw)
+    original = build(folder, sources, fps, raw, marks)
     export_timeline(original, folder / "cut.otio")
     (folder / "sub").mkdir()
     back = import_timeline(folder / "cut.otio", folder / "sub" / "back.toml")
@@ -67,6 +87,7 @@ def test_otio_round_trip_is_identity(
     loaded = proj.load(folder / "sub" / "back.toml")
     assert loaded.timeline.fps == original.timeline.fps
     assert loaded.timeline.clips == original.timeline.clips
+    assert loaded.timeline.markers == original.timeline.markers
     assert media_key(loaded) == media_key(original)
     assert [m.info for m in loaded.timeline.media] == [m.info for m in original.timeline.media]
     assert (loaded.name, loaded.width, loaded.height, loaded.preview_height, loaded.cell_frames) == (
@@ -80,22 +101,27 @@ def test_otio_round_trip_is_identity(
 
 @pytest.mark.parametrize("fps", RATES, ids=str)
 @pytest.mark.parametrize("suffix", [".edl", ".xml"])
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(raw=clip_lists(min_clips=1))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=clip_lists(min_clips=1), marks=marker_lists)
 def test_edl_and_xml_round_trips_are_frame_exact(
-    tmp_path: Path, sources: dict[str, Path], fps: Fraction, suffix: str, raw: list[tuple[str, float, float]]
+    tmp_path: Path, sources: dict[str, Path], fps: Fraction, suffix: str, raw: Raw, marks: Marks
 ) -> None:
     folder = tmp_path / f"ex{next(_counter)}"
     folder.mkdir()
-    original = build(folder, sources, fps, raw)
-    export_timeline(original, folder / f"cut{suffix}")
+    original = build(folder, sources, fps, raw, marks)
+    written = export_timeline(original, folder / f"cut{suffix}")
     rate = str(fps) if suffix == ".edl" else None  # an EDL has no rate: the user says it
     back = import_timeline(folder / f"cut{suffix}", folder / "back.toml", fps=rate)
     assert back.notes == ()
     loaded = proj.load(folder / "back.toml")
     assert loaded.timeline.fps == fps
     assert cuts(loaded) == cuts(original)
-    assert loaded.timeline.duration == original.timeline.duration
+    if suffix == ".edl":  # markers ride on clips (LOC comments), names in capitals
+        kept = under_clips(original)
+        assert [(m.frame, m.name) for m in loaded.timeline.markers] == [(f, n.upper()) for f, n in kept]
+        assert written.markers_left_out == len(original.timeline.markers) - len(kept)
+    else:
+        assert loaded.timeline.markers == original.timeline.markers
     assert {m.resolved: m.online for m in loaded.timeline.media} == {
         m.resolved: m.online for m in original.timeline.media if any(c.media == m.id for c in original.timeline.clips)
     }

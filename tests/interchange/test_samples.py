@@ -114,7 +114,15 @@ def _expected(timeline: Any, fps: Fraction) -> tuple[list[tuple[str, int, int]],
             keep.append((_name(ref, item), frames[0], frames[1]))
             if item.effects:
                 other.append(i)
-        elif not (isinstance(item, otio.schema.Gap) and item.duration().value == 0):
+        elif isinstance(item, otio.schema.Gap) or (
+            isinstance(ref, otio.schema.GeneratorReference) and ref.generator_kind == "black" and not item.effects
+        ):
+            length = round(
+                Fraction(item.duration().value) * fps / Fraction(item.duration().rate).limit_denominator(1001)
+            )
+            if length > 0:
+                keep.append(("gap", 0, length))  # black and silent: a livecut gap
+        else:
             other.append(i)
     return keep, other
 

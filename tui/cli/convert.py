@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from tui.cli.command import Command
-from tui.cli.output import UsageError, emit_json, say
+from tui.cli.output import UsageError, emit_json, say, warn
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -30,8 +30,20 @@ def cmd_convert(args: argparse.Namespace) -> int:
         target.unlink()
     result = export_timeline(project, target, fmt)
     if args.json:
-        emit_json({"path": str(result.path), "format": fmt.name, "clips": result.clips, "frames": result.frames})
+        emit_json(
+            {
+                "path": str(result.path),
+                "format": fmt.name,
+                "clips": result.clips,
+                "frames": result.frames,
+                "markers_left_out": result.markers_left_out,
+            }
+        )
     else:
+        if result.markers_left_out:
+            warn(
+                f"{result.markers_left_out} marker(s) over gaps or past the end left out (an EDL has only clip markers)"
+            )
         say(
             f"wrote {result.path}: {result.clips} clips, {result.frames} frames at {project.fps} fps ({fmt.description})"
         )
