@@ -69,19 +69,29 @@ def row_strip(pairs: np.ndarray, pad_left: int = 0, pad_right: int = 0, pad_styl
 
 def render(rgb: np.ndarray, cols: int, rows: int, pad_style: Style | None = None) -> list[Strip]:
     """``rows`` strips of ``cols`` cells showing ``rgb`` fitted and centred (letterboxed)."""
+    return render_keyed(rgb, cols, rows, pad_style)[0]
+
+
+def render_keyed(
+    rgb: np.ndarray, cols: int, rows: int, pad_style: Style | None = None
+) -> tuple[list[Strip], list[bytes]]:
+    """``render`` plus one key per row (its colour pairs' bytes): equal keys at the same size mean
+    equal rows, so a caller repaints, and the terminal receives, only the rows that changed."""
     if rgb.ndim != 3 or rgb.shape[2] < 3:
         raise ValueError(f"expected an H×W×3 RGB array, got shape {rgb.shape}")
     blank = Strip([Segment(" " * max(cols, 0), pad_style)], max(cols, 0))
     w, h = fit(rgb.shape[1], rgb.shape[0], cols, rows)
     if w == 0:
-        return [blank] * max(rows, 0)
+        return [blank] * max(rows, 0), [b""] * max(rows, 0)
     picture = _QUANT[resize_nearest(np.ascontiguousarray(rgb[..., :3]), w, h)]
     pairs = pack_pairs(picture)
     left = (cols - w) // 2
     right = cols - w - left
     top = (rows - h // 2) // 2
     body = [row_strip(row, left, right, pad_style) for row in pairs]
-    return [blank] * top + body + [blank] * (rows - top - len(body))
+    bottom = rows - top - len(body)
+    keys = [b""] * top + [row.tobytes() for row in pairs] + [b""] * bottom
+    return [blank] * top + body + [blank] * bottom, keys
 
 
 _STRIP_CACHES = (

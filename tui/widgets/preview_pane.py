@@ -102,6 +102,8 @@ class PreviewPane(Widget):
         self.max_fps = max_fps or default_max_fps()
         self._strips: list[Strip] | None = None
         self._strips_size: tuple[int, int] = (0, 0)
+        self._row_keys: list[bytes] = []
+        self._keys_size: tuple[int, int] = (0, 0)
         self._pending: np.ndarray | None = None
         self._last_draw = 0.0
         self._timer: Timer | None = None
@@ -134,7 +136,7 @@ class PreviewPane(Widget):
     def show_frame(self, rgb: np.ndarray | None) -> None:
         """Draw ``rgb`` now, or as soon as ``max_fps`` allows (newest frame wins)."""
         if rgb is None:
-            self.frame, self._strips, self._pending = None, None, None
+            self.frame, self._strips, self._pending, self._keys_size = None, None, None, (0, 0)
             self.refresh()
             return
         wait = self._last_draw + 1 / self.max_fps - time.monotonic()
@@ -157,6 +159,23 @@ class PreviewPane(Widget):
             rgb, self._pending = self._pending, None
             self._draw(rgb)
 
+    def _repaint_changed_rows(self, rgb: np.ndarray) -> None:
+        """Half blocks: render now and mark only the rows that differ from the last frame dirty,
+        so Textual re-renders, and the terminal receives, just those rows."""
+        width, height = self.size
+        old_keys = self._row_keys if self._keys_size == (width, height) else None
+        strips, keys = halfblock.render_keyed(rgb, width, height, Style(bgcolor=self.rich_style.bgcolor))
+        self._strips, self._strips_size = strips, (width, height)
+        self._row_keys, self._keys_size = keys, (width, height)
+        if old_keys is None:
+            self.refresh()
+            return
+        changed = [y for y, (new, old) in enumerate(zip(keys, old_keys, strict=True)) if new != old]
+        if len(changed) == height:
+            self.refresh()
+        elif changed:
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
+
     def _draw(self, rgb: np.ndarray) -> None:
         global _frozen_after_first_frame
         had_frame = self.frame is not None
@@ -169,7 +188,9 @@ class PreviewPane(Widget):
         self.frame = rgb
         self._drop_strips()
         self._last_draw = time.monotonic()
-        if self.output is None or not had_frame:
+        if self.output is None and had_frame:
+            self._repaint_changed_rows(rgb)
+        elif self.output is None or not had_frame:
             self.refresh()  # graphics: blank the placeholder first; render_lines queues the picture
         else:
             self._emit(force=False)
@@ -254,6 +275,7 @@ class PreviewPane(Widget):
 
     def notify_style_update(self) -> None:
         self._drop_strips()  # the letterbox colour comes from the theme
+        self._keys_size = (0, 0)
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
