@@ -117,7 +117,8 @@ def _decoded(info: MediaInfo, start: Fraction, count: int, chunk: int) -> Iterat
 
 
 def timeline_audio(timeline: Timeline, first_sample: int, chunk: int = RATE // 2) -> Iterator[np.ndarray]:
-    """The timeline's audio from sample ``first_sample`` to its end, in chunks of ≤ ``chunk``."""
+    """The timeline's audio from sample ``first_sample`` to its end, in chunks of ≤ ``chunk``; each clip
+    at its gain (``Clip.gain_db``), silent when muted."""
     fps = timeline.fps
     for placed in timeline.placed():
         c_start, c_end = samples_at(placed.start, fps), samples_at(placed.end, fps)
@@ -125,14 +126,16 @@ def timeline_audio(timeline: Timeline, first_sample: int, chunk: int = RATE // 2
             continue
         ref = timeline.media_by_id(placed.clip.media)
         pos = max(c_start, first_sample)
-        if ref.info is None or ref.info.audio is None:
+        gain = placed.clip.audio_gain  # the clip's gain_db, 0 when muted
+        if ref.info is None or ref.info.audio is None or gain == 0.0:
             while pos < c_end:
                 n = min(chunk, c_end - pos)
                 pos += n
                 yield np.zeros((CHANNELS, n), dtype=np.float32)
             continue
         source_s = Fraction(placed.clip.in_, 1) / fps + Fraction(pos - c_start, RATE)
-        yield from iter_source_audio(ref.info, source_s, c_end - pos, chunk)
+        blocks = iter_source_audio(ref.info, source_s, c_end - pos, chunk)
+        yield from blocks if gain == 1.0 else (block * np.float32(gain) for block in blocks)
 
 
 class AacTrack:

@@ -8,8 +8,9 @@ project file when they can be, so a project folder can move as a whole.
 
 Versions: a file is brought up to ``VERSION`` by ``MIGRATIONS`` (one step per version) before it
 is validated, so the validation below only knows the newest shape. Version 2 added
-``[[markers]]`` and gap clips (``[[clips]] gap = 30``: a gap is only its length); a version 1 file
-is a version 2 file without either and loads unchanged.
+``[[markers]]``, gap clips (``[[clips]] gap = 30``: a gap is only its length) and a clip's sound
+(``gain_db = -6.0``, ``mute = true``, written only when not the default); a version 1 file is a
+version 2 file without them and loads unchanged.
 Saving always writes the newest version.
 """
 
@@ -29,7 +30,7 @@ import tomli_w
 from core.atomic import write_atomic
 from core.errors import MediaError, ProjectError
 from core.media.info import probe
-from core.model.timeline import GAP, MAX_MARKER_NAME, Clip, Marker, MediaRef, Timeline, gap
+from core.model.timeline import GAP, MAX_GAIN_DB, MAX_MARKER_NAME, MIN_GAIN_DB, Clip, Marker, MediaRef, Timeline, gap
 from core.timebase import parse_fps, parse_time
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ _KNOWN = {
     "project": {"name", "fps", "width", "height"},
     "preview": {"height", "cell_frames"},
     "media": {"id", "path"},
-    "clips": {"media", "in", "out", "gap"},
+    "clips": {"media", "in", "out", "gap", "gain_db", "mute"},
 }
 
 
@@ -210,8 +211,9 @@ def _v1_to_v2(data: dict[str, Any], path: Path) -> dict[str, Any]:
     if "markers" in data:
         raise ProjectError(path, ["markers: not part of a version 1 file (write version = 2)"])
     clips = data.get("clips")
-    if isinstance(clips, list) and any(isinstance(c, dict) and "gap" in c for c in clips):
-        raise ProjectError(path, ["clips: gaps are not part of a version 1 file (write version = 2)"])
+    new_keys = ("gap", "gain_db", "mute")
+    if isinstance(clips, list) and any(isinstance(c, dict) and any(k in c for k in new_keys) for c in clips):
+        raise ProjectError(path, ["clips: gaps, gain_db and mute are not part of a version 1 file (write version = 2)"])
     return {**data, "version": 2}
 
 
@@ -390,7 +392,12 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
                 "(its real length is unknown: relink the file or shorten the clip)",
             )
             continue
-        clips.append(Clip(mid, start, end))
+        gain = _get(entry, "gain_db", (int, float), where, problems, 0.0)
+        if not MIN_GAIN_DB <= gain <= MAX_GAIN_DB:  # NaN fails this too
+            problems.add(f"{where}.gain_db", f"{gain} is not between {MIN_GAIN_DB:g} and {MAX_GAIN_DB:g} dB")
+            continue
+        mute = _get(entry, "mute", bool, where, problems, False)
+        clips.append(Clip(mid, start, end, float(gain), mute))
     if problems.items:
         raise ProjectError(path, problems.items)
     for ref in refs:
@@ -436,7 +443,12 @@ def to_dict(project: Project, base: Path) -> dict[str, Any]:
 def _clip_dict(clip: Clip) -> dict[str, Any]:
     if clip.media == GAP:
         return {"gap": clip.length}
-    return {"media": clip.media, "in": clip.in_, "out": clip.out}
+    out: dict[str, Any] = {"media": clip.media, "in": clip.in_, "out": clip.out}
+    if clip.gain_db:
+        out["gain_db"] = clip.gain_db
+    if clip.mute:
+        out["mute"] = True
+    return out
 
 
 def dumps(project: Project, base: Path) -> str:

@@ -61,13 +61,27 @@ class MediaRef:
         return self.info.frames_at(fps) if self.info else None
 
 
+MIN_GAIN_DB = -60.0
+MAX_GAIN_DB = 24.0
+"""Clip gain limits: -60 dB is near silence (use mute for silence), +24 dB is already loud distortion."""
+
+
 @dataclass(frozen=True)
 class Clip:
-    """Source frames ``[in_, out)`` of media ``media`` (project frames)."""
+    """Source frames ``[in_, out)`` of media ``media`` (project frames), with its sound's gain."""
 
     media: str
     in_: int
     out: int
+    gain_db: float = 0.0
+    """Gain of the clip's sound in dB (heard in the preview stream and the export)."""
+    mute: bool = False
+    """The clip's sound is silent; its gain is kept for when it is unmuted."""
+
+    @property
+    def audio_gain(self) -> float:
+        """Linear factor applied to the clip's samples (0 when muted)."""
+        return 0.0 if self.mute else 10.0 ** (self.gain_db / 20.0)
 
     @property
     def length(self) -> int:
@@ -359,6 +373,21 @@ class Timeline:
         clips[index - 1] = replace(prev, out=prev.out + d)
         clips[index + 1] = replace(nxt, in_=nxt.in_ + d)
         return self._with_clips(clips)
+
+    # -- clip sound ----------------------------------------------------------------------------
+    def set_gain(self, indices: tuple[int, ...] | list[int], gain_db: float) -> Timeline:
+        """Clips ``indices`` at ``gain_db`` (clamped to the limits, rounded to 0.1 dB); gaps have no sound."""
+        chosen = set(self._check_indices(indices))
+        gain = round(max(MIN_GAIN_DB, min(MAX_GAIN_DB, gain_db)), 1)
+        return self._with_clips(
+            [replace(c, gain_db=gain) if i in chosen and c.media != GAP else c for i, c in enumerate(self.clips)]
+        )
+
+    def set_mute(self, indices: tuple[int, ...] | list[int], mute: bool) -> Timeline:
+        chosen = set(self._check_indices(indices))
+        return self._with_clips(
+            [replace(c, mute=mute) if i in chosen and c.media != GAP else c for i, c in enumerate(self.clips)]
+        )
 
     # -- several clips at once: lift, extract, insert, overwrite -------------------------------
     def _check_indices(self, indices: tuple[int, ...] | list[int]) -> list[int]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
 from core.cells.store import CellStore
 from core.export.render import ExportOptions, export
@@ -40,3 +41,27 @@ def test_gap_is_black_and_silent(tmp_path: Path) -> None:
     quiet = audio[int(1.1 * second) : int(1.9 * second)]
     assert rms[0] > 0.01 and rms[2] > 0.01
     assert float(np.sqrt(np.mean(quiet**2))) < 1e-4  # silence under the gap
+
+
+def _rms_per_second(path: Path) -> list[float]:
+    with av.open(str(path)) as c:
+        rate = c.streams.audio[0].rate
+        audio = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)]).astype(np.float64)
+    return [float(np.sqrt(np.mean(audio[i * rate + rate // 10 : (i + 1) * rate - rate // 10] ** 2))) for i in range(3)]
+
+
+def test_clip_gain_and_mute_are_heard_in_the_export(tmp_path: Path) -> None:
+    make_source(tmp_path / "a.mp4", frames=90, width=64, height=48, fps=30, tone_hz=440)
+    p = proj.new_from_media(tmp_path / "p.toml", [str(tmp_path / "a.mp4")])
+    tl = p.timeline.split(30).split(60).set_gain([1], -6.0).set_mute([2], True)
+    out = tmp_path / "film.mp4"
+    export(
+        replace(p, timeline=tl, width=64, height=48),
+        out,
+        ExportOptions(segment_frames=30, gop_frames=15),
+        store=CellStore(tmp_path / "cache"),
+    )
+    full, lowered, muted = _rms_per_second(out)
+    assert full > 0.01
+    assert 20 * np.log10(lowered / full) == pytest.approx(-6.0, abs=0.3)
+    assert muted < 1e-4
