@@ -47,10 +47,12 @@ from pathlib import Path
 import av
 
 from core.cells.encoders import detect_encoders
+from core.cells.limits import cache_limits
 from core.cells.plan import CellRef
 from core.cells.store import CellStore, default_cache_dir
 from core.engine.scheduler import Run, Scheduler
 from core.errors import Cancelled, EncodeError, LivecutError
+from core.export.leftovers import part_prefix
 from core.export.segments import (
     SEGMENT_SECONDS,
     EncoderProbe,
@@ -69,8 +71,6 @@ from core.model.project import Project
 
 log = logging.getLogger(__name__)
 
-EXPORT_CACHE_BYTES = 4 * 1024**3
-"""Export segments kept between exports (LRU); the current export's are pinned while it runs."""
 _POLL_S = 0.1
 
 __all__ = [
@@ -189,7 +189,7 @@ def export_size(project: Project, height: int | None = None) -> tuple[int, int]:
 
 def export_store() -> CellStore:
     """The export segment cache: apart from the preview cells, so neither evicts the other."""
-    return CellStore(default_cache_dir() / "export", limit_bytes=EXPORT_CACHE_BYTES)
+    return CellStore(default_cache_dir() / "export", limit_bytes=cache_limits().export)
 
 
 def export(
@@ -390,7 +390,7 @@ def _frames_done(store: CellStore, scheduler: Scheduler, segments: Sequence[Expo
 def _staged(output: Path, force: bool) -> Iterator[Path]:
     """A hidden temp file beside ``output``, renamed over it when the block succeeds, else removed."""
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
+        fd, name = tempfile.mkstemp(prefix=part_prefix(output), suffix=".part", dir=output.parent)
     except OSError as exc:
         raise LivecutError(f"{output.parent}: cannot write the export here ({exc.strerror or exc})") from None
     os.close(fd)

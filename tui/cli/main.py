@@ -77,8 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.logsetup import setup_logging
 
     setup_logging()
+    from core.cells.limits import configure
+    from tui.settings.config import load_config
+
+    config, problems = load_config()
+    configure(config.cache_limit)  # [cache] limit in the config; LIVECUT_CACHE_LIMIT wins
     try:
         if argv and argv[0] in COMMANDS:
+            for problem in problems:  # the editor shows these itself, as notifications
+                sys.stderr.write(f"livecut: warning: {problem}\n")
             command = COMMANDS[argv[0]]
             parser = argparse.ArgumentParser(prog=f"livecut {command.name}", description=command.help)
             command.setup(parser)

@@ -29,6 +29,7 @@ import platformdirs
 import tomli_w
 
 from core.atomic import write_atomic
+from core.cells.limits import parse_size
 from tui.draw import GRAPHICS_CHOICES, Graphics
 from tui.settings.keys import BY_ID
 
@@ -51,6 +52,8 @@ class Config:
     """How the preview picture is drawn (None: ``auto``); the ``--graphics`` flag wins over it."""
     max_bytes_per_second: int | None = None
     """Cap on the preview's picture bytes per second (None: no cap); frames over it are skipped."""
+    cache_limit: str | None = None
+    """``[cache] limit``: how big the cache folder may grow ("2GiB", "500MB"); LIVECUT_CACHE_LIMIT wins."""
 
     def with_theme(self, theme: str) -> Config:
         return replace(self, theme=theme)
@@ -89,7 +92,7 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
         problems.append(f"version {version!r} is not supported (expected {VERSION}); using defaults")
         return Config(), problems
     for key in data:
-        if key not in ("version", "theme", "keys", "graphics", "max_bytes_per_second"):
+        if key not in ("version", "theme", "keys", "graphics", "max_bytes_per_second", "cache"):
             problems.append(f"unknown setting {key!r}")
     theme = data.get("theme")
     if theme is not None and not isinstance(theme, str):
@@ -103,6 +106,7 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
     if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or rate < 10_000):
         problems.append(f"max_bytes_per_second: expected a whole number of at least 10000, got {rate!r}")
         rate = None
+    cache_limit = _cache_limit(data.get("cache", {}), problems)
     keys: dict[str, str] = {}
     table = data.get("keys", {})
     if not isinstance(table, dict):
@@ -115,7 +119,29 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
             problems.append(f'keys.{action}: expected a key such as "ctrl+k", got {value!r}')
         else:
             keys[action] = ",".join(part.strip() for part in value.split(","))
-    return Config(theme=theme, graphics=graphics, max_bytes_per_second=rate, keys=keys), problems
+    config = Config(theme=theme, graphics=graphics, max_bytes_per_second=rate, keys=keys, cache_limit=cache_limit)
+    return config, problems
+
+
+def _cache_limit(cache: object, problems: list[str]) -> str | None:
+    """``[cache] limit = "2GiB"``, checked with the same parser as ``LIVECUT_CACHE_LIMIT``."""
+    if not isinstance(cache, dict):
+        problems.append('cache: expected a table such as [cache] limit = "2GiB"')
+        return None
+    for name in cache:
+        if name != "limit":
+            problems.append(f"cache.{name}: unknown setting (expected 'limit')")
+    if "limit" not in cache:
+        return None
+    value = cache["limit"]
+    try:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError(f"{value!r} is not a size (examples: 500MB, 2GiB)")
+        parse_size(value)
+    except ValueError as exc:
+        problems.append(f"cache.limit: {exc}")
+        return None
+    return str(value)
 
 
 def save_config(config: Config) -> Path | None:
@@ -128,6 +154,8 @@ def save_config(config: Config) -> Path | None:
         data["graphics"] = config.graphics
     if config.max_bytes_per_second:
         data["max_bytes_per_second"] = config.max_bytes_per_second
+    if config.cache_limit:
+        data["cache"] = {"limit": config.cache_limit}
     if config.keys:
         data["keys"] = dict(config.keys)
     try:
