@@ -17,7 +17,14 @@ from __future__ import annotations
 from core.interchange.errors import InterchangeError
 from core.interchange.exporter import ExportResult, export_timeline, to_otio
 from core.interchange.formats import FORMATS, Format, format_for
-from core.interchange.importer import ImportResult, Note, from_otio, import_timeline, read_timeline
+from core.interchange.importer import (
+    ImportResult,
+    Note,
+    default_project_path,
+    from_otio,
+    import_timeline,
+    read_timeline,
+)
 
 __all__ = [
     "FORMATS",
@@ -26,6 +33,7 @@ __all__ = [
     "ImportResult",
     "InterchangeError",
     "Note",
+    "default_project_path",
     "export_timeline",
     "format_for",
     "from_otio",

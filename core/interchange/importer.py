@@ -574,6 +574,18 @@ def _relative(path: Path, folder: Path) -> str:
         return str(path)
 
 
+def default_project_path(source: str | os.PathLike[str]) -> Path:
+    """Where an import of ``source`` goes when nobody says: beside it, never over an existing file
+    (``cut.edl`` → ``cut.toml``, else ``cut-2.toml``, ...)."""
+    src = Path(source).expanduser().resolve()
+    candidate = src.with_suffix(".toml")
+    n = 2
+    while candidate.exists():
+        candidate = src.with_name(f"{src.stem}-{n}.toml")
+        n += 1
+    return candidate
+
+
 def import_timeline(
     source: str | os.PathLike[str],
     target: str | os.PathLike[str],
