@@ -1,4 +1,4 @@
-"""The new edits (markers, roll, slip, slide, lift, extract, insert, overwrite) over cached media encode
+"""The new edits (markers, roll, slip, slide, lift, extract, insert, overwrite, gain, mute) over cached media encode
 nothing (real engine, real store); a gap plays the shared black cell."""
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ def apply(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
             return tl.add_marker(abs(delta) * 2, f"m{index}")
         if name in ("lift", "extract"):
             return tl.lift([index % len(tl.clips)]) if name == "lift" else tl.extract([index % len(tl.clips)])
+        if name == "gain":
+            return tl.set_gain([index % len(tl.clips)], delta / 5)
+        if name == "mute":
+            return tl.set_mute([index % len(tl.clips)], delta % 2 == 0)
         if name in ("insert", "overwrite"):  # a paste of two of the timeline's clips at a frame
             pasted = tl.clips[index % len(tl.clips) :][:2]
             frame = abs(delta) * 3
@@ -66,7 +70,10 @@ def apply(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops)
-@example([("lift", 1, 0), ("overwrite", 2, 20), ("insert", 0, 10), ("roll", 0, 5), ("slip", 3, -5), ("slide", 1, 4)])
+@example(
+    [("lift", 1, 0), ("overwrite", 2, 20), ("insert", 0, 10), ("roll", 0, 5), ("slip", 3, -5), ("slide", 1, 4)]
+    + [("gain", 2, -30), ("mute", 3, 2)]
+)
 def test_new_edits_over_cached_material_need_zero_new_cells(warm: tuple[proj.Project, Path], ops: list[Any]) -> None:
     p, cache = warm
     store = CellStore(cache)

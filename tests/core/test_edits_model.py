@@ -130,6 +130,8 @@ new_edits = st.one_of(
     st.tuples(st.just("add_marker"), st.integers(0, 1500), st.text(max_size=8)),
     st.tuples(st.just("remove_marker"), st.integers(0, 1500)),
     st.tuples(st.just("lift"), st.lists(st.integers(0, 20), min_size=1, max_size=3)),
+    st.tuples(st.just("set_gain"), st.lists(st.integers(0, 20), min_size=1, max_size=3), st.floats(-80, 30)),
+    st.tuples(st.just("set_mute"), st.lists(st.integers(0, 20), min_size=1, max_size=3), st.booleans()),
     st.tuples(st.just("extract"), st.lists(st.integers(0, 20), min_size=1, max_size=3)),
     st.tuples(
         st.sampled_from(["insert_clips", "overwrite"]),
@@ -139,7 +141,19 @@ new_edits = st.one_of(
 )
 
 
-NEW = ("roll", "slip", "slide", "add_marker", "remove_marker", "lift", "extract", "insert_clips", "overwrite")
+NEW = (
+    "roll",
+    "slip",
+    "slide",
+    "add_marker",
+    "remove_marker",
+    "lift",
+    "extract",
+    "insert_clips",
+    "overwrite",
+    "set_gain",
+    "set_mute",
+)
 old_edits = edit_ops(list(LENGTHS), split_max=800, source_max=97, min_size=1, max_size=3)
 
 
@@ -159,7 +173,7 @@ def apply_new(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
             args[0] %= len(tl.clips)
         if name == "remove_marker" and tl.markers:
             args[0] = tl.markers[args[0] % len(tl.markers)].frame
-        if name in ("lift", "extract"):
+        if name in ("lift", "extract", "set_gain", "set_mute"):
             args[0] = [i % max(1, len(tl.clips)) for i in args[0]]
         if name in ("insert_clips", "overwrite"):
             args[1] = [
@@ -188,6 +202,9 @@ def check_invariants(before: Timeline, after: Timeline, op: tuple[Any, ...]) -> 
         assert after.duration == max(before.duration, op[1]) + sum(c.length for c in clips_of(op[2]))
     if op[0] == "overwrite" and after != before:
         assert after.duration == max(before.duration, op[1] + sum(c.length for c in clips_of(op[2])))
+    if op[0] in ("set_gain", "set_mute"):
+        assert [(c.media, c.in_, c.out) for c in after.clips] == [(c.media, c.in_, c.out) for c in before.clips]
+        assert all(-60 <= c.gain_db <= 24 for c in after.clips)
     if op[0] in ("roll", "slip", "slide", "add_marker", "remove_marker"):
         assert after.duration == before.duration  # none of these changes the film's length
         assert len(after.clips) == len(before.clips)
@@ -290,8 +307,36 @@ def test_gaps_round_trip_and_are_validated(media_dir: Path, tmp_path: Path) -> N
     assert "clips[1].gap: 0 is out of range" in text and "clips[2]: a gap has only a length" in text
     assert "clips[3].gap:" in text
     path.write_text(V1.format(a=media_dir / "a.mp4") + "[[clips]]\ngap = 3\n")
-    with pytest.raises(ProjectError, match="gaps are not part of a version 1 file"):
+    with pytest.raises(ProjectError, match="gaps, gain_db and mute are not part of a version 1 file"):
         proj.load(path)
+
+
+def test_gain_and_mute_round_trip_and_are_validated(media_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(V1.format(a=media_dir / "a.mp4"))
+    p = proj.load(path)
+    tl = p.timeline.split(10).set_gain([0], -6.5).set_mute([1], True)
+    assert tl.clips[0].audio_gain == pytest.approx(10 ** (-6.5 / 20)) and tl.clips[1].audio_gain == 0.0
+    proj.save(proj.Project(p.name, tl, path=path), path)
+    text = path.read_text()
+    assert "gain_db = -6.5" in text and "mute = true" in text and text.count("gain_db") == 1
+    assert proj.load(path).timeline.clips == tl.clips
+    bad = V1.replace("version = 1", "version = 2").format(a=media_dir / "a.mp4")
+    bad = bad.replace("out = 30\n", "out = 30\ngain_db = 90\nmute = 1\n")
+    bad += '[[clips]]\nmedia = "a"\nin = 0\nout = 5\ngain_db = nan\n'
+    path.write_text(bad)
+    with pytest.raises(ProjectError) as err:
+        proj.load(path)
+    text = str(err.value)
+    assert "clips[0].gain_db: 90 is not between -60 and 24 dB" in text
+    assert "clips[1].gain_db: nan" in text
+
+
+def test_gain_is_clamped_and_gaps_have_no_sound() -> None:
+    tl = base().lift([1])
+    assert tl.set_gain([0, 1], 100).clips[:2] == (Clip("a", 0, 200, 24.0), gap(150))
+    assert tl.set_gain([0], -6.04).clips[0].gain_db == -6.0
+    assert tl.set_mute([0], True).split(50).clips[:2] == (Clip("a", 0, 50, mute=True), Clip("a", 50, 200, mute=True))
 
 
 def test_version_1_with_markers_and_unknown_versions_are_refused(media_dir: Path, tmp_path: Path) -> None:
