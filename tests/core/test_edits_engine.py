@@ -71,8 +71,16 @@ def apply(tl: Timeline, op: tuple[Any, ...]) -> Timeline:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops)
 @example(
-    [("lift", 1, 0), ("overwrite", 2, 20), ("insert", 0, 10), ("roll", 0, 5), ("slip", 3, -5), ("slide", 1, 4)]
-    + [("gain", 2, -30), ("mute", 3, 2)]
+    [
+        ("lift", 1, 0),
+        ("overwrite", 2, 20),
+        ("insert", 0, 10),
+        ("roll", 0, 5),
+        ("slip", 3, -5),
+        ("slide", 1, 4),
+        ("gain", 2, -30),
+        ("mute", 3, 2),
+    ]
 )
 def test_new_edits_over_cached_material_need_zero_new_cells(warm: tuple[proj.Project, Path], ops: list[Any]) -> None:
     p, cache = warm
