@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Literal
 
 from core.errors import EditError
-from core.model.timeline import Clip, Marker, Timeline
+from core.model.timeline import GAP, Clip, Marker, Timeline
 from core.timebase import nominal_fps, seconds_to_frames
 
 Edge = Literal["in", "out"]
@@ -502,3 +502,31 @@ def loop_wrap(loop: LoopRange, frame: int, speed: float) -> int | None:
     if speed < 0 and (frame <= loop.start or frame >= loop.end):
         return loop.end - 1
     return None
+
+
+# -- clip sound -----------------------------------------------------------------------------------------
+def _sound_targets(tl: Timeline, cur: Cursor) -> list[int]:
+    chosen = [i for i in targets(tl, cur) if tl.clips[i].media != GAP]
+    if not chosen:
+        raise EditError("a gap has no sound")
+    return chosen
+
+
+def change_gain(tl: Timeline, cur: Cursor, delta_db: float) -> Outcome:
+    """Ctrl+↑/↓: the selected (or marked) clips' gain up or down by ``delta_db``."""
+    chosen = _sound_targets(tl, cur)
+    new = tl
+    for i in chosen:  # each clip from its own gain
+        new = new.set_gain([i], tl.clips[i].gain_db + delta_db)
+    if new == tl:
+        raise EditError("the gain is at its limit (−60 to +24 dB)")
+    gain = new.clips[chosen[0]].gain_db
+    return Outcome(f"gain {gain:+.1f} dB", new, cur)  # the marks stay: the next step adjusts them again
+
+
+def toggle_mute(tl: Timeline, cur: Cursor) -> Outcome:
+    """U: mute the selected (or marked) clips; unmute when they all are muted already."""
+    chosen = _sound_targets(tl, cur)
+    mute = not all(tl.clips[i].mute for i in chosen)
+    new = tl.set_mute(chosen, mute)
+    return Outcome("mute" if mute else "unmute", new, cur)

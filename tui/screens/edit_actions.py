@@ -470,6 +470,16 @@ class EditActions:
         width = max(1, self.query_one("#timeline").size.width)
         EditActions._zoom_to(self, FRAMES_FPC, self.cursor.playhead - int(width * FRAMES_FPC / 2))
 
+    # -- clip sound ------------------------------------------------------------------------------------
+    def action_gain_up(self: _Editor) -> None:
+        self._edit(lambda tl, cur: editing.change_gain(tl, cur, 1.0))
+
+    def action_gain_down(self: _Editor) -> None:
+        self._edit(lambda tl, cur: editing.change_gain(tl, cur, -1.0))
+
+    def action_mute(self: _Editor) -> None:
+        self._edit(editing.toggle_mute)
+
 
 SOURCE_ONLY = frozenset({"mark_in", "mark_out", "source_close"})
 """Actions that only mean something in the source view."""

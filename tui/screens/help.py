@@ -35,8 +35,15 @@ def group_table(group: str, effective: dict[str, str]) -> Table:
 
 LAYOUTS: dict[int, tuple[tuple[str, ...], ...]] = {
     1: (keys.GROUPS,),
-    2: (("Transport", "Navigate", "Markers", "Source", "View"), ("Select", "Trim", "Edit", "Clipboard", "File")),
-    3: (("Transport", "Navigate", "Markers", "View"), ("Source", "Select", "Trim", "Edit"), ("Clipboard", "File")),
+    2: (
+        ("Transport", "Navigate", "Markers", "Source", "View"),
+        ("Select", "Trim", "Edit", "Clipboard", "Sound", "File"),
+    ),
+    3: (
+        ("Transport", "Navigate", "Markers", "View"),
+        ("Source", "Select", "Trim", "Edit"),
+        ("Clipboard", "Sound", "File"),
+    ),
 }
 """Groups per column, balanced by height, for 1, 2 or 3 columns."""
 

@@ -227,6 +227,9 @@ class TimelineView(Widget):
             source = f"{short_timecode(placed.clip.in_, tl.fps)}–{short_timecode(placed.clip.out, tl.fps)}"
             if is_gap:
                 source = ""
+            elif placed.clip.mute or placed.clip.gain_db:
+                sound = "MUTE" if placed.clip.mute else f"{placed.clip.gain_db:+.1f}dB"
+                label = f"{label} {sound}"
             fill = "╱" if not online else "·" if is_gap else " "
             for r, row in enumerate(rows):
                 row.fill(c0, c1, style, fill if r >= 1 else " ")
