@@ -52,7 +52,7 @@ def test_edl_with_garbage_lines(tmp_path: Path, exported: dict[str, str]) -> Non
     # free text after an event is a comment in CMX 3600 (tools write all sorts there): the cut stays
     commented = [*lines[:4], "this is free text %%% 12", *lines[4:]]
     result = _import(tmp_path, "c.edl", "\n".join(commented), "--fps", "25")
-    assert result.returncode == 0 and "2 clips, 45 frames" in result.stdout, result.stderr
+    assert result.returncode == 0 and "2 clips, 0 gaps, 0 markers, 45 frames" in result.stdout, result.stderr
     assert_one_line_error(_import(tmp_path, "b.edl", b"\x00\x01binary\xff" * 50), "b.edl", "not a text file")
     assert_one_line_error(_import(tmp_path, "e.edl", "\n \n"), "e.edl", "empty")
 

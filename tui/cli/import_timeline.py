@@ -35,14 +35,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     result = import_timeline(
         args.input, target, fmt=args.format, media_dir=args.media_dir, fps=args.fps, strict=args.strict
     )
+    from core.model.timeline import GAP
+
     project = result.project
     offline = project.offline_media()
+    gaps = sum(1 for c in project.timeline.clips if c.media == GAP)
+    clips = len(project.timeline.clips) - gaps
     if args.json:
         emit_json(
             {
                 "project": str(project.path),
                 "fps": str(project.fps),
-                "clips": len(project.timeline.clips),
+                "clips": clips,
+                "gaps": gaps,
+                "markers": len(project.timeline.markers),
                 "frames": project.timeline.duration,
                 "offline": [{"id": m.id, "path": str(m.resolved)} for m in offline],
                 "notes": [{"place": n.place, "what": n.what} for n in result.notes],
@@ -53,8 +59,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             warn(f"{result.source}: {note}")
     if not args.json:
         say(
-            f"wrote {project.path}: {len(project.timeline.clips)} clips, {project.timeline.duration} frames at "
-            f"{project.fps} fps, {len(offline)} offline media, {len(result.notes)} item(s) not representable"
+            f"wrote {project.path}: {clips} clips, {gaps} gaps, {len(project.timeline.markers)} markers, "
+            f"{project.timeline.duration} frames at {project.fps} fps, {len(offline)} offline media, "
+            f"{len(result.notes)} item(s) not representable"
         )
     return 0
 
