@@ -18,6 +18,7 @@ send, or into nothing:
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,22 +66,29 @@ def place(frame_w: int, frame_h: int, col: int, row: int, cols: int, rows: int, 
     return Placement(col + (cols - pcols) // 2, row + (rows - prows) // 2, pcols, prows, width, height)
 
 
+def over_ssh() -> bool:
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
+
+
 class GraphicsOutput:
-    """The bytes for one picture area; keeps what it last sent."""
+    """The bytes for one picture area; keeps what it last sent.
+
+    Over SSH sixel uses the 64-colour palette (``sixel_levels`` 4: about half the bytes of 216).
+    """
 
     def __init__(
         self,
         choice: Choice,
         *,
         max_bytes_per_second: float | None = None,
-        sixel_levels: int = 6,
+        sixel_levels: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if choice.mode not in ("kitty", "sixel", "iterm"):
             raise ValueError(f"no graphics output for {choice.mode!r}")
         self.choice = choice
         self.max_bytes_per_second = max_bytes_per_second
-        self.sixel_levels = sixel_levels
+        self.sixel_levels = sixel_levels or (4 if over_ssh() else 6)
         self.sent_bytes = 0
         self.sent_frames = 0
         self.skipped_frames = 0
