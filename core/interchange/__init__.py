@@ -4,9 +4,9 @@ A rough cut made here goes on to a finishing tool and edits come back from one, 
 converts to and from OpenTimelineIO (the model every format goes through) with exact frame
 times. OTIO and its adapters are an optional extra (``livecut[interchange]``): nothing else in
 livecut imports them, and a missing one is one clear line naming the extra. What livecut's one
-track of back-to-back clips cannot hold (more video tracks, transitions, effects, speed changes,
-gaps, nested stacks) is never dropped silently: every such item comes back as a ``Note`` with
-its place.
+track cannot hold (more video tracks, transitions, effects, speed changes, generators, nested
+stacks) is never dropped silently: every such item comes back as a ``Note`` with its place.
+Gaps, markers and clip gain/mute travel as OTIO gaps, markers and ``livecut`` metadata.
 
 ``export_timeline`` and ``import_timeline`` are the whole public surface (the CLI's ``convert``
 and ``import`` and the editor's palette call them); no Textual here.

@@ -4,8 +4,10 @@ Every time is a whole frame at the project rate (``RationalTime(frames, rate)``)
 rounded on the way out; the exact rational rate, the media ids and the project settings also
 travel as ``livecut`` metadata so that an OTIO round trip gives back the same project. Media
 references carry absolute paths (``file://`` URLs; plain paths in an EDL, where finishing tools
-read them as text). A video track holds the cut; an audio track mirrors it for the tools that
-import picture and sound separately (livecut plays each clip's own audio).
+read them as text). A video track holds the cut (gaps as OTIO gaps); an audio track mirrors it
+for the tools that import picture and sound separately (livecut plays each clip's own audio);
+markers are sequence markers (in an EDL, LOC comments on the clip under them); gain and mute are
+``livecut`` clip metadata. Reel names in an EDL are the file names cut to 8 letters and digits.
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, 
         picture.metadata["cmx_3600"] = {"reel": reel_name(name)}
         # each clip distinct: the FCP XML writer turns equal items into back-references, which
         # its own reader then misplaces (a repeated shot became a gap)
-        picture.metadata[META] = {"clip": placed.index}
+        sound_meta = {"gain_db": clip.gain_db, "mute": clip.mute}  # the clip's sound, as livecut plays it
+        picture.metadata[META] = {"clip": placed.index, **sound_meta}
         if clip_markers:  # an EDL has no sequence markers: LOC comments on the clip, in source time
             for marker in tl.markers:
                 if placed.start <= marker.frame < placed.end:
@@ -113,7 +116,7 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, 
         video.append(picture)
         if ref.info is None or ref.info.audio is not None:
             own_sound = otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source)
-            own_sound.metadata[META] = {"clip": placed.index, "sound": True}
+            own_sound.metadata[META] = {"clip": placed.index, "sound": True, **sound_meta}
             sound.append(own_sound)
         else:  # silent media: keep the later sound in place
             sound.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0), rt(clip.length))))

@@ -6,11 +6,12 @@ another file or a URL, and no entity expansion can blow up). Adapter failures of
 one ``InterchangeError`` line naming the file.
 
 Conversion keeps what livecut can represent exactly (whole frames at the project rate, computed
-with fractions from OTIO's value/rate pairs) and turns everything else into a ``Note`` with its
-place: extra video tracks, audio that is not the video clips' own, transitions (which become
-cuts), effects and speed changes (dropped), gaps (closed), generators (dropped), nested
-compositions (flattened to their first video track). Media that cannot be found become offline
-clips with their durations, so the edit can be relinked later.
+with fractions from OTIO's value/rate pairs; gaps and an EDL's black events as gaps; sequence,
+track and clip markers; gain/mute livecut wrote) and turns everything else into a ``Note`` with
+its place: extra video tracks, audio that is not the video clips' own, transitions (which become
+cuts), effects and speed changes (dropped), generators (dropped), nested compositions (flattened
+to their first video track). Media that cannot be found become offline clips with their
+durations, so the edit can be relinked later.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from core.interchange.exporter import META
 from core.interchange.formats import Format, adapter_for, format_for
 from core.model import project as proj
 from core.model.project import Project
-from core.model.timeline import MAX_MARKER_NAME, Clip, Marker, MediaRef, Timeline, gap
+from core.model.timeline import MAX_GAIN_DB, MAX_MARKER_NAME, MIN_GAIN_DB, Clip, Marker, MediaRef, Timeline, gap
 from core.timebase import frames_to_timecode, parse_fps
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,8 @@ class _Event:
     """The media id livecut wrote on the reference, if it did."""
     markers: tuple[tuple[int, str], ...] = ()
     """The clip's markers as (timeline frame, name)."""
+    gain_db: float = 0.0
+    mute: bool = False
 
 
 @dataclass
@@ -329,6 +332,7 @@ class _Converter:
             first = 0
         hint = _plain(ref.metadata.get(META)) if ref is not None else None
         media_id = hint.get("media") if isinstance(hint, dict) else None
+        gain_db, mute = _sound(_plain(clip.metadata.get(META)))
         source_start = self.frames(trimmed.start_time, place)
         markers = []
         for marker in clip.markers:  # in the clip's source time
@@ -345,6 +349,8 @@ class _Converter:
             place,
             media_id if isinstance(media_id, str) else None,
             tuple(markers),
+            gain_db,
+            mute,
         )
 
     def audio_losses(self, track: Any, label: str, kept: set[tuple[Path, int, int, int]]) -> None:
@@ -353,6 +359,15 @@ class _Converter:
         for event in list(self.events(track, label, audio=True)):
             if event.media is not None and (event.media, event.in_, event.out, event.start) not in kept:
                 self.note(event.place, "audio clip dropped (livecut plays the sound of its video clips)")
+
+
+def _sound(meta: Any) -> tuple[float, bool]:
+    """Gain and mute livecut wrote on a clip (anything else: the defaults)."""
+    if not isinstance(meta, dict):
+        return 0.0, False
+    gain = meta.get("gain_db", 0.0)
+    ok = isinstance(gain, (int, float)) and not isinstance(gain, bool) and MIN_GAIN_DB <= gain <= MAX_GAIN_DB
+    return (float(gain) if ok else 0.0), meta.get("mute") is True
 
 
 def _looks_windows(text: str) -> bool:
@@ -515,7 +530,7 @@ def from_otio(
         if length is not None and out > length:
             conv.note(event.place, f"ends {out - length} frames past the end of {ref.name}: shortened")
             out = length
-        clips.append(Clip(ref.id, in_, out))
+        clips.append(Clip(ref.id, in_, out, event.gain_db, event.mute))
 
     marks: list[tuple[int, str, str]] = []
     for where, holder in (("sequence", timeline.tracks), (main_label, main)):

@@ -37,14 +37,15 @@ def project_with(
     folder: Path,
     fps: Fraction,
     media: dict[str, Path],
-    clips: list[tuple[str, int, int]],
+    clips: list[tuple[str, int, int]] | list[tuple[str, int, int, float, bool]],
     markers: list[tuple[int, str]] | None = None,
 ) -> Project:
     """A saved-and-loaded project (the "loaded timeline" the round trips compare against); a clip
     of media ``""`` is a gap."""
     refs = tuple(proj.media_ref(mid, str(path), folder) for mid, path in media.items())
     marks = tuple(sorted({f: Marker(f, n) for f, n in markers or []}.values()))
-    timeline = Timeline(fps, refs, tuple(gap(b - a) if m == GAP else Clip(m, a, b) for m, a, b in clips), marks)
+    items = tuple(gap(c[2] - c[1]) if c[0] == GAP else Clip(*c) for c in clips)  # type: ignore[arg-type]
+    timeline = Timeline(fps, refs, items, marks)
     target = folder / "original.toml"
     proj.save(Project("round trip", timeline, 64, 48, 180, None, target), target)
     return proj.load(target)

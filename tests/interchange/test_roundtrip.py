@@ -32,7 +32,7 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-Raw = list[tuple[str, float, float]]
+Raw = list[tuple[str, float, float, float, bool]]
 Marks = list[tuple[float, str]]
 
 
@@ -40,7 +40,13 @@ def clip_lists(max_clips: int = 8, min_clips: int = 0) -> st.SearchStrategy[Raw]
     """Clips as (media, where the in falls, how long) in [0, 1): scaled to each media's length;
     media "" is a gap."""
     return st.lists(
-        st.tuples(st.sampled_from(["a", "b", "off", GAP]), st.floats(0, 0.999), st.floats(0, 1)),
+        st.tuples(
+            st.sampled_from(["a", "b", "off", GAP]),
+            st.floats(0, 0.999),
+            st.floats(0, 1),
+            st.sampled_from([0.0, -6.0, 3.5, -60.0]),
+            st.booleans(),
+        ),
         min_size=min_clips,
         max_size=max_clips,
     )
@@ -57,11 +63,11 @@ def build(folder: Path, sources: dict[str, Path], fps: Fraction, raw: Raw, marks
     lengths = {mid: proj.media_ref(mid, str(p), folder).length(fps) or 3 * int(fps) for mid, p in media.items()}
     lengths[GAP] = 2 * int(fps)
     clips = []
-    for mid, where, size in raw:
+    for mid, where, size, gain_db, mute in raw:
         n = lengths[mid]
         start = 0 if mid == GAP else int(where * n)
-        clips.append((mid, start, start + 1 + int(size * (n - start - 1))))
-    duration = sum(b - a for _, a, b in clips)
+        clips.append((mid, start, start + 1 + int(size * (n - start - 1)), gain_db, mute))
+    duration = sum(c[2] - c[1] for c in clips)
     return project_with(folder, fps, media, clips, [(int(f * duration), name) for f, name in marks or []])
 
 
