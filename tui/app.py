@@ -12,6 +12,7 @@ Those flows are written as async workers awaiting modal answers, so each reads t
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 from collections.abc import Iterable
@@ -179,6 +180,16 @@ class LivecutApp(App[int]):
             "serve the preview (with sound) to a browser and show its URL",
             partial(self.call_later, self.action_web_preview),
         )
+        yield SystemCommand(
+            "Export timeline…",
+            "as OTIO, an OTIO bundle, a CMX 3600 EDL or FCP 7 XML (by the suffix)",
+            partial(self.call_later, self.action_export_timeline),
+        )
+        yield SystemCommand(
+            "Import timeline…",
+            "a new project from an OTIO file or bundle, an EDL or FCP 7 XML",
+            partial(self.call_later, self.action_import_timeline),
+        )
         effective = keys.effective_keys(self.config.keys)
         for spec in keys.KEYS:
             target = self if spec.scope == "app" else self.editor
@@ -247,6 +258,69 @@ class LivecutApp(App[int]):
         elif answer == "discard":
             doc.remove_autosave()
 
+    # -- interchange (OTIO, EDL, FCP 7 XML) --------------------------------------------------------
+    def action_export_timeline(self) -> None:
+        if not self._asking:
+            self._hold_keys()
+            self.export_timeline_flow()
+
+    def action_import_timeline(self) -> None:
+        if not self._asking:
+            if not self.document.dirty:  # else a save question comes first: keys answer it
+                self._hold_keys()
+            self.import_timeline_flow()
+
+    @work(exclusive=True, group="dialog")
+    async def export_timeline_flow(self) -> None:
+        from core.interchange import export_timeline
+
+        project = self.document.project
+        text = await self._ask_path(
+            "export timeline as .otio .otioz .edl or .xml (FCP 7)", str(self.document.base_dir / f"{project.name}.otio")
+        )
+        if text is None:
+            return
+        try:
+            result = await asyncio.to_thread(export_timeline, project, Path(text).expanduser())
+        except LivecutError as exc:
+            self.notify(str(exc), title="cannot export the timeline", severity="error", timeout=10)
+            return
+        left_out = f"; {result.markers_left_out} marker(s) over gaps left out" if result.markers_left_out else ""
+        self.notify(f"wrote {result.path.name}: {result.clips} clips ({result.format.description}){left_out}")
+
+    @work(exclusive=True, group="dialog")
+    async def import_timeline_flow(self) -> None:
+        from core.interchange import default_project_path, import_timeline
+
+        if not await self._settle_unsaved("importing a timeline"):
+            self.release_keys()
+            return
+        text = await self._ask_path("import timeline (.otio .otioz .edl .xml)", str(self.document.base_dir) + "/")
+        if text is None:
+            return
+        source = Path(text).expanduser()
+        # an EDL has no rate: it is read at the open project's
+        fps = self.document.project.fps if source.suffix.lower() == ".edl" else None
+        try:
+            result = await asyncio.to_thread(import_timeline, source, default_project_path(source), fps=fps)
+            assert result.project.path is not None
+            document = Document.open(result.project.path)
+        except LivecutError as exc:
+            self.notify(str(exc), title="cannot import the timeline", severity="error", timeout=10)
+            return
+        self.editor.load_document(document)
+        dropped = len(result.notes)
+        if dropped:
+            shown = "\n".join(str(n) for n in result.notes[:5]) + ("\n…" if dropped > 5 else "")
+            self.notify(
+                f"{dropped} item(s) livecut cannot represent were dropped or flattened (all in the log):\n{shown}",
+                title=f"imported {source.name}",
+                severity="warning",
+                timeout=15,
+            )
+        else:
+            self.notify(f"imported {source.name} as {document.title}")
+
     # -- save / open / quit ------------------------------------------------------------------------
     def action_save(self) -> None:
         if not self._asking:
@@ -259,7 +333,8 @@ class LivecutApp(App[int]):
 
     def action_open(self) -> None:
         if not self._asking:
-            self._hold_keys()
+            if not self.document.dirty:  # else a save question comes first: keys answer it
+                self._hold_keys()
             self.open_flow()
 
     # -- keys typed while a path prompt opens ------------------------------------------------------
