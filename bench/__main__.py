@@ -11,6 +11,7 @@ from typing import Any
 
 from bench import (
     cells,
+    edits,
     engine,
     export,
     fingerprint,
@@ -35,6 +36,7 @@ def main() -> int:
         "engine": engine.run(),
         "export": export.run(),
         "tui": tui.run(),
+        "edits": edits.run(),
         "graphics": graphics.run(),
         "memory": memory.run(),
         "fingerprint": fingerprint.run(),

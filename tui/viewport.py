@@ -27,11 +27,12 @@ class Scale:
 
     def col(self, frame: int) -> int:
         """Column showing ``frame`` (may be outside the view)."""
-        return math.floor((frame - self.first) / self.fpc)
+        # floor((frame - first) / fpc) in integers: called for every clip edge on every redraw
+        return (frame - self.first) * self.fpc.denominator // self.fpc.numerator
 
     def frame(self, col: int) -> int:
         """First frame shown in column ``col``."""
-        return self.first + math.floor(col * self.fpc)
+        return self.first + col * self.fpc.numerator // self.fpc.denominator
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Columns ``[c0, c1)`` for frames ``[start, end)``: a column belongs to the range holding its

@@ -58,7 +58,18 @@ class MediaRef:
 
     def length(self, fps: Fraction) -> int | None:
         """Length in project frames, or None when offline (unknown)."""
-        return self.info.frames_at(fps) if self.info else None
+        if self.info is None:
+            return None
+        # remembered per rate: the plan and every trim ask it for each clip, and its Fraction
+        # arithmetic was a third of an edit's time on a 500-clip timeline (not a field: eq/hash ignore it)
+        lengths: dict[Fraction, int] | None = self.__dict__.get("_lengths")
+        if lengths is None:
+            lengths = {}
+            object.__setattr__(self, "_lengths", lengths)
+        frames = lengths.get(fps)
+        if frames is None:
+            frames = lengths[fps] = self.info.frames_at(fps)
+        return frames
 
 
 MIN_GAIN_DB = -60.0

@@ -223,11 +223,14 @@ class TimelineView(Widget):
             else:
                 style = self._style(f"clip-{media_index.get(placed.clip.media, 0) % 4 + 1}")
             name = ref.name if ref else placed.clip.media
-            label = f"{name} {format_seconds(placed.clip.length, tl.fps)}" if online else f"OFFLINE {name}"
-            source = f"{short_timecode(placed.clip.in_, tl.fps)}–{short_timecode(placed.clip.out, tl.fps)}"
+            if c1 - c0 <= 2:  # no room for text: skip formatting it (500 clips fit in a few columns)
+                label = source = ""
+            else:
+                label = f"{name} {format_seconds(placed.clip.length, tl.fps)}" if online else f"OFFLINE {name}"
+                source = f"{short_timecode(placed.clip.in_, tl.fps)}–{short_timecode(placed.clip.out, tl.fps)}"
             if is_gap:
                 source = ""
-            elif placed.clip.mute or placed.clip.gain_db:
+            elif label and (placed.clip.mute or placed.clip.gain_db):
                 sound = "MUTE" if placed.clip.mute else f"{placed.clip.gain_db:+.1f}dB"
                 label = f"{label} {sound}"
             fill = "╱" if not online else "·" if is_gap else " "
