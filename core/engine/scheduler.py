@@ -8,7 +8,10 @@ queued at most once however many segments use it, and a key that failed is not r
 ``retry`` is called, so a damaged file does not spin the pool.
 
 Workers are plain threads (codec calls release the GIL); events go to one callback from
-worker threads, so the UI must turn them into its own messages.
+worker threads, so the UI must turn them into its own messages. A worker hands its run to an
+``Executor`` (``core.engine.executor``): by default the run is encoded on that thread; a cluster
+executor sends it elsewhere and the thread only waits, so everything above (priorities, claims,
+cancel, failures) is the same wherever the encoding happens.
 
 Several processes may share one cache (two editors, an editor and ``livecut encode`` or an
 export, machines on a network folder). Before a worker encodes a run it claims each cell
@@ -26,15 +29,30 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.cells.claims import Claims
 from core.cells.plan import CellRef, SegmentState
 from core.cells.store import CellStore
+from core.engine.executor import EncodeFn, Executor, LocalExecutor, Run
 from core.errors import Cancelled, LivecutError
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "CellCancelled",
+    "CellFailed",
+    "CellProgress",
+    "CellQueued",
+    "CellReady",
+    "CellStarted",
+    "EncodeFn",
+    "Event",
+    "Executor",
+    "Run",
+    "Scheduler",
+]
 
 MAX_RUN = 8
 """Longest run in cells: long enough to keep decode amplification low, short enough to let
@@ -83,26 +101,6 @@ class CellCancelled:
 Event = CellQueued | CellStarted | CellProgress | CellReady | CellFailed | CellCancelled
 
 
-@dataclass(frozen=True)
-class Run:
-    """Contiguous cells ``cells`` (ascending index) of one media, encoded in one decode pass."""
-
-    media: str
-    cells: tuple[CellRef, ...]
-
-    @property
-    def first(self) -> int:
-        return self.cells[0].index
-
-    @property
-    def last(self) -> int:
-        return self.cells[-1].index
-
-
-EncodeFn = Callable[[Run, threading.Event, Callable[[int, int], None]], Iterator[tuple[int, bytes]]]
-"""Encode ``run``; yield (cell index, bytes) per finished cell; report (frames done, total)."""
-
-
 @dataclass
 class _Active:
     run: Run
@@ -111,6 +109,8 @@ class _Active:
     current: str = ""
     claimed: tuple[str, ...] = ()
     """Keys this job claimed (released when it ends, whatever happened)."""
+    priority: int = 0
+    """Higher runs first on an executor that orders jobs: minus the run's rank in the plan."""
 
 
 class Scheduler:
@@ -119,19 +119,26 @@ class Scheduler:
     def __init__(
         self,
         store: CellStore,
-        encode: EncodeFn,
+        encode: EncodeFn | Executor,
         *,
         workers: int = 2,
         on_event: Callable[[Event], None] | None = None,
         progress_interval: float = 0.1,
         share: bool = True,
     ) -> None:
-        """``share``: claim cells so other processes on the same cache do not encode them too."""
+        """``encode``: a function run on the worker threads, or an ``Executor`` (whose ``slots``
+        replace ``workers``). ``share``: claim cells so other processes on the same cache do not
+        encode them too."""
         self.store = store
         self.claims = Claims(store.root / CLAIMS_DIR) if share else None
         self._foreign: dict[str, CellRef] = {}
         """Cells another process claimed: waited for in the store, not encoded here."""
-        self._encode = encode
+        if isinstance(encode, Executor):
+            self.executor: Executor = encode
+            workers = encode.slots
+        else:
+            self.executor = LocalExecutor(encode, workers)
+        self._rank: dict[str, int] = {}
         self.run_may_start: Callable[[CellRef], bool] = lambda _cell: True
         """False where a run starting at the cell would re-decode a long GOP's head (issue 10)."""
         self._on_event = on_event
@@ -220,6 +227,9 @@ class Scheduler:
                 return
             self._wanted = list(wanted)
             self._idle = list(idle)
+            self._rank = {}
+            for i, c in enumerate(self._wanted + self._idle):
+                self._rank.setdefault(c.key, i)
             needed = {c.key for c in self._wanted} | {c.key for c in self._idle}
             for act in self._active.values():
                 if not act.cancel.is_set() and not (act.remaining & needed):
@@ -291,7 +301,8 @@ class Scheduler:
                     return
                 run = self._pending.pop(0)
                 job_id = next(self._ids)
-                act = _Active(run, remaining={c.key for c in run.cells})
+                rank = self._rank.get(run.cells[0].key, len(self._rank))
+                act = _Active(run, remaining={c.key for c in run.cells}, priority=-rank)
                 self._active[job_id] = act
             try:
                 if not self._claim(act):
@@ -424,7 +435,7 @@ class Scheduler:
             self._emit(CellProgress(key, within, cell.frames))
 
         try:
-            for index, data in self._encode(run, act.cancel, progress):
+            for index, data in self.executor.execute(run, act.priority, act.cancel, progress):
                 if act.cancel.is_set():
                     raise Cancelled
                 cell = by_index[index]

@@ -33,6 +33,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import os
@@ -43,13 +44,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 
-from core.cells.encoders import detect_encoders
+from core.cells.encoders import SOFTWARE, detect_encoders
 from core.cells.limits import cache_limits
 from core.cells.plan import CellRef
 from core.cells.store import CellStore, default_cache_dir
+from core.engine.executor import Task
 from core.engine.scheduler import Run, Scheduler
 from core.errors import Cancelled, EncodeError, LivecutError
 from core.export.leftovers import part_prefix
@@ -59,6 +62,7 @@ from core.export.segments import (
     ExportProfile,
     ExportSegment,
     SegmentPackets,
+    encode_segment,
     encode_segments,
     plan_segments,
     probe,
@@ -68,6 +72,9 @@ from core.media.audio import AAC_FRAME, RATE, AacTrack, packet_pts, samples_at, 
 from core.media.damage import Concealed, concealed_in
 from core.media.info import MediaInfo
 from core.model.project import Project
+
+if TYPE_CHECKING:
+    from core.engine.dask_executor import DaskExecutor
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +117,9 @@ class ExportOptions:
     """Longest segment inside a clip; None: ``SEGMENT_SECONDS`` worth."""
     gop_frames: int | None = None
     """Keyframe interval; None: 2 s worth."""
+    cluster: str | None = None
+    """A Dask scheduler address (``tcp://HOST:8786``): missing segments are encoded there
+    (``core.engine.dask_executor``); None: on this machine."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,8 @@ class ExportResult:
     """Timeline frames showing a held picture because their source frame is damaged."""
     fps: Fraction = Fraction(30)
     """The project rate (for the warning texts)."""
+    segments_sent: int = 0
+    """Segments sent to a cluster (``ExportOptions.cluster``); 0 when encoded here."""
 
     @property
     def warnings(self) -> list[str]:
@@ -168,6 +180,7 @@ class ExportResult:
             "width": self.width,
             "height": self.height,
             "bytes": self.bytes,
+            "segments_sent": self.segments_sent,
             "warnings": self.warnings,
             "concealed": [c.to_dict(self.fps) for c in self.concealed],
         }
@@ -229,10 +242,11 @@ def export(
         """Encode ``seg`` again now: its cached bytes went bad since the plan counted it."""
         log.warning("export segment at frame %d (%s) went bad in the cache: encoding it again", seg.at, seg.key)
         repaired.add(seg.key)
-        _encode_missing(store, [seg], infos, plan.profile, opts.workers, cancel, tagged)
+        sent.extend(_encode_missing(store, [seg], infos, plan.profile, opts, cancel, tagged))
 
+    sent: list[str] = []
     try:
-        _encode_missing(store, plan.missing, infos, plan.profile, opts.workers, cancel, tagged)
+        sent.extend(_encode_missing(store, plan.missing, infos, plan.profile, opts, cancel, tagged))
         _check_cancel(cancel)
         with _staged(target, opts.force) as temp:
             _join(temp, store, plan.segments, project, plan.probed, audio, cancel, tagged, repair)
@@ -255,6 +269,7 @@ def export(
         target.stat().st_size,
         tuple(concealed_in(project.timeline)),
         project.fps,
+        len(sent),
     )
     for warning in result.warnings:
         log.warning("export: %s", warning)
@@ -339,15 +354,17 @@ def _encode_missing(
     missing: Sequence[ExportSegment],
     infos: dict[str, MediaInfo],
     profile: ExportProfile,
-    workers: int | None,
+    opts: ExportOptions,
     cancel: threading.Event,
     report: ProgressFn,
-) -> None:
-    """Encode ``missing`` into ``store`` with the scheduler; raise on the first failure."""
+) -> list[str]:
+    """Encode ``missing`` into ``store`` with the scheduler; raise on the first failure.
+
+    Returns the keys sent to a cluster (none when encoding here)."""
     total = sum(s.frames for s in missing)
     report(ExportProgress("encode", 0, total))
     if not missing:
-        return
+        return []
     by_key = {s.key: s for s in missing}
     refs = [CellRef(s.key, s.media, i, s.frames) for i, s in enumerate(missing)]
 
@@ -358,10 +375,20 @@ def _encode_missing(
         for i, data in encode_segments(segs, infos, profile, threads=threads, cancel=job_cancel, on_progress=progress):
             yield run.cells[i].index, data
 
+    def task(cell: CellRef) -> Task:
+        seg = by_key[cell.key]
+        call = functools.partial(encode_segment, seg, infos.get(seg.media), profile)
+        return Task(call, hardware=profile.encoder != SOFTWARE)
+
     cpus = os.cpu_count() or 1
-    count = max(1, min(workers or cpus, len(missing)))
+    count = max(1, min(opts.workers or cpus, len(missing)))
     threads = max(1, cpus // count)  # a lone changed segment may use every core
-    scheduler = Scheduler(store, encode, workers=count, progress_interval=_POLL_S)
+    executor: DaskExecutor | None = None
+    if opts.cluster:
+        from core.engine.dask_executor import DaskExecutor
+
+        executor = DaskExecutor(opts.cluster, task, slots=opts.workers)
+    scheduler = Scheduler(store, executor or encode, workers=count, progress_interval=_POLL_S)
     try:
         scheduler.update(refs)
         while True:
@@ -376,6 +403,9 @@ def _encode_missing(
         report(ExportProgress("encode", total, total))
     finally:
         scheduler.close()
+        if executor is not None:
+            executor.close()
+    return list(executor.submitted) if executor is not None else []
 
 
 def _frames_done(store: CellStore, scheduler: Scheduler, segments: Sequence[ExportSegment]) -> int:

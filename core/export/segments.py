@@ -63,6 +63,7 @@ __all__ = [
     "ExportProfile",
     "ExportSegment",
     "SegmentPackets",
+    "encode_segment",
     "encode_segments",
     "plan_segments",
     "probe",
@@ -403,6 +404,15 @@ def encode_segments(
             raise EncodeError(f"media {head.media!r} is offline")
         for j, data in _encode_source([segments[i] for i in group], info, profile, threads, cancel, tick):
             yield group[j], data
+
+
+def encode_segment(segment: ExportSegment, info: MediaInfo | None, profile: ExportProfile, threads: int = 1) -> bytes:
+    """One segment's MP4 bytes: a module-level call with plain values, so a cluster worker can
+    run it (``functools.partial`` of it pickles); ``info`` is None for black."""
+    infos = {segment.media: info} if info is not None else {}
+    for _i, data in encode_segments([segment], infos, profile, threads=threads):
+        return data
+    raise EncodeError(f"export segment at frame {segment.at} produced nothing")
 
 
 # -- reading --------------------------------------------------------------------------------------
