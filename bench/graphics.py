@@ -115,12 +115,13 @@ def _count_pictures(data: bytes, mode: str, pane_row: int) -> int:
         return data.count(b"\x1b_Ga=p,")
     if mode == "sixel":
         return data.count(b"\x1bPq")
-    marker = f"\x1b[{pane_row};".encode()  # a repaint of the pane writes its rows; count one of them
-    count, at = 0, data.find(marker)
-    while at >= 0:
-        if _UPPER in data[at : at + 400]:
+    # a repaint of the pane writes each of its rows once, starting at the border (column 1) or,
+    # when only its content is dirty, at column 2; count one row's writes that carry half blocks
+    marker = re.compile(rb"\x1b\[%d;[12]H" % pane_row)
+    count = 0
+    for m in marker.finditer(data):
+        if _UPPER in data[m.end() : m.end() + 400]:
             count += 1
-        at = data.find(marker, at + 1)
     return count
 
 
