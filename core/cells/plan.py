@@ -9,6 +9,11 @@ produces a plan whose cells are all in the store: zero encodes.
 A *segment* is the timeline's view of a cell: which frames of it play, and where. The segment
 status bar and the stream assembler both read the plan. Media with no video (audio-only files)
 use the shared *black* cell, which is the same for every such clip.
+
+The plan is made at the top *rung* of the quality ladder (``core.engine.quality``). A cell at a
+lower rung (smaller, coarser, cheaper to encode) is a *variant* of the plan's cell: its key hashes
+the top-rung key with that rung's profile, so variants are content-addressed too and every rung
+of a cell is cached side by side, while the top rung's keys stay exactly what they were.
 """
 
 from __future__ import annotations
@@ -36,9 +41,20 @@ class SegmentState(enum.StrEnum):
     QUEUED = "queued"
     ENCODING = "encoding"
     READY = "ready"
+    LOWER = "lower"
+    """Ready only at a lower rung of the quality ladder: it plays, but not at full quality yet."""
     FAILED = "failed"
     OFFLINE = "offline"
     """Its media file is missing or unusable: nothing to encode."""
+
+
+class RungChange(Exception):
+    """Raised by a rung-aware resolver: the session must end before this segment, and the front
+    end start a new session there at ``rung`` (a session's cells must share one profile)."""
+
+    def __init__(self, rung: int) -> None:
+        super().__init__(f"continue at rung {rung}")
+        self.rung = rung
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,8 @@ class CellRef:
     """k: the cell covers media frames [k*C, (k+1)*C)."""
     frames: int
     """Frames in this cell (C, or fewer for the last cell of a media)."""
+    rung: int = 0
+    """Rung of the quality ladder this cell is encoded at (0: the top rung, the plan's own)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,13 @@ class PlanSettings:
     """C: frames per cell."""
     profile_key: str
     """Stable text of the preview profile (size, encoder, quality): a change re-keys every cell."""
+    rung_keys: tuple[str, ...] = ()
+    """Profile keys of the lower rungs: ``rung_keys[r - 1]`` is rung ``r``'s (empty: no ladder)."""
+
+    @property
+    def rungs(self) -> int:
+        """How many rungs the ladder has (at least 1, the top rung)."""
+        return 1 + len(self.rung_keys)
 
 
 def cell_key(fp: str, index: int, settings: PlanSettings, fps: Fraction) -> str:
@@ -112,6 +137,24 @@ def media_cell(fp: str, media: str, index: int, length: int | None, settings: Pl
     C = settings.cell_frames
     frames = min(C, length - index * C) if length is not None else C
     return CellRef(cell_key(fp, index, settings, fps), media, index, frames)
+
+
+def variant(cell: CellRef, rung: int, settings: PlanSettings) -> CellRef:
+    """``cell`` (a plan cell, rung 0) at ``rung``: same frames, its own content-addressed key.
+
+    Offline cells (no key) have no variants; rung 0 is the cell itself.
+    """
+    if rung == cell.rung or not cell.key:
+        return cell
+    if cell.rung != 0:
+        raise ValueError("variants are made from the plan's own (rung 0) cells")
+    if not 0 < rung < settings.rungs:
+        raise ValueError(f"rung {rung} is not on a ladder of {settings.rungs}")
+    h = xxhash.xxh3_128()
+    for part in (cell.key, settings.rung_keys[rung - 1], str(ENGINE_VERSION)):
+        h.update(part.encode())
+        h.update(b"\x00")
+    return CellRef(h.hexdigest(), cell.media, cell.index, cell.frames, rung)
 
 
 def black_cell(settings: PlanSettings, fps: Fraction) -> CellRef:

@@ -11,6 +11,15 @@ checksum (or vanished, or was truncated) when the assembler reads it leaves the 
 store tells the engine, which re-queues it ahead of everything else: the session that read it is
 blocked on it. The stream waits for it like any pending cell. If the re-encoded bytes go bad
 too, the cell is marked failed and plays black, so a bad disk never hangs the preview.
+
+Quality adaptation (``core.engine.quality``): the plan's cells are the top rung; the cells ahead
+of the playhead that are not cached at any rung at least as good as the controller's rung are
+queued at that rung (a *variant*, ``core.cells.plan.variant``). Each finished cell's encode time
+feeds the controller. Once the wanted work is done, idle work *sharpens*: cells playing at a
+lower rung are made at the top rung, nearest the playhead first, before the trim handles. A
+session plays one rung (its cells share SPS/PPS); ``resolve_at`` tells it, by raising
+``RungChange`` at a segment, to end there so the front end starts a session at another rung.
+``resolve`` (no rung) is the top rung only, for front ends that play one session of one rung.
 """
 
 from __future__ import annotations
@@ -28,15 +37,18 @@ from core.cells.plan import (
     BLACK,
     CellRef,
     PlanSettings,
+    RungChange,
     Segment,
     SegmentState,
     black_cell,
     media_cell,
     plan,
     segment_at,
+    variant,
 )
 from core.cells.store import ENTRY_OVERHEAD, CellStore
-from core.engine.scheduler import CellFailed, CellReady, Event, Run, Scheduler
+from core.engine.quality import LADDER, ControllerState, QualityController, rung_index, rung_profiles
+from core.engine.scheduler import CellFailed, CellReady, CellStarted, Event, Run, Scheduler
 from core.errors import EncodeError
 from core.media.fingerprint import fingerprint
 from core.media.frames import DecodeStats, cheap_start
@@ -77,6 +89,11 @@ class EngineSnapshot:
     encoder: str
     errors: dict[str, str] = field(default_factory=dict)
     """Cell key → the clear error of a failed cell."""
+    rung: int = 0
+    """The rung new cells are made at (0: full quality)."""
+    rung_name: str = "full"
+    pinned: bool = False
+    """True when the user pinned the rung (``quality`` is not ``auto``)."""
 
     @property
     def total(self) -> int:
@@ -109,6 +126,10 @@ class EngineStats:
     """Encoder threads."""
     encoder: str
     """The H.264 encoder in use."""
+    cells_per_rung: tuple[int, ...] = ()
+    """Cells encoded at each rung of the quality ladder (top rung first)."""
+    rung_changes: int = 0
+    """Rung changes the quality controller made."""
 
 
 def default_workers() -> int:
@@ -127,17 +148,24 @@ class Engine:
         on_event: Callable[[Event | PlanChanged], None] | None = None,
         encoder: str | None = None,
         codec_threads: int | None = None,
+        quality: str = "full",
     ) -> None:
+        """``quality``: ``auto`` adapts the rung to the measured speed; ``full``, ``half`` or
+        ``quarter`` pin one (``full`` by default: a front end opts in to adaptation, because only
+        one that restarts sessions on ``RungChange`` can play lower rungs)."""
         self.project = project
         self.fps = project.fps
         self.cell_frames = project.cell_size
         choice = detect_encoders(encoder)
         width, height = preview_canvas(project.width, project.height, project.preview_height)
         self.profile = PreviewProfile(width, height, project.fps, encoder=choice.name)
-        self.settings = PlanSettings(self.cell_frames, self.profile.key())
+        self.profiles = rung_profiles(self.profile, project.width, project.height)
+        """Profile of every rung of the quality ladder; ``profiles[0]`` is ``profile``."""
+        self.settings = PlanSettings(self.cell_frames, self.profile.key(), tuple(p.key() for p in self.profiles[1:]))
         self.store = store or CellStore()
         self.black = black_cell(self.settings, self.fps)
         """Stands in for offline and failed segments in the stream, so playback goes on."""
+        self.blacks = tuple(variant(self.black, r, self.settings) for r in range(len(self.profiles)))
         self.decode_stats = DecodeStats()
         self._ready = threading.Condition()
         self._on_event = on_event
@@ -154,6 +182,14 @@ class Engine:
         self._sizes: dict[str, int] = {}
         """Payload bytes of every cell this engine saw stored: how big the plan is once evicted."""
         n = workers or default_workers()
+        self.controller = QualityController(len(self.profiles), n)
+        self.controller.pin(rung_index(quality) if quality != "auto" else None)
+        self._demanded: dict[str, CellRef] = {}
+        """Cells a ``resolve`` is blocked on: queued ahead of everything, whatever the rung."""
+        self._started: dict[str, float] = {}
+        self._rung_of: dict[str, CellRef] = {}
+        """Cells of the current work, by key: which rung a finished cell was."""
+        self._cells_per_rung = [0] * len(self.profiles)
         self._threads_per_codec = codec_threads if codec_threads is not None else (1 if n > 1 else 0)
         self.scheduler = Scheduler(self.store, self._encode, workers=n, on_event=self._forward)
         self.scheduler.run_may_start = lambda cell: cheap_start(
@@ -202,25 +238,53 @@ class Engine:
         if i0 is None:
             i0 = len(segs) if segs and playhead >= segs[-1].end else 0
         ordered = segs[i0:] + segs[:i0][::-1]
+        rung = self.controller.rung
+        auto = self.controller.pinned is None
         wanted: dict[str, CellRef] = {}
+        sharpen: dict[str, CellRef] = {}
+        seen: set[str] = set()
         for seg in ordered:
-            if seg.key and seg.key not in wanted:
-                wanted[seg.key] = seg.cell
+            if not seg.key or seg.key in seen:
+                continue
+            seen.add(seg.key)
+            best = self.best_rung(seg.cell)
+            if best is None or best > rung:
+                cell = variant(seg.cell, rung, self.settings)
+                wanted.setdefault(cell.key, cell)
+            if auto and best != 0 and (best is not None or rung != 0):
+                sharpen.setdefault(seg.key, seg.cell)  # idle work: bring it to the top rung
         span = int(PIN_SECONDS * self.fps)
         near = [s for s in ordered if s.key and s.end >= playhead - span and s.at <= playhead + span]
         near.sort(key=lambda s: 0 if s.at <= playhead < s.end else min(abs(s.at - playhead), abs(s.end - playhead)))
-        self.store.pin(s.key for s in near)  # nearest first: a small cache limit keeps the nearest
+        # nearest first: a small cache limit keeps the nearest (each at its rungs, best first)
+        self.store.pin(variant(s.cell, r, self.settings).key for s in near for r in range(len(self.profiles)))
+        if wanted:  # sharpen only once every cell plays at some rung: a starving playhead comes first
+            sharpen = {}
         if any(s.offline for s in segs) or self.scheduler.failures():
-            wanted.setdefault(self.black.key, self.black)
+            black = self.blacks[rung]
+            wanted.setdefault(black.key, black)
         handles = self._handles(timeline, wanted)
+        idle = list(sharpen.values()) + [c for c in handles if c.key not in sharpen]
         with self._lock:
-            self._known = {**{c.key: c for c in handles}, **wanted, self.black.key: self.black}
+            self._known = {**{c.key: c for c in idle}, **wanted, **{b.key: b for b in self.blacks}}
+            for key in [k for k in self._demanded if self.store.has(k)]:
+                del self._demanded[key]
+            self._known.update(self._demanded)
             for key in [k for k in self._urgent if k not in self._known or self.store.has(k)]:
                 del self._urgent[key]
-            urgent = list(self._urgent.values())
+            urgent = list(self._urgent.values()) + [c for c in self._demanded.values() if c.key not in self._urgent]
+            self._rung_of.update(self._known)
         # a session is blocked on the urgent cells: they go before the playhead order
-        order = urgent + [c for c in wanted.values() if c.key not in {u.key for u in urgent}]
-        self.scheduler.update(order, handles)
+        urgent_keys = {u.key for u in urgent}
+        order = urgent + [c for c in wanted.values() if c.key not in urgent_keys]
+        self.scheduler.update(order, [c for c in idle if c.key not in urgent_keys])
+
+    def best_rung(self, cell: CellRef) -> int | None:
+        """The best (lowest) rung ``cell`` (a plan cell) is in the store at, or None."""
+        for r in range(len(self.profiles)):
+            if self.store.has(variant(cell, r, self.settings).key):
+                return r
+        return None
 
     def _on_bad(self, key: str, why: str) -> None:
         """The store found ``key`` bad on read (it has left the index): encode it again now."""
@@ -261,28 +325,53 @@ class Engine:
         self, run: Run, cancel: threading.Event, progress: Callable[[int, int], None]
     ) -> Iterator[tuple[int, bytes]]:
         if run.media == BLACK:
-            yield 0, encode_black(self.profile, run.cells[0].frames)
+            yield 0, encode_black(self.profiles[run.cells[0].rung], run.cells[0].frames)
             return
         with self._lock:
             info = self._media.get(run.media)
         if info is None:
             raise EncodeError(f"media {run.media!r} is offline")
-        yield from encode_run(
-            info,
-            run.first,
-            run.last,
-            self.cell_frames,
-            self.profile,
-            threads=self._threads_per_codec,
-            cancel=cancel,
-            on_progress=progress,
-            stats=self.decode_stats,
-        )
+        # the scheduler chains neighbouring cells of one media whatever their rung: one decode
+        # pass per stretch of one rung, progress counted from the start of the whole run
+        done = 0
+        start = 0
+        while start < len(run.cells):
+            end = start
+            while end + 1 < len(run.cells) and run.cells[end + 1].rung == run.cells[start].rung:
+                end += 1
+            part = run.cells[start : end + 1]
+
+            def report(n: int, total: int, base: int = done) -> None:
+                progress(base + n, base + total)
+
+            yield from encode_run(
+                info,
+                part[0].index,
+                part[-1].index,
+                self.cell_frames,
+                self.profiles[part[0].rung],
+                threads=self._threads_per_codec,
+                cancel=cancel,
+                on_progress=report,
+                stats=self.decode_stats,
+            )
+            done += sum(c.frames for c in part)
+            start = end + 1
 
     def _forward(self, event: Event | PlanChanged) -> None:
+        if isinstance(event, CellStarted):
+            with self._lock:
+                self._started[event.key] = time.monotonic()
         if isinstance(event, CellReady):
             with self._lock:
                 self._sizes[event.key] = event.size
+                began = self._started.pop(event.key, None)
+                cell = self._rung_of.get(event.key)
+                if cell is not None:
+                    self._cells_per_rung[cell.rung] += 1
+            if cell is not None and began is not None and cell.media != BLACK:
+                self.controller.record(cell.rung, float(cell.frames / self.fps), time.monotonic() - began)
+            self._adapt()
         if isinstance(event, (CellReady, CellFailed, PlanChanged)):
             with self._ready:
                 self._ready.notify_all()
@@ -296,24 +385,86 @@ class Engine:
             threading.Thread(target=self._reschedule, name="livecut-replan", daemon=True).start()
 
     def resolve(self, seg: Segment, cancel: threading.Event) -> str | None:
-        """The cell key to play for ``seg``, blocking until it is in the store (None if cancelled).
+        """The top-rung cell key to play for ``seg``, blocking until it is in the store (None if
+        cancelled). For front ends that play one session at one rung; see ``resolve_at``."""
+        return self._resolve(seg, 0, cancel, adaptive=False)
 
-        Offline and failed segments play the black cell so the stream goes on. While waiting it
-        checks now and then that the cell is queued or encoding, and re-plans when nobody is
-        making it (a missed wake-up must not become a hang).
+    def resolve_at(self, rung: int, seg: Segment, cancel: threading.Event) -> str | None:
+        """The cell key of ``seg`` at ``rung`` for a session playing ``rung``, or ``RungChange``.
+
+        Raises ``RungChange(r)`` when the session should end before ``seg`` and go on at rung
+        ``r``: ``seg`` is not ready at ``rung`` but is at ``r``, or the controller makes new
+        cells at ``r`` now; or the session plays a lower rung and ``seg`` and the segment after
+        it are ready at a better one (the switch up after sharpening).
         """
+        return self._resolve(seg, rung, cancel, adaptive=True)
+
+    def start_rung(self, seg: Segment | None) -> int:
+        """The rung a session starting at ``seg`` plays: the best one ready, else the controller's."""
+        if seg is None or seg.offline:
+            return self.controller.rung
+        best = self.best_rung(seg.cell)
+        return self.controller.rung if best is None else best
+
+    def _switch(self, seg: Segment, rung: int) -> int | None:
+        """The rung a session at ``rung`` should switch to before ``seg`` (None: stay)."""
+        if seg.offline or self.scheduler.state(seg.key) == SegmentState.FAILED:
+            return None
+        best = self.best_rung(seg.cell)
+        if best is not None and best < rung:
+            nxt = self._next_segment(seg)
+            if nxt is None or nxt.offline or ((b := self.best_rung(nxt.cell)) is not None and b <= best):
+                return best
+        if self.store.has(variant(seg.cell, rung, self.settings).key):
+            return None
+        if best is not None:
+            return best
+        target = self.controller.rung
+        return target if target != rung else None
+
+    def _next_segment(self, seg: Segment) -> Segment | None:
+        segs = self.segments
+        i = segment_at(segs, seg.end)
+        return segs[i] if i is not None else None
+
+    def _resolve(self, seg: Segment, rung: int, cancel: threading.Event, *, adaptive: bool) -> str | None:
+        """Offline and failed segments play the black cell so the stream goes on. While waiting it
+        checks now and then that the cell is queued or encoding, and re-plans when nobody is
+        making it (a missed wake-up must not become a hang)."""
+        demanded: list[str] = []
+        try:
+            return self._wait(seg, rung, cancel, adaptive, demanded)
+        finally:
+            with self._lock:
+                for key in demanded:
+                    self._demanded.pop(key, None)
+
+    def _wait(
+        self, seg: Segment, rung: int, cancel: threading.Event, adaptive: bool, demanded: list[str]
+    ) -> str | None:
         last_check = time.monotonic()
         while not cancel.is_set():
-            key = seg.key
+            if adaptive:
+                to = self._switch(seg, rung)
+                if to is not None:
+                    raise RungChange(to)
+            key = variant(seg.cell, rung, self.settings).key
             if seg.offline or self.scheduler.state(key) == SegmentState.FAILED:
-                key = self.black.key
+                key = self.blacks[rung].key
                 if self.scheduler.state(key) == SegmentState.FAILED:
                     raise EncodeError("the black stand-in cell cannot be made: " + self.scheduler.failures()[key])
             if self.store.has(key):
                 return key
+            if key not in demanded and self.scheduler.state(key) is None:
+                demanded.append(key)  # a session waits on it: it goes ahead of everything
+                cell = self.blacks[rung] if key == self.blacks[rung].key else variant(seg.cell, rung, self.settings)
+                with self._lock:
+                    self._demanded[key] = cell
+                self._reschedule()
             now = time.monotonic()
             if now - last_check >= _RESOLVE_CHECK_S:
                 last_check = now
+                self._adapt(waiting=True)
                 if self.scheduler.state(key) is None and not self.store.has(key):
                     log.info("cell %s is wanted but neither queued nor encoding: re-planning", key)
                     self._reschedule()
@@ -321,25 +472,73 @@ class Engine:
                 self._ready.wait(0.05)
         return None
 
+    # -- quality -----------------------------------------------------------------------------------
+    def set_quality(self, quality: str) -> None:
+        """``auto`` or a rung name (``full``, ``half``, ``quarter``) to pin; re-plans the work."""
+        self.controller.pin(rung_index(quality))
+        self._reschedule()
+        self._forward(PlanChanged(len(self.segments)))
+
+    def ahead_seconds(self) -> tuple[float, bool]:
+        """Seconds of stream ready (at any rung) from the playhead on, and whether that is all of it."""
+        with self._lock:
+            segs = self._segments
+            playhead = self._playhead
+        i = segment_at(segs, playhead)
+        if i is None:
+            return 0.0, True
+        frames = 0
+        for seg in segs[i:]:
+            if not seg.offline and self.best_rung(seg.cell) is None:
+                return float(frames / self.fps), False
+            frames += seg.end - max(seg.at, playhead)
+        return float(frames / self.fps), True
+
+    def _adapt(self, *, waiting: bool = False) -> None:
+        """Let the controller look at the buffer; re-plan the work when it changed rung."""
+        before = self.controller.rung
+        ahead, complete = (0.0, False) if waiting else self.ahead_seconds()
+        if self.controller.decide(ahead, complete=complete) != before:
+            threading.Thread(target=self._reschedule, name="livecut-rung", daemon=True).start()
+
+    def quality(self) -> ControllerState:
+        return self.controller.state()
+
     # -- outputs -----------------------------------------------------------------------------------
     def state_of(self, seg: Segment) -> SegmentState:
         if seg.offline:
             return SegmentState.OFFLINE
         if self.store.has(seg.key):
             return SegmentState.READY
-        return self.scheduler.state(seg.key) or SegmentState.PENDING
+        own = self.scheduler.state(seg.key)
+        if own in (SegmentState.ENCODING, SegmentState.FAILED):
+            return own  # sharpening, or failed at the top rung
+        for r in range(1, len(self.profiles)):
+            cell = variant(seg.cell, r, self.settings)
+            if self.store.has(cell.key):
+                return SegmentState.LOWER
+            if (state := self.scheduler.state(cell.key)) is not None:
+                return state
+        return own or SegmentState.PENDING
+
+    def _progress_of(self, seg: Segment, state: SegmentState) -> float:
+        if state == SegmentState.READY:
+            return 1.0
+        if state != SegmentState.ENCODING:
+            return 0.0
+        for r in range(len(self.profiles)):
+            key = variant(seg.cell, r, self.settings).key
+            if self.scheduler.state(key) == SegmentState.ENCODING:
+                return self.scheduler.progress(key)
+        return 0.0
 
     def snapshot(self) -> EngineSnapshot:
         segs = self.segments
         states = tuple(self.state_of(s) for s in segs)
-        progress = tuple(
-            self.scheduler.progress(s.key)
-            if st == SegmentState.ENCODING
-            else (1.0 if st == SegmentState.READY else 0.0)
-            for s, st in zip(segs, states, strict=True)
-        )
+        progress = tuple(self._progress_of(s, st) for s, st in zip(segs, states, strict=True))
         failures = self.scheduler.failures()
-        keys = {s.key for s in segs if s.key}
+        quality = self.controller.state()
+        keys = {variant(s.cell, r, self.settings).key for s in segs if s.key for r in range(len(self.profiles))}
         return EngineSnapshot(
             segments=tuple(segs),
             states=states,
@@ -349,6 +548,9 @@ class Engine:
             bytes=sum(self.store.size_of(k) for k in keys),
             encoder=self.profile.encoder,
             errors={k: v for k, v in failures.items() if k in keys},
+            rung=quality.rung,
+            rung_name=LADDER[quality.rung].name,
+            pinned=quality.pinned is not None,
         )
 
     def verify_cells(self) -> int:
@@ -374,6 +576,8 @@ class Engine:
             self.decode_stats.frames_decoded,
             self.scheduler.workers,
             self.profile.encoder,
+            tuple(self._cells_per_rung),
+            self.controller.changes,
         )
 
     def wait_ready(self, timeout: float | None = None) -> bool:
