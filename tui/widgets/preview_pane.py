@@ -94,6 +94,10 @@ class PreviewPane(Widget):
         """The preview stream's size: frames are never asked for larger than this."""
         self._emit_queued = False
         self._covered = False
+        self.max_bytes_per_second = max_bytes_per_second
+        """Cap on picture bytes (config ``max_bytes_per_second``): graphics skip frames over it;
+        half blocks space their frames by the estimated bytes of the last one."""
+        self._byte_interval = 0.0
         self.skipped_backlog = 0
         """Frames not written because Textual's writer still had output queued."""
         self.frame: np.ndarray | None = None
@@ -139,7 +143,7 @@ class PreviewPane(Widget):
             self.frame, self._strips, self._pending, self._keys_size = None, None, None, (0, 0)
             self.refresh()
             return
-        wait = self._last_draw + 1 / self.max_fps - time.monotonic()
+        wait = self._last_draw + max(1 / self.max_fps, self._byte_interval) - time.monotonic()
         if wait <= 0 or self.frame is None:
             self._draw(rgb)
             return
@@ -171,6 +175,9 @@ class PreviewPane(Widget):
             self.refresh()
             return
         changed = [y for y, (new, old) in enumerate(zip(keys, old_keys, strict=True)) if new != old]
+        if self.max_bytes_per_second:  # about 40 bytes of colour codes per segment Textual writes
+            sent = sum(len(strips[y]) for y in changed) * 40  # len: segments
+            self._byte_interval = sent / self.max_bytes_per_second
         if len(changed) == height:
             self.refresh()
         elif changed:
@@ -197,11 +204,13 @@ class PreviewPane(Widget):
 
     # -- graphics ----------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        rate = getattr(getattr(self.app, "config", None), "max_bytes_per_second", None)
+        if isinstance(rate, int) and rate > 0 and not self.max_bytes_per_second:
+            self.max_bytes_per_second = float(rate)
         if self.output is not None:
             self.app.screen_change_signal.subscribe(self, self._screen_changed)
-            rate = getattr(getattr(self.app, "config", None), "max_bytes_per_second", None)
-            if rate and not self.output.max_bytes_per_second:
-                self.output.max_bytes_per_second = float(rate)
+            if self.max_bytes_per_second and not self.output.max_bytes_per_second:
+                self.output.max_bytes_per_second = self.max_bytes_per_second
 
     def on_unmount(self) -> None:
         if self.output is not None:
