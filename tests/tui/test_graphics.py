@@ -3,6 +3,7 @@ placement, de-duplication, the byte cap, tmux wrapping, and the config keys."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -14,7 +15,7 @@ from core.synthetic.testpattern import draw_frame, read_index
 from tests.e2e.pty_term import DA1_Q, TERMINALS
 from tests.graphics_term import decode, unwrap_tmux
 from tui.cli.play import Painter
-from tui.draw import encode
+from tui.draw import encode, halfblock
 from tui.draw.graphics import GraphicsOutput, place
 from tui.draw.termcaps import Caps, Choice, choose, parse_replies, probe, queries, wrap_tmux
 from tui.settings.config import from_dict
@@ -170,3 +171,33 @@ def test_play_sends_only_changed_half_block_rows() -> None:
     second = painter.paint(frame, 80, 20)
     assert second.startswith("\x1b[6;1H") and second.count("H") == 1
     assert painter.paint(frame, 80, 20) == ""
+
+
+def test_half_block_row_keys_mark_only_changed_rows() -> None:
+    frame = np.zeros((40, 80, 3), dtype=np.uint8)
+    _, keys = halfblock.render_keyed(frame, 80, 20)
+    frame[10:12, 5:9] = 255
+    _, changed = halfblock.render_keyed(frame, 80, 20)
+    assert [y for y, (a, b) in enumerate(zip(keys, changed, strict=True)) if a != b] == [5]
+
+
+def test_released_strips_leave_no_cycles_for_the_collector() -> None:
+    frame = draw_frame(7, 160, 90)
+
+    def churn(release: bool) -> int:
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(5):
+                strips = halfblock.render(frame, 80, 20)
+                for strip in strips:
+                    strip.crop_extend(0, strip.cell_length, None)  # as the compositor does
+                if release:
+                    halfblock.release(strips)
+                del strips
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    assert churn(release=False) > 0  # crop_extend to its own size caches the strip in itself
+    assert churn(release=True) == 0

@@ -111,8 +111,9 @@ _STRIP_CACHES = (
 def release(strips: Iterable[Strip]) -> int:
     """Empty the memo caches of ``strips`` and of every strip derived from them; returns how many.
 
-    Why: a Textual ``Strip`` cropped to its own size caches *itself* (``_crop_cache``), so every
-    strip the compositor crops is a reference cycle, freed only by the cyclic garbage collector.
+    Why: ``Strip.crop_extend`` to a strip's own size (which the compositor does with every line)
+    caches the strip in *itself*, so every strip drawn is a reference cycle, freed only by the
+    cyclic garbage collector.
     A playing preview drops a few thousand such strips (and their segments: ~40 000 objects a
     second at 160×45) and those cycles are what made full collections of 100-400 ms freeze the
     UI every 1-2 s. Emptying the caches when a frame's strips are replaced breaks the cycles, so
