@@ -170,6 +170,8 @@ class QualityController:
                     self._comfortable_since = now
             else:
                 self._comfortable_since = None
+            if self._pinned is not None:
+                return self._pinned  # pinned: measure, but do not move
             if (
                 rung + 1 < self.rungs
                 and current is not None

@@ -16,6 +16,11 @@ time directly), waits at the first segment whose cell is not ready, and stands i
 cell for offline or failed segments so playback goes on. After an edit, fragments of an
 unchanged prefix are reused from the previous session's memory and the audio encoder resumes on
 the same packet grid, so an edit over cached material has a playable stream in milliseconds.
+
+A session plays cells of one rung of the quality ladder (one init segment: one SPS/PPS and one
+picture size), so an assembler serves one rung. When the resolver raises ``RungChange`` before a
+segment, the session ends its stream there and records where and to which rung
+(``SessionState.switch_frame``, ``switch_rung``); the front end starts the next session there.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from fractions import Fraction
 
 import av
 
-from core.cells.plan import Segment
+from core.cells.plan import RungChange, Segment
 from core.cells.store import CellStore
 from core.errors import EncodeError
 from core.media.audio import AAC_FRAME, AacTrack, packet_pts, samples_at, timeline_audio
@@ -155,6 +160,10 @@ class SessionState:
     waiting_for: int | None = None
     """Segment index the session waits at (its cell is not ready), or None."""
     done: bool = False
+    switch_frame: int | None = None
+    """Timeline frame where the stream ended for a change of rung (None: it did not)."""
+    switch_rung: int | None = None
+    """The rung the next session should play from ``switch_frame`` on."""
 
 
 class Assembler:
@@ -232,8 +241,9 @@ class Assembler:
         start: int,
         sink: GrowingStream,
         resolve: Callable[[Segment, threading.Event], str | None],
+        rung: int = 0,
     ) -> StreamSession:
-        return StreamSession(self, timeline, segments, start, sink, resolve)
+        return StreamSession(self, timeline, segments, start, sink, resolve, rung)
 
     def remember(self, start: int, built: list[_Built]) -> None:
         with self._lock:
@@ -271,8 +281,11 @@ class StreamSession:
         start: int,
         sink: GrowingStream,
         resolve: Callable[[Segment, threading.Event], str | None],
+        rung: int = 0,
     ) -> None:
         self.assembler = assembler
+        self.rung = rung
+        """The rung of the quality ladder this session plays (for display; the resolver picks cells)."""
         self.timeline = timeline
         self.segments = segments
         self.start = max(0, min(start, len(segments)))
@@ -283,6 +296,9 @@ class StreamSession:
         self.start_frame = segments[self.start].at if self.start < len(segments) else timeline.duration
         self.first_fragment_ms: float | None = None
         self.reused = 0
+        self._keys: dict[int, str] = {}
+        """Segment index → the cell key resolved for it (resolved once, so a rung change can only
+        happen at a segment boundary)."""
         self._thread: threading.Thread | None = None
 
     def start_thread(self) -> StreamSession:
@@ -359,7 +375,16 @@ class StreamSession:
             seg = self.segments[piece.segment]
             if self.cancel_event.is_set():
                 return
-            payloads = self._payloads(seg, piece.segment)
+            try:
+                payloads = self._payloads(seg, piece.segment)
+            except RungChange as change:
+                self.state.switch_frame = piece.at
+                self.state.switch_rung = change.rung
+                log.info("session at rung %d ends at frame %d: rung %d from there", self.rung, piece.at, change.rung)
+                self.assembler.remember(self.start, built)
+                self.state.done = True
+                self.sink.finish()
+                return
             if payloads is None:
                 return
             frames = payloads[piece.first : piece.last + 1]
@@ -399,14 +424,20 @@ class StreamSession:
         failed. The attempts are bounded so a cache that keeps losing cells ends the session
         with an error (the sink is aborted) rather than spinning.
         """
+        known = self._keys.get(index)
+        if known is not None and (payloads := self.assembler.packets.packets(known)) is not None:
+            return payloads
         for _ in range(MAX_READS):
             self.state.waiting_for = index
-            key = self.resolve(seg, self.cancel_event)
-            self.state.waiting_for = None
+            try:
+                key = self.resolve(seg, self.cancel_event)
+            finally:
+                self.state.waiting_for = None
             if key is None:
                 return None
             payloads = self.assembler.packets.packets(key)
             if payloads is not None:
+                self._keys[index] = key
                 return payloads
             log.info("segment %d: cell %s could not be read; waiting for it again", index, key)
         raise EncodeError(f"segment {index}: its cell could not be read after {MAX_READS} attempts")
