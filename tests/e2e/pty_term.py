@@ -74,6 +74,7 @@ class PtyTerminal:
         size = struct.pack("HHHH", rows, cols, cols * cell[0], rows * cell[1])
         fcntl.ioctl(slave, termios.TIOCSWINSZ, size)
         self.master = master
+        self.cell = cell
         self.proc = subprocess.Popen(
             list(argv),
             stdin=slave,
@@ -119,6 +120,13 @@ class PtyTerminal:
         self._answered = len(self.output)
         for _, reply in sorted(found):
             os.write(self.master, reply)
+
+    def resize(self, cols: int, rows: int) -> None:
+        """What a terminal emulator does when its window changes: new size, SIGWINCH."""
+        size = struct.pack("HHHH", rows, cols, cols * self.cell[0], rows * self.cell[1])
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, size)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGWINCH)
 
     def send(self, keys: bytes) -> None:
         os.write(self.master, keys)

@@ -108,6 +108,13 @@ def test_editor_shows_the_frame_under_the_playhead(
         if event.cells is not None:
             cols, rows = event.cells
             assert 10 <= cols <= 118 and 5 <= rows <= 34
+        # a smaller window: the picture follows the pane
+        mark = len(term.snapshot())
+        term.resize(90, 30)
+        resized = wait_picture(term, 5, mark, timeout=15)
+        assert resized.at == (2, 2)
+        if event.cells is not None:
+            assert resized.cells is not None and resized.cells[0] < event.cells[0]
         # the help screen covers the pane: the picture goes (kitty: deleted) and nothing is drawn
         mark = len(term.snapshot())
         term.send(b"?")
