@@ -408,6 +408,9 @@ class Engine:
 
     def _switch(self, seg: Segment, rung: int) -> int | None:
         """The rung a session at ``rung`` should switch to before ``seg`` (None: stay)."""
+        pinned = self.controller.pinned
+        if pinned is not None:
+            return pinned if pinned != rung else None
         if seg.offline or self.scheduler.state(seg.key) == SegmentState.FAILED:
             return None
         best = self.best_rung(seg.cell)

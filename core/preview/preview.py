@@ -14,6 +14,13 @@ demuxer cache holds at most the window behind the playhead (what can be sought t
 ahead of it, and the session's ``GrowingStream`` keeps nothing behind libmpv's reader and makes the
 assembler wait once it is a slice of the window ahead. A seek outside what libmpv still holds is a
 new session from the cells on disk (about 10 ms).
+
+Quality adaptation: a session plays one rung of the quality ladder (``core.engine.quality``), so
+there is one assembler per rung. When the engine tells a session to change rung before a segment,
+the session's stream ends there; once the playhead reaches that frame (or the player reaches the
+end of the stream) a new session starts at it at the new rung, keeping the play/pause state.
+libmpv reconfigures its video output for the new picture size and scales it to the pane as it
+does for any file, so a lower rung never plays stretched wrongly, only softer.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.cells.plan import segment_at
+from core.cells.plan import Segment, segment_at
 from core.engine.engine import Engine
 from core.model.timeline import Timeline
 from core.modes import VideoOutput
@@ -111,6 +118,9 @@ class Preview:
         self.window_bytes = preview_window_bytes() if window_bytes is None else max(MIB, int(window_bytes))
         self.fps: Fraction = engine.fps
         self.assembler = Assembler(engine.store, engine.fps)
+        """The top rung's assembler (``assemblers[0]``)."""
+        self.assemblers: dict[int, Assembler] = {0: self.assembler}
+        self._switching = False
         self._on_event = on_event
         self._lock = threading.Lock()
         self._session: StreamSession | None = None
@@ -135,12 +145,14 @@ class Preview:
                 self._frame = frame
             self.engine.set_playhead(frame)
             self._emit(Position(frame))
+            self._maybe_switch(frame)
         elif isinstance(event, Waiting):
             self._emit(seam.Waiting(event.waiting))
         elif isinstance(event, Paused):
             self._emit(seam.Paused(event.paused))
         elif isinstance(event, Ended):
-            self._emit(seam.Ended())
+            if not self._maybe_switch(None):
+                self._emit(seam.Ended())
         elif isinstance(event, Error):
             self._emit(seam.Failed(event.message))
 
@@ -153,11 +165,53 @@ class Preview:
 
     # -- sessions ----------------------------------------------------------------------------------
     @property
+    def rung(self) -> int:
+        """The rung of the quality ladder the current session plays (0: full quality)."""
+        with self._lock:
+            return self._session.rung if self._session is not None else 0
+
+    def _maybe_switch(self, frame: int | None) -> bool:
+        """Start the next rung's session once the playhead reaches where the current one ended
+        for a change of rung (``frame`` None: the player reached the end of the stream)."""
+        with self._lock:
+            session = self._session
+            if self._switching:
+                return True  # the next rung's session is starting: the end of this one is no end
+            if session is None:
+                return False
+            at, rung = session.state.switch_frame, session.state.switch_rung
+            if at is None or rung is None or (frame is not None and frame < at - 1):
+                return False
+            self._switching = True
+        threading.Thread(target=self._switch, args=(session, at, rung), name="livecut-rung-switch", daemon=True).start()
+        return True
+
+    def _switch(self, session: StreamSession, at: int, rung: int) -> None:
+        try:
+            with self._lock:
+                current = self._session is session
+            if current:
+                log.info("preview: rung %d from frame %d", rung, at)
+                self._restart(at, rung)
+        except Exception:
+            log.exception("switching the preview's rung failed")
+        finally:
+            with self._lock:
+                self._switching = False
+
+    def _assembler(self, rung: int) -> Assembler:
+        with self._lock:
+            asm = self.assemblers.get(rung)
+            if asm is None:
+                asm = self.assemblers[rung] = Assembler(self.engine.store, self.engine.fps)
+            return asm
+
+    @property
     def frame(self) -> int:
         with self._lock:
             return self._frame
 
-    def _restart(self, frame: int) -> None:
+    def _restart(self, frame: int, rung: int | None = None) -> None:
         segs = self.engine.segments
         with self._lock:
             old, self._session = self._session, None
@@ -170,7 +224,12 @@ class Preview:
         if start is None:
             start = len(segs) - 1
         sink = GrowingStream(stream_window(self.window_bytes))
-        session = self.assembler.session(timeline, segs, start, sink, self.engine.resolve).start_thread()
+        r = self.engine.start_rung(segs[start]) if rung is None else rung
+
+        def resolve(seg: Segment, cancel: threading.Event) -> str | None:
+            return self.engine.resolve_at(r, seg, cancel)
+
+        session = self._assembler(r).session(timeline, segs, start, sink, resolve, r).start_thread()
         with self._lock:
             self._session = session
             self._frame = frame
@@ -276,7 +335,8 @@ class Preview:
         if session is not None:
             _drop(session)
         self.player.close()
-        self.assembler.close()
+        for asm in list(self.assemblers.values()):
+            asm.close()
 
     def __enter__(self) -> Preview:
         return self
