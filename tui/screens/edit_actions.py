@@ -1,6 +1,6 @@
 """The editor's actions for markers, go to timecode, the trim modes (roll, slip, slide), the
 multi-selection, the clipboard, the source view with three-point insert / overwrite, snapping,
-loop playback and the clip / frames zooms.
+loop playback, the clip / frames zooms and the clips' waveforms.
 
 Why a mixin apart from ``tui.screens.editor``: the editor screen is the controller every feature
 touches; keeping these actions in their own module keeps that file small and lets them be read
@@ -22,11 +22,15 @@ Snapping (``S`` toggles it, on by default) stops the one-second steps (shift+arr
 every trim mode) at edit points and markers they would pass over; single-frame steps are exact.
 Loop playback (``L``) repeats the timeline range marked with ``I`` / ``O`` (or the selected clip):
 the player's position reports wrap back to its start, so it works with libmpv and the clock alike.
+
+Waveforms are computed off the UI thread, one media at a time, by ``core.media.waveform`` (cached by
+content beside the cells, so a reopen reads them); the timeline draws each as soon as it is there.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from types import MappingProxyType
@@ -34,8 +38,11 @@ from typing import Any, Protocol
 
 from textual.app import App
 
-from core.errors import EditError
-from core.model.timeline import Clip, Timeline
+from core.cells.store import default_cache_dir
+from core.errors import EditError, LivecutError
+from core.media.fingerprint import fingerprint
+from core.media.waveform import Waveform, load_or_compute
+from core.model.timeline import Clip, MediaRef, Timeline
 from core.timebase import frames_to_timecode
 from tui import editing
 from tui.document import Document
@@ -67,6 +74,9 @@ class _Editor(Protocol):
     range_marks: SourceMarks
     scale: Scale
     bridge: Any
+    waveforms: Mapping[str, Waveform]
+    waveform_wanted: tuple[MediaRef, ...]
+    waveform_thread: threading.Thread | None
 
     @property
     def shown(self) -> Timeline: ...
@@ -112,6 +122,10 @@ class EditActions:
     """The range loop playback repeats; None: loop off."""
     range_marks: SourceMarks = SourceMarks()
     """The timeline's in/out (``I`` / ``O``): the loop range."""
+    waveforms: Mapping[str, Waveform] = MappingProxyType({})
+    """Peak envelopes by media id, as they arrive from the worker."""
+    waveform_wanted: tuple[MediaRef, ...] = ()
+    waveform_thread: threading.Thread | None = None
 
     @property
     def shown(self) -> Timeline:
@@ -479,6 +493,46 @@ class EditActions:
 
     def action_mute(self: _Editor) -> None:
         self._edit(editing.toggle_mute)
+
+    # -- waveforms -------------------------------------------------------------------------------------
+    def request_waveforms(self: _Editor) -> None:
+        """After a timeline change: start computing the waveforms of media that have none yet."""
+        done = set(self.waveforms)
+        wanted = tuple(
+            ref
+            for ref in self.document.timeline.media
+            if ref.info is not None and ref.info.audio is not None and ref.id not in done
+        )
+        self.waveform_wanted = wanted
+        if wanted and (self.waveform_thread is None or not self.waveform_thread.is_alive()):
+            self.waveform_thread = threading.Thread(
+                target=EditActions._waveform_worker, args=(self,), name="livecut-waveforms", daemon=True
+            )
+            self.waveform_thread.start()
+
+    def _waveform_worker(self: _Editor) -> None:
+        folder = default_cache_dir()
+        tried: set[str] = set()
+        while True:
+            todo = [r for r in self.waveform_wanted if r.id not in tried and r.id not in self.waveforms]
+            if not todo:
+                return
+            ref = todo[0]
+            tried.add(ref.id)
+            assert ref.info is not None
+            try:
+                wave, _ = load_or_compute(ref.info, fingerprint(ref.resolved), folder)
+            except (LivecutError, OSError, InterruptedError) as exc:
+                log.info("no waveform for %s: %s", ref.resolved, exc)
+                continue
+            try:
+                self.app.call_from_thread(EditActions._waveform_ready, self, ref.id, wave)
+            except RuntimeError:  # the app is closing
+                return
+
+    def _waveform_ready(self: _Editor, media_id: str, wave: Waveform) -> None:
+        self.waveforms = {**self.waveforms, media_id: wave}
+        self._refresh_views()
 
 
 SOURCE_ONLY = frozenset({"mark_in", "mark_out", "source_close"})

@@ -113,6 +113,7 @@ class EditorScreen(EditActions, Screen[None]):
     def _start_bridge(self) -> None:
         pane = self.query_one(PreviewPane)
         self._frame_size = pane.pixel_size
+        self.bridge.quality = getattr(getattr(self.app, "config", None), "quality", self.bridge.quality)
         self.bridge.open(self.document.project, self._frame_size)
         pane.border_title = self._preview_title()
         self.timeline_changed()
@@ -150,6 +151,7 @@ class EditorScreen(EditActions, Screen[None]):
         self.snapshot = self.bridge.snapshot()
         self._refresh_views()
         self._request_still()
+        self.request_waveforms()
 
     def document_saved(self, message: str) -> None:
         """Saving changed only the title and the dirty marker."""
@@ -200,7 +202,14 @@ class EditorScreen(EditActions, Screen[None]):
         self.scale = viewport.layout(self.zoom, self.scale, cur.playhead, max(width, 1), tl.duration)
         self.query_one(TimelineView).show(
             TimelineState(
-                tl, cur.playhead, sel, cur.edge if sel is not None else None, self.scale, cur.marked, self.loop_shown()
+                tl,
+                cur.playhead,
+                sel,
+                cur.edge if sel is not None else None,
+                self.scale,
+                cur.marked,
+                self.loop_shown(),
+                tuple(self.waveforms.items()),
             )
         )
         self.query_one(SegmentBar).show(self.snapshot, self.scale)
@@ -208,7 +217,9 @@ class EditorScreen(EditActions, Screen[None]):
         self.query_one(MediaBin).show(tl.media, tl.fps, current)
         self.query_one(StatusLine).show(
             Status(
-                transport=("waiting… " if self.waiting and self.transport.playing else "") + self.transport.label(),
+                transport=("waiting… " if self.waiting and self.transport.playing else "")
+                + self.transport.label()
+                + (f" · {quality}" if (quality := self.bridge.quality_label()) else ""),
                 position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
                 selection=self._selection_text(tl, sel),
                 message=self.message,
@@ -454,6 +465,10 @@ class EditorScreen(EditActions, Screen[None]):
 
     def action_zoom_out(self) -> None:
         self._zoom(-1)
+
+    def action_quality(self) -> None:
+        self.message = f"preview quality: {self.bridge.cycle_quality()}"
+        self._refresh_views()
 
     def action_zoom_fit(self) -> None:
         self._zoom(0)

@@ -6,7 +6,8 @@ segment bar below must line up exactly; one widget painting cells keeps that exa
 redraw cost a few hundred cells. It shows what it is given (``TimelineState``) and owns no
 editing logic. Gaps are drawn dotted on the background, clips in a multi-selection in the accent
 colour. Colours come from component classes styled in ``app.tcss`` with theme variables.
-Markers are drawn on the ruler (``◆`` and the start of their name) over the timecode labels: a
+Each clip's last row (when the clips have three) shows its sound's peaks with ``▁``…``█``, one
+column at a time at the current zoom, scaled by the clip's gain. Markers are drawn on the ruler (``◆`` and the start of their name) over the timecode labels: a
 marker is placed on purpose, a label can be read a tick further.
 """
 
@@ -22,7 +23,8 @@ from textual import events
 from textual.strip import Strip
 from textual.widget import Widget
 
-from core.model.timeline import GAP, Timeline
+from core.media.waveform import Waveform
+from core.model.timeline import GAP, Placed, Timeline
 from core.timebase import format_seconds, frames_to_timecode, nominal_fps
 from tui.editing import Edge
 from tui.viewport import Scale
@@ -33,6 +35,8 @@ _TICK_SECONDS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 _TICK_FRAMES = (1, 2, 5, 10)
 _LABEL_COLS = 11
 """Columns a ruler label needs: tick, ``MM:SS:FF`` and a gap."""
+_LEVELS = " ▁▂▃▄▅▆▇█"
+"""Waveform characters from silence to full scale."""
 _MARKER_NAME_COLS = 16
 """At most this much of a marker's name is written on the ruler."""
 
@@ -64,6 +68,8 @@ class TimelineState:
     """Clips in the multi-selection (``v``)."""
     loop: tuple[int, int] | None = None
     """The timeline's in/out range ``[start, end)`` (the loop range), shaded on the ruler."""
+    waveforms: tuple[tuple[str, Waveform], ...] = ()
+    """Peak envelopes by media id, drawn in each clip's last row (three rows or more)."""
 
 
 class TimelineView(Widget):
@@ -197,12 +203,24 @@ class TimelineView(Widget):
                 row.put(c, " ")
                 c += 1
 
+    def _paint_waveform(self, row: CellRow, placed: Placed, waveform: Waveform, c0: int, c1: int, fps: float) -> None:
+        scale = self.state.scale
+        gain = placed.clip.audio_gain
+        offset = placed.clip.in_ - placed.start  # source frame = timeline frame + offset
+        for c in range(c0, c1):
+            f0 = max(scale.frame(c), placed.start)
+            f1 = min(max(scale.frame(c + 1), f0 + 1), placed.end)
+            level = min(1.0, waveform.peak((f0 + offset) / fps, (f1 + offset) / fps) * gain)
+            row.chars[c] = _LEVELS[round(level * (len(_LEVELS) - 1))]
+
     def _paint_clips(self, rows: list[CellRow], width: int) -> None:
         state = self.state
         tl = state.timeline
         scale = state.scale
         media_index = {m.id: i for i, m in enumerate(tl.media)}
         gap = self._style("empty").bgcolor
+        waves = dict(state.waveforms)
+        fps = float(tl.fps)
         order = [p for p in tl.placed() if p.index != state.selected]
         order += [p for p in tl.placed() if p.index == state.selected]
         for placed in order:
@@ -240,6 +258,9 @@ class TimelineView(Widget):
                     row.put(c0, "▏", style + Style(color=gap))
                 text = label if r == 0 else source if r == 1 and online else ""
                 row.text(max(c0, 0) + 1, c1, text)
+            waveform = waves.get(placed.clip.media)
+            if waveform is not None and len(rows) >= 3:
+                self._paint_waveform(rows[-1], placed, waveform, max(c0, 0), min(c1, width), fps)
             if placed.index == state.selected and state.edge is not None:
                 edge_col, mark = (c0, "[") if state.edge == "in" else (c1 - 1, "]")
                 for row in rows:
