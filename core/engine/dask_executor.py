@@ -45,11 +45,26 @@ KEY_PREFIX = "livecut-"
 _POLL_S = 0.1
 _CONNECT_S = 10.0
 
-__all__ = ["ENV", "HWENC", "KEY_PREFIX", "ClusterError", "DaskExecutor"]
+__all__ = ["ENV", "HWENC", "KEY_PREFIX", "ClusterError", "DaskExecutor", "connect"]
 
 
 class ClusterError(LivecutError):
     """The Dask cluster cannot be reached or used."""
+
+
+def connect(address: str, timeout: float = _CONNECT_S) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``; ``ClusterError`` when it cannot be had."""
+    try:
+        import distributed
+    except ImportError:
+        raise ClusterError(
+            "the Dask cluster backend needs the optional extra: pip install 'livecut[cluster]'"
+        ) from None
+    client: Any = distributed.Client  # untyped
+    try:
+        return client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
 
 
 class DaskExecutor:
@@ -65,24 +80,10 @@ class DaskExecutor:
     ) -> None:
         """``cluster``: a scheduler address or a connected ``Client``. ``slots``: jobs at once
         (default: the cluster's worker threads when connecting, at least 2)."""
-        try:
-            import distributed
-        except ImportError:
-            raise ClusterError(
-                "the Dask cluster backend needs the optional extra: pip install 'livecut[cluster]'"
-            ) from None
         self._task_for = task_for
         self._retries = retries
         self._own = isinstance(cluster, str)
-        self.client: Any  # distributed ships no type information for Client
-        if isinstance(cluster, str):
-            try:
-                connect: Any = distributed.Client  # untyped
-                self.client = connect(cluster, timeout=_CONNECT_S, set_as_default=False)
-            except (OSError, TimeoutError) as exc:
-                raise ClusterError(f"cannot reach the Dask scheduler at {cluster} ({exc})") from None
-        else:
-            self.client = cluster
+        self.client: Any = connect(cluster) if isinstance(cluster, str) else cluster  # distributed is untyped
         threads = sum(self.client.nthreads().values())
         self._slots = max(1, slots) if slots is not None else max(2, threads)
         self.submitted: list[str] = []

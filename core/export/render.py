@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import av
 
@@ -229,6 +229,9 @@ def export(
     target = _check_output(Path(output), opts.force)
     store = store if store is not None else export_store()
     plan = _plan(project, opts, store)
+    link = _ClusterLink(opts.cluster)
+    if plan.missing and link.address:
+        link.client()  # an unreachable cluster fails the export before anything starts
 
     def tagged(progress: ExportProgress) -> None:
         report(replace(progress, segments_encoding=len(plan.missing), segments_reused=plan.reused))
@@ -242,17 +245,18 @@ def export(
         """Encode ``seg`` again now: its cached bytes went bad since the plan counted it."""
         log.warning("export segment at frame %d (%s) went bad in the cache: encoding it again", seg.at, seg.key)
         repaired.add(seg.key)
-        sent.extend(_encode_missing(store, [seg], infos, plan.profile, opts, cancel, tagged))
+        sent.extend(_encode_missing(store, [seg], infos, plan.profile, opts, link, cancel, tagged))
 
     sent: list[str] = []
     try:
-        sent.extend(_encode_missing(store, plan.missing, infos, plan.profile, opts, cancel, tagged))
+        sent.extend(_encode_missing(store, plan.missing, infos, plan.profile, opts, link, cancel, tagged))
         _check_cancel(cancel)
         with _staged(target, opts.force) as temp:
             _join(temp, store, plan.segments, project, plan.probed, audio, cancel, tagged, repair)
     finally:
         audio.close()
         store.pin(())
+        link.close()
     frames = project.timeline.duration
     encoded = len({s.key for s in plan.missing} | repaired)
     result = ExportResult(
@@ -355,6 +359,7 @@ def _encode_missing(
     infos: dict[str, MediaInfo],
     profile: ExportProfile,
     opts: ExportOptions,
+    link: _ClusterLink,
     cancel: threading.Event,
     report: ProgressFn,
 ) -> list[str]:
@@ -384,10 +389,10 @@ def _encode_missing(
     count = max(1, min(opts.workers or cpus, len(missing)))
     threads = max(1, cpus // count)  # a lone changed segment may use every core
     executor: DaskExecutor | None = None
-    if opts.cluster:
+    if link.address:
         from core.engine.dask_executor import DaskExecutor
 
-        executor = DaskExecutor(opts.cluster, task, slots=opts.workers)
+        executor = DaskExecutor(link.client(), task, slots=opts.workers)
     scheduler = Scheduler(store, executor or encode, workers=count, progress_interval=_POLL_S)
     try:
         scheduler.update(refs)
@@ -406,6 +411,29 @@ def _encode_missing(
         if executor is not None:
             executor.close()
     return list(executor.submitted) if executor is not None else []
+
+
+class _ClusterLink:
+    """The export's connection to its Dask cluster (``ExportOptions.cluster``), made once when
+    first needed and closed at the end; nothing when no cluster is named."""
+
+    def __init__(self, address: str | None) -> None:
+        self.address = address
+        self._client: Any = None
+
+    def client(self) -> Any:
+        """A connected ``distributed.Client``; ``ClusterError`` when the scheduler cannot be reached."""
+        if self._client is None:
+            assert self.address is not None
+            from core.engine.dask_executor import connect
+
+            self._client = connect(self.address)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 def _frames_done(store: CellStore, scheduler: Scheduler, segments: Sequence[ExportSegment]) -> int:

@@ -13,6 +13,7 @@ so that the next run can tell a dead export's file from a running one's.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 from tui.cli.output import Progress, UsageError, bar, emit_json, say
 
+CLUSTER_ENV = "LIVECUT_CLUSTER"
+"""Names the Dask scheduler when ``--cluster`` is not given (``core.engine.dask_executor.ENV``)."""
 _CLEANUP_WAIT_S = 10.0
 """How long an interrupted export may take to clean up before the command gives up waiting."""
 
@@ -49,6 +52,12 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="segments encoded at once (default: CPU count)")
     p.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     p.add_argument("--allow-offline", action="store_true", help="render offline media as black instead of failing")
+    p.add_argument(
+        "--cluster",
+        default=os.environ.get(CLUSTER_ENV) or None,
+        metavar="tcp://HOST:8786",
+        help=f"encode the segments on this Dask scheduler (default: ${CLUSTER_ENV}; needs livecut[cluster])",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -69,6 +78,7 @@ def _options(args: argparse.Namespace) -> ExportOptions:
         workers=args.workers,
         force=args.force,
         allow_offline=args.allow_offline,
+        cluster=args.cluster or None,
     )
 
 
@@ -140,6 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"wrote {out}: {result.frames} frames, {result.duration_s:.2f} s, {result.bytes / 1e6:.1f} MB, "
             f"{result.width}x{result.height} {result.encoder}; {result.segments_encoded} segments encoded, "
             f"{result.segments_reused} reused in {result.seconds:.1f} s"
+            + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
         )
     return 0
 
