@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 from textual.message import Message
 
+from core.engine.quality import LADDER, QUALITY_CHOICES
 from core.media.info import MediaInfo
 from core.model.project import Project
 from core.model.timeline import Timeline
@@ -112,6 +113,8 @@ class Bridge:
         """Which preview ``auto``/``window`` ended up with, and why ("" for a forced mode)."""
         self._lock = threading.Lock()
         self._generation = 0
+        self.quality = "auto"
+        """Preview quality: ``auto`` (adapt to the measured encode speed) or a pinned rung name."""
         """Bumped by ``close``: a preview that finishes starting after that is closed at once."""
         self._frame = 0
         """Last known playhead (seeks and the player's positions), where the clock takes over."""
@@ -169,6 +172,7 @@ class Bridge:
             log.exception("engine failed to start")
             self.status = f"{UNAVAILABLE}: {exc}"
             return
+        self._apply_quality()
         self._serve_engine()
         self.status = ""
         if self._choice == "none":
@@ -280,6 +284,37 @@ class Bridge:
     def set_playhead(self, frame: int) -> None:
         if self._engine is not None:
             self._engine.set_playhead(frame)
+
+    # -- preview quality -----------------------------------------------------------------------------
+    def set_quality(self, quality: str) -> None:
+        """Pin a rung (``full``, ``half``, ``quarter``) or let the engine adapt (``auto``)."""
+        if quality not in QUALITY_CHOICES:
+            raise ValueError(f"quality {quality!r} is not one of {', '.join(QUALITY_CHOICES)}")
+        self.quality = quality
+        self._apply_quality()
+
+    def cycle_quality(self) -> str:
+        """The next quality setting (auto → full → half → quarter → auto); returns it."""
+        self.set_quality(QUALITY_CHOICES[(QUALITY_CHOICES.index(self.quality) + 1) % len(QUALITY_CHOICES)])
+        return self.quality
+
+    def _apply_quality(self) -> None:
+        engine = self._engine
+        set_quality = getattr(engine, "set_quality", None)  # the test fakes have no ladder
+        if set_quality is not None:
+            try:
+                set_quality(self.quality)
+            except Exception:
+                log.exception("setting the preview quality failed")
+
+    def quality_label(self) -> str:
+        """What the status line shows about quality: the rung playing unless it is the full one
+        chosen automatically ("" then), and whether it is pinned."""
+        rung = getattr(self._preview, "rung", None)
+        name = LADDER[rung].name if isinstance(rung, int) and 0 <= rung < len(LADDER) else None
+        if self.quality != "auto":
+            return f"{name or self.quality} (pinned)" if name in (None, self.quality) else f"{name} → {self.quality}"
+        return "" if name in (None, "full") else f"{name} (auto)"
 
     def snapshot(self) -> SnapshotView:
         if self._engine is not None:

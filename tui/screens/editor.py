@@ -113,6 +113,7 @@ class EditorScreen(EditActions, Screen[None]):
     def _start_bridge(self) -> None:
         pane = self.query_one(PreviewPane)
         self._frame_size = pane.pixel_size
+        self.bridge.quality = getattr(getattr(self.app, "config", None), "quality", self.bridge.quality)
         self.bridge.open(self.document.project, self._frame_size)
         pane.border_title = self._preview_title()
         self.timeline_changed()
@@ -216,7 +217,9 @@ class EditorScreen(EditActions, Screen[None]):
         self.query_one(MediaBin).show(tl.media, tl.fps, current)
         self.query_one(StatusLine).show(
             Status(
-                transport=("waiting… " if self.waiting and self.transport.playing else "") + self.transport.label(),
+                transport=("waiting… " if self.waiting and self.transport.playing else "")
+                + self.transport.label()
+                + (f" · {quality}" if (quality := self.bridge.quality_label()) else ""),
                 position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
                 selection=self._selection_text(tl, sel),
                 message=self.message,
@@ -462,6 +465,10 @@ class EditorScreen(EditActions, Screen[None]):
 
     def action_zoom_out(self) -> None:
         self._zoom(-1)
+
+    def action_quality(self) -> None:
+        self.message = f"preview quality: {self.bridge.cycle_quality()}"
+        self._refresh_views()
 
     def action_zoom_fit(self) -> None:
         self._zoom(0)

@@ -9,6 +9,7 @@ from the command palette), how the preview picture reaches the terminal, and key
     theme = "dark"
     graphics = "auto"               # auto | kitty | sixel | iterm | halfblock (--graphics wins)
     max_bytes_per_second = 2000000  # cap on picture bytes sent to the terminal (slow SSH links)
+    quality = "auto"                # auto | full | half | quarter: preview quality (key Q cycles)
 
     [keys]
     split = "ctrl+k"          # binding id = keys (comma separated)
@@ -36,6 +37,9 @@ from tui.settings.keys import BY_ID
 log = logging.getLogger(__name__)
 
 VERSION = 1
+QUALITY_CHOICES = ("auto", "full", "half", "quarter")
+"""Values of ``quality``; the same as ``core.engine.quality.QUALITY_CHOICES`` (kept literal so
+reading the config does not import the engine)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,9 @@ class Config:
     """Cap on the preview's picture bytes per second (None: no cap); frames over it are skipped."""
     cache_limit: str | None = None
     """``[cache] limit``: how big the cache folder may grow ("2GiB", "500MB"); LIVECUT_CACHE_LIMIT wins."""
+    quality: str = "auto"
+    """Preview quality: ``auto`` adapts the rung to how fast cells encode; ``full``, ``half`` or
+    ``quarter`` pin one (``core.engine.quality``)."""
 
     def with_theme(self, theme: str) -> Config:
         return replace(self, theme=theme)
@@ -92,7 +99,7 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
         problems.append(f"version {version!r} is not supported (expected {VERSION}); using defaults")
         return Config(), problems
     for key in data:
-        if key not in ("version", "theme", "keys", "graphics", "max_bytes_per_second", "cache"):
+        if key not in ("version", "theme", "keys", "graphics", "max_bytes_per_second", "cache", "quality"):
             problems.append(f"unknown setting {key!r}")
     theme = data.get("theme")
     if theme is not None and not isinstance(theme, str):
@@ -107,6 +114,10 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
         problems.append(f"max_bytes_per_second: expected a whole number of at least 10000, got {rate!r}")
         rate = None
     cache_limit = _cache_limit(data.get("cache", {}), problems)
+    quality = data.get("quality", "auto")
+    if quality not in QUALITY_CHOICES:
+        problems.append(f"quality: expected one of {', '.join(QUALITY_CHOICES)}, got {quality!r}")
+        quality = "auto"
     keys: dict[str, str] = {}
     table = data.get("keys", {})
     if not isinstance(table, dict):
@@ -119,7 +130,14 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
             problems.append(f'keys.{action}: expected a key such as "ctrl+k", got {value!r}')
         else:
             keys[action] = ",".join(part.strip() for part in value.split(","))
-    config = Config(theme=theme, graphics=graphics, max_bytes_per_second=rate, keys=keys, cache_limit=cache_limit)
+    config = Config(
+        theme=theme,
+        graphics=graphics,
+        max_bytes_per_second=rate,
+        keys=keys,
+        cache_limit=cache_limit,
+        quality=quality,
+    )
     return config, problems
 
 
@@ -156,6 +174,8 @@ def save_config(config: Config) -> Path | None:
         data["max_bytes_per_second"] = config.max_bytes_per_second
     if config.cache_limit:
         data["cache"] = {"limit": config.cache_limit}
+    if config.quality != "auto":
+        data["quality"] = config.quality
     if config.keys:
         data["keys"] = dict(config.keys)
     try:

@@ -101,6 +101,7 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("zoom_clip", "9", "Zoom to the selected clip", "View"),
     KeySpec("zoom_frames", "1", "Zoom to frames", "View"),
     KeySpec("snapping", "S", "Snap to edits and markers on/off", "View"),
+    KeySpec("quality", "Q", "Cycle preview quality", "View"),
     KeySpec("loop", "L", "Loop in/out range (again: off)", "Transport"),
     KeySpec("range_in", "I", "Mark timeline in (loop range)", "Transport"),
     KeySpec("range_out", "O", "Mark timeline out (loop range)", "Transport"),

@@ -6,8 +6,9 @@ UI receives a coalesced "changed" message and hands the bar one immutable snapsh
 tests can feed it any mix of states with no encoder and no clock.
 
 Where several segments share a column, the column shows the one that most needs attention
-(failed > offline > encoding > queued > pending > ready): a column is green only when all of it
-is ready. States differ by glyph as well as by colour, for colour-blind users and monochrome
+(failed > offline > encoding > queued > pending > lower > ready): a column is green only when all
+of it is ready. "Lower" is ready at a lower rung of the quality ladder (it plays, softer): the
+ready colour with a shaded glyph, and the summary counts it apart. States differ by glyph as well as by colour, for colour-blind users and monochrome
 terminals. An encoding segment fills with its progress.
 """
 
@@ -27,14 +28,16 @@ from tui.widgets.charrow import CellRow
 
 PRIORITY = {
     SegmentState.READY: 0,
-    SegmentState.PENDING: 1,
-    SegmentState.QUEUED: 2,
-    SegmentState.ENCODING: 3,
-    SegmentState.OFFLINE: 4,
-    SegmentState.FAILED: 5,
+    SegmentState.LOWER: 1,
+    SegmentState.PENDING: 2,
+    SegmentState.QUEUED: 3,
+    SegmentState.ENCODING: 4,
+    SegmentState.OFFLINE: 5,
+    SegmentState.FAILED: 6,
 }
 GLYPH = {
     SegmentState.READY: "█",
+    SegmentState.LOWER: "▓",
     SegmentState.PENDING: "·",
     SegmentState.QUEUED: "░",
     SegmentState.ENCODING: "▒",
@@ -58,6 +61,9 @@ def summary(snapshot: SnapshotView, note: str = "") -> str:
         return note or "no segments"
     states = list(snapshot.states)
     parts = [f"{snapshot.ready}/{total} ready"]
+    lower = states.count(SegmentState.LOWER)
+    if lower:
+        parts.append(f"{lower} at lower quality")
     if snapshot.encoding:
         parts.append(f"{snapshot.encoding} encoding")
     queued = states.count(SegmentState.QUEUED)
@@ -90,6 +96,7 @@ class SegmentBar(Widget):
         "segbar--encoding",
         "segbar--progress",
         "segbar--ready",
+        "segbar--lower",
         "segbar--failed",
         "segbar--offline",
     }
@@ -139,7 +146,8 @@ class SegmentBar(Widget):
     def _bar(self, width: int) -> Strip:
         styles = {state: self.get_component_rich_style(f"segbar--{state.value}") for state in SegmentState}
         progress_style: Style = self.get_component_rich_style("segbar--progress")
-        row = CellRow(width, self.get_component_rich_style("segbar--empty"))
+        empty = self.get_component_rich_style("segbar--empty")
+        row = CellRow(width, empty)
         for c, (state, done) in enumerate(self.column_states(width)):
             if state is None:
                 continue
@@ -152,6 +160,9 @@ class SegmentBar(Widget):
                     row.put(c, GLYPH[state], styles[state])
             elif state == SegmentState.READY:
                 row.put(c, GLYPH[state], styles[state] + Style(color=styles[state].bgcolor))
+            elif state == SegmentState.LOWER:  # the ready colour, shaded: it plays, but softer
+                ready = styles[SegmentState.READY]
+                row.put(c, GLYPH[state], ready + Style(color=ready.bgcolor, bgcolor=empty.bgcolor))
             else:
                 row.put(c, GLYPH[state], styles[state])
         return row.strip()
