@@ -1,4 +1,5 @@
-"""The editing figures (issue 15): keypress → screen for a roll trim on a 500-clip timeline.
+"""The editing figures (issue 15): keypress → screen for a roll trim on a 500-clip timeline, and
+the waveform of a one-hour source (first computation ÷ decoding its audio alone; cached reopen).
 
 Measured as ``bench.tui`` measures keys (its helpers): the real app headless, the real engine with
 two workers encoding a cold cache, each key posted as the terminal driver posts it, and counted as
@@ -15,11 +16,15 @@ import os
 import statistics
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from bench.common import figure
 from bench.tui import _app, _isolated, _key, _ms_stats, _position, _Terminal, _until
+from core.media import waveform
+from core.media.audio import RATE, iter_source_audio
+from core.media.info import probe
 from core.model import project as proj
 from core.model.timeline import Clip, Timeline
 from core.synthetic.testpattern import make_source
@@ -87,6 +92,37 @@ async def _rolls(project: proj.Project, folder: Path) -> dict[str, Any]:
     }
 
 
+def _waveform(folder: Path, seconds: int = 3600) -> dict[str, Any]:
+    """An hour of generated stereo AAC: decode-only time, first waveform time, cached reopen time."""
+    t0 = time.perf_counter()
+    path = make_source(folder / "hour.m4a", frames=seconds * 30, fps=30, video=False)
+    made = time.perf_counter() - t0
+    info = probe(path)
+    t0 = time.perf_counter()
+    samples = sum(b.shape[1] for b in iter_source_audio(info, Fraction(0), seconds * RATE, RATE))
+    decode = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _, decoded = waveform.load_or_compute(info, "bench-hour", folder / "cache")
+    compute = time.perf_counter() - t0
+    reopen = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        again, decoded_again = waveform.load_or_compute(info, "bench-hour", folder / "cache")
+        reopen.append(time.perf_counter() - t0)
+    ratio = compute / decode
+    return {
+        "source": f"{seconds} s stereo AAC 48 kHz, generated in {made:.1f} s; {samples} samples decoded",
+        "decode_only_s": figure(decode, "s", 1),
+        "first_waveform_s": figure(compute, "s", 1, decoded=decoded),
+        "first_over_decode_only": figure(ratio, "x", 1, goal=1.2, met=ratio <= 1.2),
+        "cached_reopen_ms": figure(
+            statistics.median(reopen) * 1000, "ms", len(reopen), goal_ms=50, met=statistics.median(reopen) < 0.05
+        ),
+        "cached_reopen_decoded": decoded_again,
+        "peaks": len(again.peaks),
+    }
+
+
 def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="livecut-bench-edits-") as tmp, _isolated(Path(tmp)):
         d = Path(tmp)
@@ -95,7 +131,8 @@ def run() -> dict[str, Any]:
         setup = time.perf_counter() - t0
         os.environ["LIVECUT_CACHE_DIR"] = str(d / "cache")
         rolls = asyncio.run(_rolls(project, d))
-    return {"setup_s": round(setup, 1), "roll_keypress_to_screen_500_clips": rolls}
+        waves = _waveform(d)
+    return {"setup_s": round(setup, 1), "roll_keypress_to_screen_500_clips": rolls, "waveform_1h": waves}
 
 
 if __name__ == "__main__":

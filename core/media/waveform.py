@@ -59,7 +59,8 @@ def compute(info: MediaInfo, cancelled: Callable[[], bool] = lambda: False) -> W
     for block in iter_source_audio(info, Fraction(0), total, RATE):
         if cancelled():
             raise InterruptedError("waveform cancelled")
-        level = np.concatenate([carry, np.abs(block).max(axis=0)])
+        peak = np.maximum(block.max(axis=0), -block.min(axis=0))  # |x| without a temporary array
+        level = np.concatenate([carry, peak]) if len(carry) else peak
         whole = len(level) // _BUCKET * _BUCKET
         if whole:
             peaks.append(level[:whole].reshape(-1, _BUCKET).max(axis=1))
