@@ -98,6 +98,8 @@ class CellStore:
         self._index: dict[str, _Entry] = {}
         self._total = 0
         self._pinned: tuple[str, ...] = ()
+        self._expendable: frozenset[str] = frozenset()
+        """Unpinned keys evicted before the others (``prefer_evicting``)."""
         self._listeners: list[BadEntryFn] = []
         self._refreshed = time.monotonic()
         self.refresh_s = REFRESH_S
@@ -308,6 +310,12 @@ class CellStore:
             self._pinned = tuple(dict.fromkeys(keys))
         self.evict()
 
+    def prefer_evicting(self, keys: Iterable[str]) -> None:
+        """Evict ``keys`` before other unpinned entries (replaces the old set): cells at a lower
+        rung of the quality ladder whose top-rung cell is stored, kept only for a cold moment."""
+        with self._lock:
+            self._expendable = frozenset(keys)
+
     def _protected(self) -> set[str]:
         """The pinned keys eviction keeps: the leading ones that fit the limit (call under the lock)."""
         kept: set[str] = set()
@@ -329,9 +337,10 @@ class CellStore:
                 return 0
             protected = self._protected()
             order = {k: i for i, k in enumerate(self._pinned)}
-            unpinned = sorted((e.used, k) for k, e in self._index.items() if k not in order)
+            cheap = self._expendable
+            unpinned = sorted((k not in cheap, e.used, k) for k, e in self._index.items() if k not in order)
             farthest_pins = sorted((k for k in self._index if k in order and k not in protected), key=order.__getitem__)
-            victims = [k for _, k in unpinned] + farthest_pins[::-1]
+            victims = [k for _, _, k in unpinned] + farthest_pins[::-1]
             chosen = []
             total = self._total
             for key in victims:

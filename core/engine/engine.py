@@ -243,11 +243,15 @@ class Engine:
         wanted: dict[str, CellRef] = {}
         sharpen: dict[str, CellRef] = {}
         seen: set[str] = set()
+        best_of: dict[str, int | None] = {}
+        superseded: list[str] = []  # lower rungs of cells stored at a better one: evicted first
         for seg in ordered:
             if not seg.key or seg.key in seen:
                 continue
             seen.add(seg.key)
-            best = self.best_rung(seg.cell)
+            best = best_of[seg.key] = self.best_rung(seg.cell)
+            if best is not None:
+                superseded.extend(variant(seg.cell, r, self.settings).key for r in range(best + 1, len(self.profiles)))
             if best is None or best > rung:
                 cell = variant(seg.cell, rung, self.settings)
                 wanted.setdefault(cell.key, cell)
@@ -256,8 +260,12 @@ class Engine:
         span = int(PIN_SECONDS * self.fps)
         near = [s for s in ordered if s.key and s.end >= playhead - span and s.at <= playhead + span]
         near.sort(key=lambda s: 0 if s.at <= playhead < s.end else min(abs(s.at - playhead), abs(s.end - playhead)))
-        # nearest first: a small cache limit keeps the nearest (each at its rungs, best first)
-        self.store.pin(variant(s.cell, r, self.settings).key for s in near for r in range(len(self.profiles)))
+        # nearest first: a small cache limit keeps the nearest, at the best rung stored; a lower
+        # rung superseded by a better one is not pinned, and evicted before other entries
+        self.store.pin(
+            [variant(s.cell, best_of.get(s.key) or 0, self.settings).key for s in near] + [s.key for s in near]
+        )
+        self.store.prefer_evicting(superseded)
         if wanted:  # sharpen only once every cell plays at some rung: a starving playhead comes first
             sharpen = {}
         if any(s.offline for s in segs) or self.scheduler.failures():

@@ -55,6 +55,17 @@ def test_rung_profiles_shrink_the_canvas_and_keep_the_top_one() -> None:
         rung_index("potato")
 
 
+def test_the_store_evicts_superseded_low_rung_cells_first(tmp_path: Path) -> None:
+    store = CellStore(tmp_path, limit_bytes=10_000_000)
+    for key in ("a" * 32, "b" * 32, "c" * 32):
+        store.put(key, bytes(4000))
+        time.sleep(0.01)  # distinct use times: "a" is the least recently used
+    store.prefer_evicting(["c" * 32])
+    store.limit = 9000  # room for two
+    assert store.evict() == 1
+    assert not store.has("c" * 32) and store.has("a" * 32)
+
+
 # -- the controller -------------------------------------------------------------------------------
 class Clock:
     def __init__(self) -> None:
