@@ -474,7 +474,7 @@ def run_editor(args: argparse.Namespace) -> int:
             config=config,
             config_problems=problems,
             guard=guard,
-            graphics=args.graphics or "auto",
+            graphics=args.graphics or config.graphics or "auto",
             web=args.web,
             web_port=args.web_port,
         )
