@@ -18,6 +18,7 @@ from bench import (
     graphics,
     memory,
     player,
+    quality,
     real_media,
     shared_cache,
     stream,
@@ -43,6 +44,7 @@ def main() -> int:
         "shared_cache": shared_cache.run(),
         "web": web.run(),
         "real_media": real_media.run(),
+        "quality": quality.run(),
     }
     doc["total_seconds"] = round(time.time() - started, 1)
     sys.stdout.write(json.dumps(doc, indent=2) + "\n")

@@ -40,6 +40,8 @@ def _setup_encode(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
+    from core.engine.quality import LADDER
+
     progress = Progress(quiet=args.json)
     t0 = time.perf_counter()
     _project, engine = start_engine(args.project, args.workers, args.encoder, progress)
@@ -71,6 +73,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
         "cells_ready": len(ready),
         "cells_evicted": len(evicted),
         "cells_damaged": damaged,
+        "cells_per_rung": {rung.name: n for rung, n in zip(LADDER, stats.cells_per_rung, strict=False)},
         "frames_needed": _frames_needed(before, reused),
         "frames_decoded": stats.frames_decoded,
         "seconds": round(time.perf_counter() - t0, 3),
