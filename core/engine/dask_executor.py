@@ -132,20 +132,27 @@ class DaskExecutor:
                 f.release()
 
     def _result(self, future: Any, cancel: threading.Event) -> bytes:
-        while True:
+        """The future's bytes once it is done; polled with ``done()``, never ``result(timeout=)``:
+        a timed-out ``result`` racing the task's completion can raise ``UnboundLocalError`` from
+        inside distributed (its ``sync`` helper misses a ``CancelledError``), seen in a bench run."""
+        finished = threading.Event()
+        future.add_done_callback(lambda _f: finished.set())
+        while not finished.wait(_POLL_S):
             if cancel.is_set():
                 raise Cancelled
-            try:
-                data = future.result(timeout=_POLL_S)
-            except TimeoutError:
-                continue
-            except LivecutError:
-                raise  # the job's own error (a damaged source, an encoder failure), as a local one
-            except Exception as exc:  # a worker died too often, the task was lost, ...
-                raise EncodeError(f"the cluster could not encode this part ({type(exc).__name__}: {exc})") from None
-            if not isinstance(data, bytes):
-                raise EncodeError(f"the cluster returned {type(data).__name__}, not encoded bytes")
-            return data
+        if cancel.is_set():
+            raise Cancelled
+        try:
+            data = future.result()
+        except LivecutError:
+            raise  # the job's own error (a damaged source, an encoder failure), as a local one
+        except Exception as exc:  # a worker died too often, the task was lost or cancelled, ...
+            if cancel.is_set():
+                raise Cancelled from None
+            raise EncodeError(f"the cluster could not encode this part ({type(exc).__name__}: {exc})") from None
+        if not isinstance(data, bytes):
+            raise EncodeError(f"the cluster returned {type(data).__name__}, not encoded bytes")
+        return data
 
     def close(self) -> None:
         """Disconnect from the scheduler (a client passed in stays open: it is the caller's)."""
