@@ -22,6 +22,7 @@ from bench import (
     real_media,
     shared_cache,
     stream,
+    throughput,
     tui,
     web,
 )
@@ -32,6 +33,7 @@ def main() -> int:
     doc: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "cells": cells.run(),
+        "throughput": throughput.run(),
         "stream": stream.run(),
         "player": player.run(),
         "engine": engine.run(),
