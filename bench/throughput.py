@@ -31,13 +31,13 @@ import av
 import numpy as np
 
 from bench.common import ensure_ffmpeg, figure
+from bench.real_media import MEDIA as SHARED_MEDIA
 from core.cells.encoders import encoder_settings
 from core.cells.store import CellStore
 from core.engine.engine import Engine
 from core.model import project as proj
 from core.model.timeline import Clip, Timeline
 from core.synthetic.testpattern import make_source
-from tests.conftest import SHARED_MEDIA
 
 GENERATED = (("720p", 1280, 720, 6), ("1080p", 1920, 1080, 4), ("4K", 3840, 2160, 2))
 """(label, width, height, seconds) of the generated sources."""
