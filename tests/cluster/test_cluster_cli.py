@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,37 @@ def test_an_unreachable_cluster_is_a_one_line_error(project_file: Path, tmp_path
     assert_one_line_error(result, "tcp://127.0.0.1:9")
     assert not (tmp_path / "film.mp4").exists()
     assert os.listdir(tmp_path) == [name for name in os.listdir(tmp_path) if not name.endswith(".part")]
+
+
+def _livecut_tasks(dask_scheduler: object) -> list[str]:
+    return [str(k) for k in dask_scheduler.tasks if str(k).startswith("livecut-")]  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_ctrl_c_cancels_the_cluster_jobs(address: str, tmp_path: Path) -> None:
+    src = make_source(tmp_path / "long.mp4", frames=600, width=160, height=120, fps=30, audio=False)
+    proj.save(replace(proj.new_from_media(tmp_path / "p.toml", [str(src)]), width=1280, height=960))
+    env = _env()
+    env["LIVECUT_CLUSTER"] = address
+    out = tmp_path / "out"
+    out.mkdir()
+    cmd = [sys.executable, "-m", "tui.cli", "export", str(tmp_path / "p.toml"), "-o", str(out / "film.mp4")]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    first = proc.stderr.readline()
+    assert first.startswith("encoding"), first
+    with distributed.Client(address, set_as_default=False) as client:
+        deadline = time.monotonic() + 30
+        while not client.run_on_scheduler(_livecut_tasks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.run_on_scheduler(_livecut_tasks), "no segment reached the cluster"
+        proc.send_signal(signal.SIGINT)
+        rest = proc.stderr.read()
+        assert proc.wait(15) == 130, rest
+        assert "cancelled" in rest and "Traceback" not in rest
+        deadline = time.monotonic() + 15
+        while client.run_on_scheduler(_livecut_tasks) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.run_on_scheduler(_livecut_tasks) == []
+    assert sorted(out.iterdir()) == []
