@@ -105,8 +105,6 @@ class EditorScreen(EditActions, Screen[None]):
         yield StatusLine(id="status")
 
     def on_mount(self) -> None:
-        if self.graphics_choice.reason:
-            self.message = f"picture: {self.graphics_choice.reason}"
         self.timeline_changed()
         self.call_after_refresh(self._start_bridge)  # the preview's size is known after layout
 
@@ -223,13 +221,21 @@ class EditorScreen(EditActions, Screen[None]):
                 position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
                 selection=self._selection_text(tl, sel),
                 message=self.message,
-                note=self.bridge.note,
+                note=self._status_note(),
                 title=self.document.title,
                 dirty=self.document.dirty,
                 hint=self.help_hint,
             )
         )
         self._update_placeholder(tl)
+
+    def _status_note(self) -> str:
+        """Which preview is in use, and (for the terminal preview) how its picture is drawn."""
+        note = self.bridge.note
+        if self.bridge.mode == "terminal" and self.graphics_choice.reason:
+            picture = f"picture: {self.graphics_choice.reason}"
+            return f"{note} · {picture}" if note else picture
+        return note
 
     def _selection_text(self, tl: Timeline, sel: int | None) -> str:
         if self.source_view is not None:
