@@ -350,7 +350,11 @@ class StreamSession:
         sigs: list[tuple[object, ...]] = []
         for piece in pieces:
             seg = self.segments[piece.segment]
-            sigs.append((seg.cell.key, seg.cell.media, piece.first, piece.last, piece.at))
+            # the sound too: whose audio plays there (an audio-only clip plays the shared black
+            # cell) and at what gain, so a gain or mute edit never replays old sound
+            clip = self.timeline.clips[seg.clip] if 0 <= seg.clip < len(self.timeline.clips) else None
+            sound = (clip.media, clip.in_, clip.audio_gain) if clip is not None else None
+            sigs.append((seg.cell.key, seg.cell.media, piece.first, piece.last, piece.at, sound))
         if sigs:  # the last fragment flushes the audio encoder: reuse it only as a last fragment
             sigs[-1] = (*sigs[-1], "end")
         reused = self.assembler.reusable(self.start, sigs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import shutil
 import subprocess
@@ -151,6 +152,27 @@ def test_edit_reuses_the_unchanged_prefix(cached: tuple[proj.Project, Path], tmp
     frames, audio = decode(second.getvalue(), tmp_path)
     assert len(frames) == tl2.duration
     assert abs(audio.shape[1] - tl2.duration * RATE / 30) <= 1025
+
+
+def test_a_gain_edit_never_replays_old_sound(cached: tuple[proj.Project, Path], tmp_path: Path) -> None:
+    """Same pictures, new sound: fragments of the first clip are rebuilt, the rest still reused."""
+    p, cache = cached
+    store = CellStore(cache)
+    with Engine(p, workers=1, store=store) as eng:
+        asm = Assembler(store, p.fps)
+        asm.session(p.timeline, eng.segments, 0, GrowingStream(), eng.resolve).run()
+        clips = list(p.timeline.clips)
+        clips[0] = dataclasses.replace(clips[0], mute=True)
+        tl2 = dataclasses.replace(p.timeline, clips=tuple(clips))
+        eng.set_timeline(tl2)
+        second = GrowingStream()
+        session = asm.session(tl2, eng.segments, 0, second, eng.resolve)
+        session.run()
+        asm.close()
+    assert session.reused == 0  # the first fragment already carries the muted clip's sound
+    _frames, audio = decode(second.getvalue(), tmp_path)
+    first_clip = round(clips[0].length * RATE / p.fps)
+    assert np.abs(audio[:, : first_clip - 2048]).max() < 1e-3
 
 
 @pytest.mark.skipif(
