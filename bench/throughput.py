@@ -239,7 +239,7 @@ def _cluster_export(src: Path, runs: int) -> dict[str, Any]:
         p = proj.new_from_media(d / "p.toml", [str(src)])
         opts = ExportOptions(height=360, segment_frames=2 * FPS, force=True)
         with distributed.LocalCluster(
-            n_workers=cpus, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            n_workers=cpus, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
         ) as cluster:
             local: list[float] = []
             remote: list[float] = []

@@ -11,7 +11,11 @@ Why it is shaped like this:
 * **Priority is the run's place in the plan** (the scheduler's order is nearest-the-playhead
   first), so Dask starts the most urgent work first when the cluster is busy.
 * **Hardware-encoder jobs carry ``resources={"hwenc": 1}``**: only workers started with
-  ``--resources hwenc=1`` take them.
+  ``--resources hwenc=1`` take them (a cluster with none fails the job at once instead of
+  leaving it waiting forever).
+* **A task is one cell or segment, not a run**: each decodes from the source keyframe before
+  its first frame, so a task costs at most one GOP of extra decode; that buys placement of
+  every piece on any worker and dedup by content key.
 * **Bytes come back to the client; workers need no cache.** A worker reads the sources by the
   same path as the client (a shared filesystem for media, mounted at the same place) and returns
   the encoded cell; the client's scheduler stores it, with its usual atomic writes, claims and
@@ -104,6 +108,8 @@ class DaskExecutor:
         futures: list[Any] = []  # distributed.Future
         for cell in run.cells:
             task = self._task_for(cell)
+            if task.hardware:
+                self._check_hardware()
             resources: dict[str, Any] | None = {HWENC: 1} if task.hardware else None
             futures.append(
                 self.client.submit(
@@ -130,6 +136,15 @@ class DaskExecutor:
                 self.client.cancel(pending)
             for f in futures:
                 f.release()
+
+    def _check_hardware(self) -> None:
+        """A job needing a hardware encoder would wait forever on a cluster without one: fail it."""
+        workers = self.client.scheduler_info().get("workers", {})
+        if not any(w.get("resources", {}).get(HWENC) for w in workers.values()):
+            raise EncodeError(
+                f"no worker of the Dask cluster offers a hardware encoder (start one with "
+                f"`dask worker ADDRESS --resources {HWENC}=1`), or use --encoder libx264"
+            )
 
     def _result(self, future: Any, cancel: threading.Event) -> bytes:
         """The future's bytes once it is done; polled with ``done()``, never ``result(timeout=)``:

@@ -40,7 +40,7 @@ SIZES = {"a": (320, 240), "b": (320, 180)}
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[distributed.LocalCluster]:
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
     ) as c:
         yield c
 
@@ -199,3 +199,33 @@ def test_cancel_cancels_the_cluster_jobs(client: distributed.Client, tmp_path: P
 
 def _task_keys(dask_scheduler: object) -> list[str]:
     return [str(k) for k in dask_scheduler.tasks]  # type: ignore[attr-defined]
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode()
+
+
+def test_a_hardware_job_on_a_cluster_without_one_fails_at_once(client: distributed.Client, tmp_path: Path) -> None:
+    cell = CellRef("h" * 32, "m", 0, 10)
+    executor = DaskExecutor(client, lambda _c: Task(functools.partial(_bytes, "x"), hardware=True))
+    with Scheduler(CellStore(tmp_path / "cache"), executor, share=False) as scheduler:
+        scheduler.update([cell])
+        assert scheduler.wait_idle(30)
+        assert "hwenc=1" in scheduler.failures()[cell.key]
+
+
+def test_a_hardware_job_goes_to_a_worker_that_offers_one(tmp_path: Path) -> None:
+    with (
+        distributed.LocalCluster(
+            n_workers=1, processes=False, resources={"hwenc": 1}, dashboard_address=":0", silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as c,
+    ):
+        cell = CellRef("g" * 32, "m", 0, 10)
+        executor = DaskExecutor(c, lambda _c: Task(functools.partial(_bytes, "made"), hardware=True))
+        store = CellStore(tmp_path / "cache")
+        with Scheduler(store, executor, share=False) as scheduler:
+            scheduler.update([cell])
+            assert scheduler.wait_idle(30)
+            assert scheduler.failures() == {}
+        assert store.get(cell.key) == b"made"
