@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 HOLD_KEYS_S = 2.0
 """Longest time keys are held for a path prompt that is opening."""
+TIMELINE_EXTENSIONS = frozenset({".otio", ".otioz", ".edl", ".xml"})
+"""What Export/Import timeline… complete to."""
 
 AUTOSAVE_SECONDS = 30.0
 SAVE_CHOICES = [Choice("save", "Save", "s"), Choice("discard", "Discard", "d"), Choice("cancel", "Cancel", "escape")]
@@ -276,7 +278,9 @@ class LivecutApp(App[int]):
 
         project = self.document.project
         text = await self._ask_path(
-            "export timeline as .otio .otioz .edl or .xml (FCP 7)", str(self.document.base_dir / f"{project.name}.otio")
+            "export timeline as .otio .otioz .edl or .xml (FCP 7)",
+            str(self.document.base_dir / f"{project.name}.otio"),
+            TIMELINE_EXTENSIONS,
         )
         if text is None:
             return
@@ -295,7 +299,9 @@ class LivecutApp(App[int]):
         if not await self._settle_unsaved("importing a timeline"):
             self.release_keys()
             return
-        text = await self._ask_path("import timeline (.otio .otioz .edl .xml)", str(self.document.base_dir) + "/")
+        text = await self._ask_path(
+            "import timeline (.otio .otioz .edl .xml)", str(self.document.base_dir) + "/", TIMELINE_EXTENSIONS
+        )
         if text is None:
             return
         source = Path(text).expanduser()
@@ -446,8 +452,9 @@ class LivecutApp(App[int]):
         finally:
             self._asking = False
 
-    async def _ask_path(self, title: str, initial: str) -> str | None:
-        suggester = PathSuggester(lambda: self.document.base_dir, PROJECT_EXTENSIONS)
+    async def _ask_path(self, title: str, initial: str, extensions: frozenset[str] = PROJECT_EXTENSIONS) -> str | None:
+        """A path from the user; completion offers folders and files with ``extensions`` only."""
+        suggester = PathSuggester(lambda: self.document.base_dir, extensions, only=True)
         self._asking = True
         try:
             return await self.push_screen_wait(PathPrompt(title, initial, suggester))

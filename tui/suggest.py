@@ -45,17 +45,23 @@ PROJECT_EXTENSIONS = frozenset({".toml"})
 class PathSuggester(Suggester):
     """Suggests the next path component under ``base()`` for relative input."""
 
-    def __init__(self, base: Callable[[], Path], extensions: Iterable[str] = MEDIA_EXTENSIONS) -> None:
+    def __init__(
+        self, base: Callable[[], Path], extensions: Iterable[str] = MEDIA_EXTENSIONS, *, only: bool = False
+    ) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
         self._base = base
         self._extensions = frozenset(extensions)
+        self._only = only
 
     async def get_suggestion(self, value: str) -> str | None:
-        return suggest_path(value, self._base(), self._extensions)
+        return suggest_path(value, self._base(), self._extensions, only=self._only)
 
 
-def suggest_path(value: str, base: Path, extensions: frozenset[str]) -> str | None:
-    """``value`` extended by the best matching directory entry, or None."""
+def suggest_path(value: str, base: Path, extensions: frozenset[str], *, only: bool = False) -> str | None:
+    """``value`` extended by the best matching directory entry, or None.
+
+    ``only``: suggest folders and files with a wanted extension, nothing else (opening a project
+    offers ``.toml`` files, never a video)."""
     if not value:
         return None
     head, _, prefix = value.rpartition("/")
@@ -82,6 +88,8 @@ def suggest_path(value: str, base: Path, extensions: frozenset[str]) -> str | No
         if name == prefix:
             continue
         rank = 0 if is_dir else 1 if Path(entry.name).suffix.lower() in extensions else 2
+        if only and rank == 2:
+            continue
         candidates.append((rank, name))
     if not candidates:
         return None
