@@ -33,7 +33,8 @@ from tui.widgets.charrow import CellRow
 _NO_SCALE = Scale()
 _TICK_SECONDS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 _TICK_FRAMES = (1, 2, 5, 10)
-_LABEL_COLS = 11
+_LABEL_COLS = 14
+"""A tick, an ``HH:MM:SS:FF`` label and a gap: labels never touch."""
 """Columns a ruler label needs: tick, ``MM:SS:FF`` and a gap."""
 _LEVELS = " ▁▂▃▄▅▆▇█"
 """Waveform characters from silence to full scale."""
@@ -42,9 +43,9 @@ _MARKER_NAME_COLS = 16
 
 
 def short_timecode(frame: int, fps: Fraction) -> str:
-    """``MM:SS:FF`` under an hour, ``H:MM:SS:FF`` beyond."""
-    text = frames_to_timecode(frame, fps)
-    return text[3:] if text.startswith("00:") else text.lstrip("0")
+    """The one timecode format of the editor, ``HH:MM:SS:FF``, as the status line shows it: a
+    shorter ``MM:SS:FF`` read ``00:00:05`` (five frames) as five seconds at full zoom."""
+    return frames_to_timecode(frame, fps)
 
 
 def tick_interval(fpc: float, fps_nominal: int) -> int:
@@ -156,7 +157,8 @@ class TimelineView(Widget):
         playhead = self._style("playhead")
         col = self.state.scale.col(self.state.playhead)
         if 0 <= col < width and self.state.timeline.clips:
-            ruler.put(col, "▼", playhead)
+            # over a label the playhead only colours the digit: a label is never overdrawn
+            ruler.put(col, "▼" if ruler.chars[col] in " ╷" else ruler.chars[col], playhead)
             for row in rows:
                 row.put(col, row.chars[col], playhead)
         return [ruler.strip(), *(row.strip() for row in rows)]
@@ -172,9 +174,12 @@ class TimelineView(Widget):
         last = state.scale.frame(width)
         while frame <= last:
             col = state.scale.col(frame)
-            if 0 <= col < width:
+            label = short_timecode(frame, tl.fps)
+            if 0 <= col and col + 1 + len(label) <= width:  # a label that does not fit is left out, not cut
                 row.put(col, "╷")
-                row.text(col + 1, width, short_timecode(frame, tl.fps))
+                row.text(col + 1, width, label)
+            elif 0 <= col < width:
+                row.put(col, "╷")
             frame += every
         if state.loop is not None:
             c0, c1 = state.scale.span(*state.loop)
@@ -246,6 +251,10 @@ class TimelineView(Widget):
             else:
                 label = f"{name} {format_seconds(placed.clip.length, tl.fps)}" if online else f"OFFLINE {name}"
                 source = f"{short_timecode(placed.clip.in_, tl.fps)}–{short_timecode(placed.clip.out, tl.fps)}"
+                if len(source) > c1 - c0 - 2:  # a cut timecode misleads: the in-point alone, or nothing
+                    source = short_timecode(placed.clip.in_, tl.fps)
+                    if len(source) > c1 - c0 - 2:
+                        source = ""
             if is_gap:
                 source = ""
             elif label and (placed.clip.mute or placed.clip.gain_db):
