@@ -396,6 +396,9 @@ class EditorScreen(EditActions, Screen[None]):
     def action_next_edit(self) -> None:
         self._navigate(editing.next_edit)
 
+    def on_timeline_view_clicked(self, message: TimelineView.Clicked) -> None:
+        self._navigate(lambda tl, cur: editing.seek(tl, cur, min(message.frame, editing.last_frame(tl))))
+
     def action_go_start(self) -> None:
         self._navigate(lambda tl, cur: editing.seek(tl, cur, 0))
 

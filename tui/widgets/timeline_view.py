@@ -20,6 +20,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.style import Style
 from textual import events
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -123,6 +124,18 @@ class TimelineView(Widget):
             self.state = state
             self.refresh()
 
+    class Clicked(Message):
+        """The user clicked the ruler or a clip: move the playhead to ``frame``."""
+
+        def __init__(self, frame: int) -> None:
+            super().__init__()
+            self.frame = frame
+
+    def on_click(self, event: events.Click) -> None:
+        """A click seeks there, as in every editor (the editor clamps it to the timeline)."""
+        event.stop()
+        self.post_message(self.Clicked(max(0, self.state.scale.frame(event.x))))
+
     async def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         """The wheel zooms the timeline (the editor's zoom keys, so remaps and limits apply)."""
         event.stop()
@@ -175,7 +188,7 @@ class TimelineView(Widget):
         while frame <= last:
             col = state.scale.col(frame)
             label = short_timecode(frame, tl.fps)
-            if 0 <= col and col + 1 + len(label) <= width:  # a label that does not fit is left out, not cut
+            if col >= 0 and col + 1 + len(label) <= width:  # a label that does not fit is left out, not cut
                 row.put(col, "╷")
                 row.text(col + 1, width, label)
             elif 0 <= col < width:
