@@ -63,6 +63,8 @@ PIN_SECONDS = 60
 longest): all of them when they fit the cache limit, the nearest ones when it is small."""
 BAD_READS_TO_FAIL = 2
 """A cell found bad this many times in one engine's life (so: again after its re-encode) fails."""
+IN_FLIGHT_KEEP = 0.3
+"""A cell this far encoded at a better rung is finished there when the rung drops."""
 _RESOLVE_CHECK_S = 1.0
 """How often a waiting ``resolve`` checks that someone is actually making its cell."""
 
@@ -182,7 +184,10 @@ class Engine:
         self._sizes: dict[str, int] = {}
         """Payload bytes of every cell this engine saw stored: how big the plan is once evicted."""
         n = workers or default_workers()
-        self.controller = QualityController(len(self.profiles), n)
+        # the scheduler hands contiguous cells to one worker as a run (one decode pass), so the
+        # cells just ahead of the playhead come from one worker at a time: the speed that must
+        # keep up with playback is one worker's, not the pool's
+        self.controller = QualityController(len(self.profiles), 1)
         self.controller.pin(rung_index(quality) if quality != "auto" else None)
         self._demanded: dict[str, CellRef] = {}
         """Cells a ``resolve`` is blocked on: queued ahead of everything, whatever the rung."""
@@ -253,7 +258,9 @@ class Engine:
             if best is not None:
                 superseded.extend(variant(seg.cell, r, self.settings).key for r in range(best + 1, len(self.profiles)))
             if best is None or best > rung:
-                cell = variant(seg.cell, rung, self.settings)
+                # a cell already being encoded at another rung finishes there: throwing away a
+                # half-made cell to start it again cheaper costs more than it saves
+                cell = self._in_flight(seg.cell, best) or variant(seg.cell, rung, self.settings)
                 wanted.setdefault(cell.key, cell)
             if auto and best != 0 and (best is not None or rung != 0):
                 sharpen.setdefault(seg.key, seg.cell)  # idle work: bring it to the top rung
@@ -286,6 +293,18 @@ class Engine:
         urgent_keys = {u.key for u in urgent}
         order = urgent + [c for c in wanted.values() if c.key not in urgent_keys]
         self.scheduler.update(order, [c for c in idle if c.key not in urgent_keys])
+
+    def _in_flight(self, cell: CellRef, best: int | None) -> CellRef | None:
+        """``cell`` at a rung better than ``best`` that a worker has well begun to encode, if any
+        (one just started, e.g. the next cell of a run, is cheaper to start again lower)."""
+        for r in range(len(self.profiles) if best is None else best):
+            ref = variant(cell, r, self.settings)
+            if (
+                self.scheduler.state(ref.key) == SegmentState.ENCODING
+                and self.scheduler.progress(ref.key) >= IN_FLIGHT_KEEP
+            ):
+                return ref
+        return None
 
     def best_rung(self, cell: CellRef) -> int | None:
         """The best (lowest) rung ``cell`` (a plan cell) is in the store at, or None."""
@@ -379,7 +398,7 @@ class Engine:
                     self._cells_per_rung[cell.rung] += 1
             if cell is not None and began is not None and cell.media != BLACK:
                 self.controller.record(cell.rung, float(cell.frames / self.fps), time.monotonic() - began)
-            self._adapt()
+            self._adapt(cell_done=True)
         if isinstance(event, (CellReady, CellFailed, PlanChanged)):
             with self._ready:
                 self._ready.notify_all()
@@ -505,11 +524,14 @@ class Engine:
             frames += seg.end - max(seg.at, playhead)
         return float(frames / self.fps), True
 
-    def _adapt(self, *, waiting: bool = False) -> None:
-        """Let the controller look at the buffer; re-plan the work when it changed rung."""
+    def _adapt(self, *, waiting: bool = False, cell_done: bool = False) -> None:
+        """Let the controller look at the buffer; re-plan the work when it changed rung, and after
+        each cell while below the top rung (a run started at a better rung must not go on with
+        cells that are now wanted at a lower one: the scheduler cancels it once none is needed)."""
         before = self.controller.rung
         ahead, complete = (0.0, False) if waiting else self.ahead_seconds()
-        if self.controller.decide(ahead, complete=complete) != before:
+        after = self.controller.decide(ahead, complete=complete)
+        if after != before or (cell_done and after > 0):
             threading.Thread(target=self._reschedule, name="livecut-rung", daemon=True).start()
 
     def quality(self) -> ControllerState:

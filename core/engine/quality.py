@@ -10,7 +10,8 @@ many source seconds a worker encodes per wall second at that rung (the cell's fr
 time from its start to its arrival, so decode, scale, encode and contention with the other
 workers are all in it), smoothed by an exponential moving average per rung. The first cells seed
 it. ``decide`` drops one rung when the pool's estimated throughput at the current rung is below
-real time *and* the stream ready ahead of the playhead is short (playback would starve); it
+real time *and* the stream ready ahead of the playhead is short (playback would starve), once
+that rung has a measurement of its own (so one slow figure drops one rung, not all of them); it
 climbs one rung only after the buffer has stayed comfortably long for ``CLIMB_HOLD_S`` and the
 better rung's own estimate is comfortably above real time. The two margins and the hold are the
 hysteresis (as in WebRTC's overuse detector and hls.js's bandwidth estimator): a steady load
@@ -107,6 +108,8 @@ class QualityController:
     """Chooses the rung for new work from measured encode speeds and the buffer ahead (thread-safe)."""
 
     def __init__(self, rungs: int, workers: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        """``workers``: how many workers make the cells just ahead of the playhead at once (the
+        engine passes 1: its scheduler encodes contiguous cells as one run on one worker)."""
         self.rungs = max(1, rungs)
         self.workers = max(1, workers)
         self._clock = clock
@@ -174,6 +177,7 @@ class QualityController:
                 return self._pinned  # pinned: measure, but do not move
             if (
                 rung + 1 < self.rungs
+                and self._speeds[rung] is not None  # after a drop, wait for the new rung's own figure
                 and current is not None
                 and current < DROP_MARGIN
                 and ahead_seconds < LOW_WATER_S

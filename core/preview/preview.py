@@ -153,7 +153,8 @@ class Preview:
         elif isinstance(event, Ended):
             if not self._maybe_switch(None):
                 self._emit(seam.Ended())
-        elif isinstance(event, Error):
+        elif isinstance(event, Error) and not self._maybe_switch(None):
+            # (a stream that ended for a rung change before its first frame is no failure)
             self._emit(seam.Failed(event.message))
 
     def _emit(self, event: PreviewEvent) -> None:

@@ -131,6 +131,10 @@ def play_realtime(
             frags = session.state.fragments
             streamed = frags[-1].end if frags else session.start_frame
             switch = session.state.switch_frame
+            if switch is not None and session.state.switch_rung is not None and playhead >= switch:
+                close(session, switch)  # it ended where it was: go on at the other rung
+                session = open_session(switch, session.state.switch_rung).start_thread()
+                continue
             if first_frame_ms is None:
                 if streamed > playhead:
                     first_frame_ms = (now - t0) * 1000
@@ -149,9 +153,6 @@ def play_realtime(
                 if switch is None or reach < switch:
                     stall += lost
                     stalled_for += lost
-                if switch is not None and reach >= switch and session.state.switch_rung is not None:
-                    close(session, switch)
-                    session = open_session(switch, session.state.switch_rung).start_thread()
             elif stalled_for:
                 if stalled_for >= STALL_MIN_S:
                     stalls += 1
