@@ -184,6 +184,14 @@ class EditorScreen(EditActions, Screen[None]):
         self.timeline_changed()
 
     def _set_transport(self, transport: Transport) -> None:
+        tl = self.shown
+        if transport.playing:  # nothing to play past: say so instead of showing ▶ with no motion
+            if tl.duration == 0:
+                transport, self.message = transport.stop(), "nothing to play: the timeline is empty"
+            elif transport.speed > 0 and self.cursor.playhead >= editing.last_frame(tl):
+                transport, self.message = transport.stop(), "at the end of the timeline"
+            elif transport.speed < 0 and self.cursor.playhead <= 0:
+                transport, self.message = transport.stop(), "at the start of the timeline"
         self.transport = transport
         if transport.playing:
             self.bridge.play(transport.speed)
@@ -270,7 +278,10 @@ class EditorScreen(EditActions, Screen[None]):
             hint = {"window": "playing in its own window", "none": "preview off (--preview none)"}.get(
                 self.bridge.mode, "waiting for the first frame…"
             )
-        self.query_one(PreviewPane).show_placeholder(title, hint)
+        pane = self.query_one(PreviewPane)
+        if not tl.clips and pane.frame is not None:
+            pane.show_frame(None)  # no clip left: the last picture would show what is no longer there
+        pane.show_placeholder(title, hint)
 
     @work(thread=True, exclusive=True, group="still", exit_on_error=False)
     def _still_worker(self, info: MediaInfo, source: int, size: tuple[int, int], playhead: int) -> None:
@@ -314,6 +325,7 @@ class EditorScreen(EditActions, Screen[None]):
             return
         self._move(editing.seek(self.shown, self.cursor, message.frame), seek=False)
         if self.transport.speed < 0 and message.frame <= 0:
+            self.message = "reached the start of the timeline"
             self._set_transport(self.transport.stop())  # reverse shuttle reached the start
 
     @on(PreviewState)
@@ -321,6 +333,8 @@ class EditorScreen(EditActions, Screen[None]):
         if message.kind == "waiting":
             self.waiting = message.value
         elif message.kind == "ended" or (message.kind == "paused" and message.value and self.transport.speed > 0):
+            if self.transport.playing and message.kind == "ended":
+                self.message = "reached the end of the timeline" if self.transport.speed > 0 else "reached the start"
             self.transport = self.transport.stop()  # the player stopped by itself (reverse shuttle pauses it)
         elif message.kind == "error":
             self.app.notify(message.text, severity="error")
