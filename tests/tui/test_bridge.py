@@ -171,6 +171,7 @@ async def test_engine_events_and_player_drive_the_ui() -> None:
         await pilot.press("l", "l")
         assert app.editor.bridge.wait_idle()  # preview commands run on their own thread
         assert player.calls[-2:] == [("speed", 1.0), ("speed", 2.0)]  # set_speed also unpauses
+        await pilot.press("shift+right")  # away from frame 0: backwards from the start does not play
         await pilot.press("j")
         assert app.editor.bridge.wait_idle()
         assert player.calls[-1] == ("speed", -1.0)
