@@ -19,6 +19,7 @@ of a cell is cached side by side, while the top rung's keys stay exactly what th
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -139,10 +140,12 @@ def media_cell(fp: str, media: str, index: int, length: int | None, settings: Pl
     return CellRef(cell_key(fp, index, settings, fps), media, index, frames)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def variant(cell: CellRef, rung: int, settings: PlanSettings) -> CellRef:
     """``cell`` (a plan cell, rung 0) at ``rung``: same frames, its own content-addressed key.
 
-    Offline cells (no key) have no variants; rung 0 is the cell itself.
+    Offline cells (no key) have no variants; rung 0 is the cell itself. Cached: the engine asks
+    for every segment's variants on each re-plan and snapshot.
     """
     if rung == cell.rung or not cell.key:
         return cell
