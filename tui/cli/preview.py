@@ -15,7 +15,9 @@ from tui.cli.output import Progress, UsageError, emit_json, say
 
 def _setup_preview(p: argparse.ArgumentParser) -> None:
     p.add_argument("project")
-    p.add_argument("-o", "--output", required=True, help="where to write the assembled preview stream (.mp4)")
+    p.add_argument("-o", "--output", help="where to write the assembled preview stream (.mp4)")
+    p.add_argument("--realtime", action="store_true", help="play at 1x without a display: would playback keep up?")
+    p.add_argument("--quality", choices=("auto", "full", "half", "quarter"), default="auto", help="with --realtime")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--json", action="store_true")
     p.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
@@ -26,6 +28,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from core.stream.assembler import Assembler
     from core.stream.bytestream import GrowingStream
 
+    if args.realtime:
+        from tui.cli.preview_realtime import cmd_realtime
+
+        return cmd_realtime(args)
+    if args.output is None:
+        raise UsageError("-o OUTPUT is required (or --realtime)")
     out = Path(args.output)
     if out.is_dir():
         raise UsageError(f"{out} is a folder; give a file name such as {out / 'preview.mp4'}")
