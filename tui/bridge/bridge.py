@@ -464,7 +464,7 @@ class Bridge:
         """Watchdog thread: a preview command never returned; the clock takes over."""
         with self._lock:
             self._preview = None
-        self.status = f"preview stopped answering ({kind} > {seconds:.0f} s); playhead on the clock"
+        self.status = f"preview stopped answering: the clock plays ({kind} > {seconds:.0f} s)"
         clock = self._clock
         if clock is not None:
             clock.seek(self._frame)

@@ -137,6 +137,7 @@ class EditorScreen(EditActions, Screen[None]):
         self.document = document
         self.source_view, self.source_media, self.source_marks = None, None, {}
         self.cursor, self.transport, self.zoom = Cursor(), Transport(), None
+        self.message = f"opened {document.title}"  # never a message about the project before
         self.query_one(PreviewPane).show_frame(None)
         self.bridge.open(document.project, self._frame_size)
         self.timeline_changed()

@@ -63,7 +63,7 @@ class StatusLine(Widget):
         # What else fits, most important first: a message, the selection, the help hint, a notice.
         message = notice = selection = hint = ""
         if s.message and room >= min(14, len(s.message) + 2):
-            message = _fit(f"  {s.message}", room)
+            message = _fit(f"  {s.message}", room - _GAP)  # a cut message never runs into the file name
             room -= len(message)
         if s.selection and len(s.selection) + 1 <= room:
             selection = f" {s.selection}"
@@ -72,7 +72,7 @@ class StatusLine(Widget):
             hint = f"{s.hint}  "
             room -= len(hint)
         if not message and s.note and room >= min(14, len(s.note) + 2):
-            notice = _fit(f"  {s.note}", room)
+            notice = _fit(f"  {s.note}", room - (0 if hint else _GAP))
             room -= len(notice)
         left = Text.assemble(
             core,
@@ -85,6 +85,10 @@ class StatusLine(Widget):
         line = Text.assemble(left, right)
         line.truncate(self.size.width, overflow="ellipsis")
         return line
+
+
+_GAP = 2
+"""Columns always left between the left parts and the file name."""
 
 
 def _fit(text: str, room: int) -> str:
