@@ -56,3 +56,11 @@ def test_frame_to_ansi_draws_two_pixels_per_cell() -> None:
     text = frame_to_ansi(rgb, 2, 2)
     assert text.count("▀") == 4
     assert "\x1b[38;2;255;0;0m\x1b[48;2;0;0;255m" in text
+
+
+def test_play_help_lists_its_keys() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "play", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert "q quits" in result.stdout and "space pauses" in result.stdout

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
+    p.epilog = "keys while playing: q quits · space pauses and plays · ← / → one second back / forward"
     p.add_argument("project")
     p.add_argument("--from", dest="start", default="0", help='start at a frame, "5.5s" or HH:MM:SS:FF')
     p.add_argument("--preview", choices=["auto", "window", "terminal"], default="auto")
