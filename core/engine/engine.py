@@ -416,15 +416,17 @@ class Engine:
         cancelled). For front ends that play one session at one rung; see ``resolve_at``."""
         return self._resolve(seg, 0, cancel, adaptive=False)
 
-    def resolve_at(self, rung: int, seg: Segment, cancel: threading.Event) -> str | None:
+    def resolve_at(self, rung: int, seg: Segment, cancel: threading.Event, *, switch_up: bool = True) -> str | None:
         """The cell key of ``seg`` at ``rung`` for a session playing ``rung``, or ``RungChange``.
 
         Raises ``RungChange(r)`` when the session should end before ``seg`` and go on at rung
         ``r``: ``seg`` is not ready at ``rung`` but is at ``r``, or the controller makes new
         cells at ``r`` now; or the session plays a lower rung and ``seg`` and the segment after
-        it are ready at a better one (the switch up after sharpening).
+        it are ready at a better one (the switch up after sharpening). A session passes
+        ``switch_up=False`` for its first segment: it was just started at the best rung ready, and
+        a better cell that appeared meanwhile must not cost a second restart at the same frame.
         """
-        return self._resolve(seg, rung, cancel, adaptive=True)
+        return self._resolve(seg, rung, cancel, adaptive=True, switch_up=switch_up)
 
     def start_rung(self, seg: Segment | None) -> int:
         """The rung a session starting at ``seg`` plays: the best one ready, else the controller's."""
@@ -433,7 +435,7 @@ class Engine:
         best = self.best_rung(seg.cell)
         return self.controller.rung if best is None else best
 
-    def _switch(self, seg: Segment, rung: int) -> int | None:
+    def _switch(self, seg: Segment, rung: int, switch_up: bool = True) -> int | None:
         """The rung a session at ``rung`` should switch to before ``seg`` (None: stay)."""
         pinned = self.controller.pinned
         if pinned is not None:
@@ -441,13 +443,13 @@ class Engine:
         if seg.offline or self.scheduler.state(seg.key) == SegmentState.FAILED:
             return None
         best = self.best_rung(seg.cell)
-        if best is not None and best < rung:
+        if switch_up and best is not None and best < rung:
             nxt = self._next_segment(seg)
             if nxt is None or nxt.offline or ((b := self.best_rung(nxt.cell)) is not None and b <= best):
                 return best
         if self.store.has(variant(seg.cell, rung, self.settings).key):
             return None
-        if best is not None:
+        if best is not None and (switch_up or best > rung):
             return best
         target = self.controller.rung
         return target if target != rung else None
@@ -457,25 +459,27 @@ class Engine:
         i = segment_at(segs, seg.end)
         return segs[i] if i is not None else None
 
-    def _resolve(self, seg: Segment, rung: int, cancel: threading.Event, *, adaptive: bool) -> str | None:
+    def _resolve(
+        self, seg: Segment, rung: int, cancel: threading.Event, *, adaptive: bool, switch_up: bool = True
+    ) -> str | None:
         """Offline and failed segments play the black cell so the stream goes on. While waiting it
         checks now and then that the cell is queued or encoding, and re-plans when nobody is
         making it (a missed wake-up must not become a hang)."""
         demanded: list[str] = []
         try:
-            return self._wait(seg, rung, cancel, adaptive, demanded)
+            return self._wait(seg, rung, cancel, adaptive, switch_up, demanded)
         finally:
             with self._lock:
                 for key in demanded:
                     self._demanded.pop(key, None)
 
     def _wait(
-        self, seg: Segment, rung: int, cancel: threading.Event, adaptive: bool, demanded: list[str]
+        self, seg: Segment, rung: int, cancel: threading.Event, adaptive: bool, switch_up: bool, demanded: list[str]
     ) -> str | None:
         last_check = time.monotonic()
         while not cancel.is_set():
             if adaptive:
-                to = self._switch(seg, rung)
+                to = self._switch(seg, rung, switch_up)
                 if to is not None:
                     raise RungChange(to)
             key = variant(seg.cell, rung, self.settings).key

@@ -227,8 +227,10 @@ class Preview:
         sink = GrowingStream(stream_window(self.window_bytes))
         r = self.engine.start_rung(segs[start]) if rung is None else rung
 
+        first = segs[start]
+
         def resolve(seg: Segment, cancel: threading.Event) -> str | None:
-            return self.engine.resolve_at(r, seg, cancel)
+            return self.engine.resolve_at(r, seg, cancel, switch_up=seg is not first)
 
         session = self._assembler(r).session(timeline, segs, start, sink, resolve, r).start_thread()
         with self._lock:

@@ -100,7 +100,7 @@ def play_realtime(
         asm = assemblers.get(r) or assemblers.setdefault(r, Assembler(engine.store, fps))
 
         def resolve(segment: Segment, cancel: threading.Event, rung: int = r) -> str | None:
-            return engine.resolve_at(rung, segment, cancel)
+            return engine.resolve_at(rung, segment, cancel, switch_up=segment is not seg)
 
         engine.set_playhead(frame)
         return asm.session(timeline, segs, index if index is not None else len(segs), GrowingStream(), resolve, r)
