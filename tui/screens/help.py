@@ -27,9 +27,10 @@ def group_table(group: str, effective: dict[str, str]) -> Table:
     )
     table.add_column("keys", style="bold", min_width=11, no_wrap=True)
     table.add_column("action", no_wrap=True)
+    table.add_column("name", style="dim", no_wrap=True)
     for spec in keys.KEYS:
-        if spec.group == group:
-            table.add_row(keys.display(effective[spec.id]), spec.description)
+        if spec.group == group:  # the name is what [keys] in the config file remaps
+            table.add_row(keys.display(effective[spec.id]), spec.description, spec.id)
     return table
 
 
@@ -51,7 +52,7 @@ LAYOUTS: dict[int, tuple[tuple[str, ...], ...]] = {
 def key_columns(keymap: dict[str, str], width: int) -> Table:
     """Every group of keys laid out in as many columns as ``width`` allows."""
     effective = keys.effective_keys(keymap)
-    count = 3 if width >= 150 else 2 if width >= 96 else 1
+    count = 3 if width >= 210 else 2 if width >= 140 else 1
     grid = Table.grid(padding=(0, 3))
     columns = LAYOUTS[count]
     for _ in columns:

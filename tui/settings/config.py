@@ -32,7 +32,7 @@ import tomli_w
 from core.atomic import write_atomic
 from core.cells.limits import parse_size
 from tui.draw import GRAPHICS_CHOICES, Graphics
-from tui.settings.keys import BY_ID
+from tui.settings.keys import BY_ID, resolve_keymap
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,8 @@ def from_dict(data: dict[str, Any]) -> tuple[Config, list[str]]:
             problems.append(f'keys.{action}: expected a key such as "ctrl+k", got {value!r}')
         else:
             keys[action] = ",".join(part.strip() for part in value.split(","))
+    keys, clashes = resolve_keymap(keys)
+    problems += clashes
     config = Config(
         theme=theme,
         graphics=graphics,

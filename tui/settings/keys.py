@@ -130,6 +130,86 @@ GROUPS: tuple[str, ...] = (
 )
 
 
+_CHARACTER_KEYS = {
+    "-": "minus", "+": "plus", "=": "equals_sign", ",": "comma", ".": "full_stop", "<": "less_than_sign",
+    ">": "greater_than_sign", "[": "left_square_bracket", "]": "right_square_bracket", "?": "question_mark",
+    " ": "space", "/": "slash", ";": "semicolon", ":": "colon", "'": "apostrophe", '"': "quotation_mark",
+    "\\": "backslash", "`": "grave_accent", "!": "exclamation_mark", "@": "commercial_at", "#": "number_sign",
+    "$": "dollar_sign", "%": "percent_sign", "^": "circumflex_accent", "&": "ampersand", "*": "asterisk",
+    "(": "left_parenthesis", ")": "right_parenthesis", "_": "underscore", "{": "left_curly_bracket",
+    "}": "right_curly_bracket", "|": "vertical_line", "~": "tilde",
+}  # fmt: skip
+"""Characters as Textual names them, so ``"-"`` in the config is seen to be zoom-out's ``minus``."""
+
+
+def key_names(keys: str) -> tuple[str, ...]:
+    """``"s, ctrl+b"`` → ``("s", "ctrl+b")``, single characters by their Textual names."""
+    if keys.strip() == ",":
+        return ("comma",)
+    out = []
+    for key in keys.split(","):
+        key = key.strip() or key  # a lone " " is the space key
+        head, plus, last = key.rpartition("+")
+        if not last:  # "ctrl++" or "+"
+            head, last = key[:-2] if key.endswith("++") else "", "+"
+        last = _CHARACTER_KEYS.get(last, last)
+        out.append(f"{head}+{last}" if plus and head else last)
+    return tuple(out)
+
+
+def resolve_keymap(remaps: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The remaps that can apply, and one sentence per refused one.
+
+    A key does one thing in a scope: a remap onto a key another action already has (by default or
+    by an earlier remap) is refused, and the action keeps its default keys; the earlier binding
+    wins. App-scope keys (save, quit, help...) work on every screen, so they clash with every
+    scope. Keys the defaults share on purpose (``i`` trims on the timeline and marks in the source
+    view) are not clashes.
+    """
+    accepted: dict[str, str] = {}
+    problems: list[str] = []
+    owners: dict[tuple[str, str], set[str]] = {}  # (scope, key) → actions
+
+    def clash(spec: KeySpec, keys: tuple[str, ...]) -> str | None:
+        scopes = ("app", "editor") if spec.scope == "app" else ("app", spec.scope)
+        own = set(key_names(spec.keys))
+        for key in keys:
+            others = [
+                other
+                for scope in scopes
+                for other in sorted(owners.get((scope, key), set()) - {spec.id})
+                # both have it by default: a pair that acts by view
+                if not (key in own and key in key_names(BY_ID[other].keys) and other not in accepted)
+            ]
+            if others:
+                return f"{display(key)} is already the key of {' and '.join(others)}"
+        return None
+
+    def take(spec: KeySpec, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            owners.setdefault((spec.scope, key), set()).add(spec.id)
+
+    for spec in KEYS:
+        if spec.id not in remaps:
+            take(spec, key_names(spec.keys))
+    refused: list[KeySpec] = []
+    for action, keys in remaps.items():
+        spec = BY_ID[action]
+        why = clash(spec, key_names(keys))
+        if why is None:
+            accepted[action] = keys
+            take(spec, key_names(keys))
+        else:
+            problems.append(f"keys.{action}: {why}; the remap is refused ({action} keeps {display(spec.keys)})")
+            refused.append(spec)
+    for spec in refused:  # its default back; an accepted remap may have taken it meanwhile
+        why = clash(spec, key_names(spec.keys))
+        if why is not None:
+            problems.append(f"keys.{spec.id}: its default {why} too: the later binding does nothing")
+        take(spec, key_names(spec.keys))
+    return accepted, problems
+
+
 def effective_keys(keymap: dict[str, str]) -> dict[str, str]:
     """Keys per binding id after the user's keymap is applied."""
     return {spec.id: keymap.get(spec.id, spec.keys) for spec in KEYS}
