@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 from core.errors import LivecutError
@@ -87,6 +88,14 @@ class Document:
         label = self.history.redo_label
         self.history.redo()
         return label
+
+    def adopt_format(self, fps: Fraction, width: int, height: int) -> None:
+        """Take the rate and export size of the first clip of a new, empty project."""
+        if self.timeline.clips or self.timeline.media:
+            raise ValueError("only an empty project adopts a format")
+        w, h = proj.fit_export_size(width, height)
+        self._project = replace(self._project, width=w + w % 2, height=h + h % 2)
+        self.history = History(Timeline(fps))  # nothing to undo yet: the project was empty
 
     # -- files -----------------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> Path:

@@ -4,12 +4,15 @@ autosave and recovery, offline media, adding good and bad files through the medi
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from pathlib import Path
+
+import av
 
 from core.cells.plan import SegmentState
 from core.model import project as proj
 from core.model.timeline import Clip, Timeline
-from tests.tui.conftest import FPS, make_app, three_clips
+from tests.tui.conftest import make_app, three_clips
 from tui.app import LivecutApp, run_editor
 from tui.document import Document
 from tui.screens.choice import ChoiceScreen
@@ -195,10 +198,12 @@ async def test_media_bin_adds_a_file_and_reports_a_bad_one(tiny_media: dict[str,
         await pilot.pause()
         tl = app.document.timeline
         assert [m.name for m in tl.media] == ["c.mp4"]
-        assert tl.clips == (Clip("a", 0, tl.media[0].length(FPS) or 0),)
+        # a new project takes the first clip's rate and size (c.mp4: 24000/1001, 48×36)
+        assert tl.fps == Fraction(24000, 1001) and (app.document.project.width, app.document.project.height) == (48, 36)
+        assert tl.clips == (Clip("a", 0, tl.media[0].length(tl.fps) or 0),)
         assert not bin_.input_open
         await pilot.press("ctrl+z")
-        assert app.document.timeline == Timeline(FPS)
+        assert app.document.timeline == Timeline(tl.fps)
 
 
 async def test_theme_from_flag_and_remembered(tmp_path: Path) -> None:
@@ -277,3 +282,27 @@ async def test_an_autosave_equal_to_the_file_is_removed_not_offered(
         await pilot.pause()
         assert not isinstance(app.screen, ChoiceScreen)
         assert not auto.exists()
+
+
+async def test_adding_a_damaged_file_warns_where(tmp_path: Path, tiny_media: dict[str, Path]) -> None:
+    """A file with a broken packet is added (its frames are concealed), with a warning naming the time."""
+    from core.synthetic.testpattern import make_source
+
+    source = make_source(tmp_path / "d.mp4", frames=30, width=64, height=48, fps=30, audio=False, gop=5)
+    with av.open(str(source)) as container:  # where frame 15's packet lies in the file
+        packet = [p for p in container.demux(video=0) if p.size][15]
+        assert packet.pos is not None
+        offset = packet.pos
+    data = bytearray(source.read_bytes())
+    data[offset : offset + 8] = b"\xff" * 8  # its NAL length and header: the parser rejects it
+    source.write_bytes(bytes(data))
+    app = make_app(Document.new())
+    async with app.run_test(size=SIZE) as pilot:
+        bin_ = app.editor.query_one(MediaBin)
+        await pilot.press("a")
+        bin_.query_one("#media-path").value = str(source)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.document.timeline.clips) == 1
+        assert any("d.mp4 is damaged" in n and " s" in n for n in notes(app)), notes(app)

@@ -26,6 +26,7 @@ from textual.screen import Screen
 
 from core.cells.plan import SegmentState, segment_at
 from core.errors import EditError, LivecutError
+from core.media.damage import Damage, scan
 from core.media.info import MediaInfo
 from core.model import project as proj
 from core.model.timeline import Clip, MediaRef, Timeline
@@ -57,9 +58,11 @@ Rule = Callable[[Timeline, Cursor], Outcome]
 class MediaProbed(Message):
     """A file typed into the bin was probed (on a worker thread)."""
 
-    def __init__(self, ref: MediaRef) -> None:
+    def __init__(self, ref: MediaRef, damage: tuple[Damage, ...] = ()) -> None:
         super().__init__()
         self.ref = ref
+        self.damage = damage
+        """Frames of the file that cannot be decoded (they will show the last good frame)."""
 
 
 class EditorScreen(EditActions, Screen[None]):
@@ -351,7 +354,14 @@ class EditorScreen(EditActions, Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="probe")
     def _probe_worker(self, path_text: str) -> None:
-        self.post_message(MediaProbed(proj.media_ref("?", path_text, Path.cwd())))
+        ref = proj.media_ref("?", path_text, Path.cwd())
+        damage: tuple[Damage, ...] = ()
+        if ref.info is not None and ref.info.video is not None:
+            try:
+                damage = scan(ref.info)  # about as costly as reading the file once
+            except Exception:  # a scan is a warning service: never refuse a file for it
+                log.exception("damage scan of %s failed", ref.resolved)
+        self.post_message(MediaProbed(ref, damage))
 
     @on(MediaProbed)
     def _media_probed(self, message: MediaProbed) -> None:
@@ -361,7 +371,20 @@ class EditorScreen(EditActions, Screen[None]):
             self.app.notify(f"{ref.resolved}: {ref.error}", title="cannot add media", severity="error")
             self._refresh_views()
             return
+        if message.damage:
+            times = ", ".join(f"{float(d.at):.2f} s" for d in message.damage[:5])
+            more = f" and {len(message.damage) - 5} more" if len(message.damage) > 5 else ""
+            self.app.notify(
+                f"{ref.name} is damaged: the frames at {times}{more} cannot be decoded; they show the last good frame",
+                title="damaged media",
+                severity="warning",
+                timeout=15,
+            )
         tl = self.document.timeline
+        if not tl.clips and not tl.media and ref.info is not None and ref.info.video is not None:
+            # a new project takes its rate and size from the first clip, not 30 fps 1920×1080
+            self.document.adopt_format(ref.info.video.fps, *ref.info.video.display_size)
+            tl = self.document.timeline
         existing = next((m for m in tl.media if m.resolved == ref.resolved and m.online), None)
         ref = existing or replace(ref, id=proj.next_media_id(tl))
         length = ref.length(tl.fps) or 1
