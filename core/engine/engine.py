@@ -65,6 +65,8 @@ BAD_READS_TO_FAIL = 2
 """A cell found bad this many times in one engine's life (so: again after its re-encode) fails."""
 IN_FLIGHT_KEEP = 0.3
 """A cell this far encoded at a better rung is finished there when the rung drops."""
+SWITCH_UP_SEGMENTS = 3
+"""A session switches up to a better rung only when this many segments ahead are ready at it."""
 _RESOLVE_CHECK_S = 1.0
 """How often a waiting ``resolve`` checks that someone is actually making its cell."""
 
@@ -421,8 +423,8 @@ class Engine:
 
         Raises ``RungChange(r)`` when the session should end before ``seg`` and go on at rung
         ``r``: ``seg`` is not ready at ``rung`` but is at ``r``, or the controller makes new
-        cells at ``r`` now; or the session plays a lower rung and ``seg`` and the segment after
-        it are ready at a better one (the switch up after sharpening). A session passes
+        cells at ``r`` now; or the session plays a lower rung and ``seg`` and the
+        ``SWITCH_UP_SEGMENTS`` after it are ready at a better one (the switch up after sharpening). A session passes
         ``switch_up=False`` for its first segment: it was just started at the best rung ready, and
         a better cell that appeared meanwhile must not cost a second restart at the same frame.
         """
@@ -443,10 +445,8 @@ class Engine:
         if seg.offline or self.scheduler.state(seg.key) == SegmentState.FAILED:
             return None
         best = self.best_rung(seg.cell)
-        if switch_up and best is not None and best < rung:
-            nxt = self._next_segment(seg)
-            if nxt is None or nxt.offline or ((b := self.best_rung(nxt.cell)) is not None and b <= best):
-                return best
+        if switch_up and best is not None and best < rung and self._ready_ahead(seg, best):
+            return best
         if self.store.has(variant(seg.cell, rung, self.settings).key):
             return None
         if best is not None and (switch_up or best > rung):
@@ -454,10 +454,15 @@ class Engine:
         target = self.controller.rung
         return target if target != rung else None
 
-    def _next_segment(self, seg: Segment) -> Segment | None:
+    def _ready_ahead(self, seg: Segment, rung: int) -> bool:
+        """True when the ``SWITCH_UP_SEGMENTS`` segments after ``seg`` (or all up to the end) are
+        ready at ``rung`` or better: a switch up costs a restart, so it must last."""
         segs = self.segments
         i = segment_at(segs, seg.end)
-        return segs[i] if i is not None else None
+        for nxt in segs[i : i + SWITCH_UP_SEGMENTS] if i is not None else []:
+            if not nxt.offline and ((b := self.best_rung(nxt.cell)) is None or b > rung):
+                return False
+        return True
 
     def _resolve(
         self, seg: Segment, rung: int, cancel: threading.Event, *, adaptive: bool, switch_up: bool = True
