@@ -101,7 +101,11 @@ class Document:
     def save(self, path: Path | None = None) -> Path:
         """Save (atomic) to ``path`` or the current path; removes the now stale autosave."""
         old = self.path
-        saved = proj.save(self.project, path)
+        project = self.project
+        if path is not None and project.name in {"untitled", old.stem if old else "untitled"}:
+            project = replace(project, name=Path(path).stem)  # "save as new.toml" names it "new"
+        saved = proj.save(project, path)
+        self._project = replace(self._project, name=project.name)
         self._project = replace(self._project, path=saved.path)
         self.history.mark_saved()
         assert saved.path is not None

@@ -413,9 +413,11 @@ def _fps_text(fps: Fraction) -> str:
 
 
 def _relative(ref: MediaRef, base: Path) -> str:
+    """Relative under the project's folder (the folder moves as one), absolute elsewhere: a
+    ``../../footage`` path breaks as soon as the project file moves without the footage."""
     try:
-        return os.path.relpath(ref.resolved, base)
-    except ValueError:  # another drive on Windows
+        return ref.resolved.relative_to(base.resolve()).as_posix()
+    except ValueError:
         return str(ref.resolved)
 
 

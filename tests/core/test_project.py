@@ -70,8 +70,10 @@ def test_save_load_round_trip(media_dir: Path, tmp_path: Path) -> None:
     assert back == proj.Project(p.name, back.timeline, p.width, p.height, p.preview_height, 45)
     assert [m.resolved for m in back.timeline.media] == [m.resolved for m in tl.media]
     assert p2.path == (tmp_path / "q.toml").resolve()
-    # paths are written relative to the project file
-    assert "../" in (tmp_path / "q.toml").read_text() or str(media_dir) not in (tmp_path / "q.toml").read_text()
+    # media outside the project's folder are written absolute (relative only under it, #14)
+    text = (tmp_path / "q.toml").read_text()
+    under = media_dir.resolve().is_relative_to(tmp_path.resolve())
+    assert "../" not in text and (under or str(media_dir.resolve()) in text)
     assert not list(tmp_path.glob(".q.toml.*.tmp"))
 
 
@@ -170,3 +172,13 @@ def test_new_from_media(media_dir: Path, tmp_path: Path) -> None:
     assert p.fps == 30 and [c.length for c in p.timeline.clips] == [60, 60]
     assert (p.width, p.height) == (64, 48)
     assert proj.next_media_id(p.timeline) == "c"
+
+
+def test_media_under_the_project_folder_are_relative(tmp_path: Path) -> None:
+    from core.synthetic.testpattern import make_source
+
+    (tmp_path / "footage").mkdir()
+    make_source(tmp_path / "footage" / "a.mp4", frames=5, width=32, height=24, fps=25, audio=False)
+    project = proj.new_from_media(tmp_path / "p.toml", [str(tmp_path / "footage" / "a.mp4")])
+    proj.save(project)
+    assert 'path = "footage/a.mp4"' in (tmp_path / "p.toml").read_text()

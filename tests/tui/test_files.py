@@ -37,7 +37,7 @@ def project_on_disk(folder: Path, media: dict[str, Path], *, missing: bool = Fal
     doc.apply("build", lambda tl: tl.add_media(a).add_media(b).append(Clip("a", 0, 60)).append(Clip("b", 0, 30)))
     path = doc.save()
     if missing:
-        text = path.read_text().replace(str(os.path.relpath(media["b"], folder)), "gone/b.mp4")
+        text = path.read_text().replace(str(media["b"].resolve()), "gone/b.mp4")  # outside the folder: absolute
         path.write_text(text)
     return path
 
@@ -306,3 +306,12 @@ async def test_adding_a_damaged_file_warns_where(tmp_path: Path, tiny_media: dic
         await pilot.pause()
         assert len(app.document.timeline.clips) == 1
         assert any("d.mp4 is damaged" in n and " s" in n for n in notes(app)), notes(app)
+
+
+def test_save_as_names_an_untitled_project_after_its_file(tmp_path: Path) -> None:
+    doc = Document.new()
+    assert doc.project.name == "untitled"
+    doc.save(tmp_path / "new.toml")
+    assert doc.project.name == "new" and proj.load(tmp_path / "new.toml").name == "new"
+    doc.save(tmp_path / "copy.toml")  # named after its first file, it follows a save as
+    assert doc.project.name == "copy"

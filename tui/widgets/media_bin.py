@@ -33,7 +33,7 @@ def rate_text(fps: Fraction) -> str:
 def media_lines(ref: MediaRef, fps: Fraction) -> tuple[str, str]:
     """Two short lines about ``ref``: name and length, then the probe facts (or the problem)."""
     if ref.info is None:
-        return f"{ref.id} {ref.name}  OFFLINE", f"  {ref.error or 'unavailable'}"
+        return f"{ref.name}  OFFLINE", f"  {ref.error or 'unavailable'}"
     info = ref.info
     length = format_seconds(ref.length(fps) or 0, fps)
     if info.video:
@@ -43,7 +43,7 @@ def media_lines(ref: MediaRef, fps: Fraction) -> tuple[str, str]:
         facts = "audio only"
     if info.audio:
         facts += f" · {info.audio.codec}"
-    return f"{ref.id} {ref.name}  {length}", f"  {facts}"
+    return f"{ref.name}  {length}", f"  {facts}"
 
 
 class MediaBin(Vertical):
