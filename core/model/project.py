@@ -454,7 +454,16 @@ def _clip_dict(clip: Clip) -> dict[str, Any]:
 
 
 def dumps(project: Project, base: Path) -> str:
-    return tomli_w.dumps(to_dict(project, base))
+    """The project as TOML in one stable layout: ``version``, ``[project]``, ``[preview]``, then
+    ``[[media]]``, ``[[clips]]`` and ``[[markers]]`` as tables, whatever they hold, so two saves
+    of similar projects read alike and diff cleanly."""
+    data = to_dict(project, base)
+    parts = [tomli_w.dumps({"version": data["version"]})]
+    for table in ("project", "preview"):
+        parts.append(f"[{table}]\n" + tomli_w.dumps(data[table]))
+    for array in ("media", "clips", "markers"):
+        parts.extend(f"[[{array}]]\n" + tomli_w.dumps(item) for item in data.get(array, ()))
+    return "\n".join(parts)
 
 
 def save(project: Project, path: str | os.PathLike[str] | None = None) -> Project:

@@ -182,3 +182,13 @@ def test_media_under_the_project_folder_are_relative(tmp_path: Path) -> None:
     project = proj.new_from_media(tmp_path / "p.toml", [str(tmp_path / "footage" / "a.mp4")])
     proj.save(project)
     assert 'path = "footage/a.mp4"' in (tmp_path / "p.toml").read_text()
+
+
+def test_saved_layout_is_stable(media_dir: Path, tmp_path: Path) -> None:
+    """One tidy layout whatever the project holds: tables in a fixed order, arrays as [[tables]]."""
+    p = proj.load(write(tmp_path / "p.toml", good_toml(media_dir)))
+    proj.save(p, tmp_path / "q.toml")
+    text = (tmp_path / "q.toml").read_text()
+    order = [text.index(h) for h in ("version = ", "[project]", "[preview]", "[[media]]", "[[clips]]")]
+    assert order == sorted(order) and "media = [" not in text and "clips = [" not in text
+    assert proj.load(tmp_path / "q.toml").timeline.clips == p.timeline.clips

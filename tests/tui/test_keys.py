@@ -143,6 +143,11 @@ async def test_split_delete_move_undo_redo() -> None:
         assert ed.cursor.playhead == 30  # still on the moved clip
         await pilot.press("ctrl+left")
         assert clips(app) == (Clip("b", 100, 130), Clip("a", 200, 230))
+        await pilot.press("right_curly_bracket")  # { and }: the moves that work on macOS terminals too
+        assert clips(app) == (Clip("a", 200, 230), Clip("b", 100, 130))
+        await pilot.press("left_curly_bracket")
+        assert clips(app) == (Clip("b", 100, 130), Clip("a", 200, 230))
+        await pilot.press("ctrl+z", "ctrl+z")
         await pilot.press("ctrl+z", "ctrl+z", "ctrl+z", "ctrl+z", "ctrl+z")
         assert clips(app) == three_clips().timeline.clips
         assert not app.document.dirty
