@@ -228,6 +228,8 @@ _NAMES = {
     "greater_than_sign": ">",
     "left_square_bracket": "[",
     "right_square_bracket": "]",
+    "left_curly_bracket": "{",
+    "right_curly_bracket": "}",
     "question_mark": "?",
     "plus": "+",
     "minus": "-",
