@@ -451,6 +451,12 @@ class Engine:
             return None
         if best is not None and (switch_up or best > rung):
             return best
+        own = variant(seg.cell, rung, self.settings)
+        if (
+            self.scheduler.state(own.key) == SegmentState.ENCODING
+            and self.scheduler.progress(own.key) >= IN_FLIGHT_KEEP
+        ):
+            return None  # well begun at this rung (and kept there, see _in_flight): waiting is shorter
         target = self.controller.rung
         return target if target != rung else None
 
