@@ -19,10 +19,11 @@ propagates.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from fractions import Fraction
@@ -84,6 +85,7 @@ def generate_demo(
     force: bool = False,
     clips: Sequence[DemoClip] = DEMO_CLIPS,
     cancel: threading.Event | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
 ) -> list[Path]:
     """Make sure ``directory`` holds every clip of ``clips``; return their paths in order.
 
@@ -92,6 +94,7 @@ def generate_demo(
     ``cancel`` (or Ctrl-C) stops the writers within a frame and leaves no partial file; the
     :class:`~core.errors.Cancelled` or ``KeyboardInterrupt`` propagates.
     Raises :class:`~core.errors.MediaError` if the folder or a clip cannot be written.
+    ``on_progress(done, total, name)`` is called as each clip is written (a worker thread).
     """
     folder = Path(directory)
     try:
@@ -106,15 +109,31 @@ def generate_demo(
         else:
             todo.append((clip, path))
     if todo:
-        _write_all(todo, cancel if cancel is not None else threading.Event())
+        _write_all(todo, cancel if cancel is not None else threading.Event(), on_progress)
     return paths
 
 
-def _write_all(todo: list[tuple[DemoClip, Path]], stop: threading.Event) -> None:
+def _write_all(
+    todo: list[tuple[DemoClip, Path]],
+    stop: threading.Event,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> None:
     started = time.perf_counter()
     log.info("demo: writing %s", ", ".join(str(path) for _, path in todo))
     with ThreadPoolExecutor(max_workers=len(todo), thread_name_prefix="livecut-demo") as pool:
         futures = [pool.submit(_write_clip, clip, path, stop) for clip, path in todo]
+        if on_progress is not None:
+            done = [0]
+            lock = threading.Lock()
+
+            def report(future: Future[None], name: str) -> None:
+                if future.exception() is None:
+                    with lock:
+                        done[0] += 1
+                        on_progress(done[0], len(todo), name)
+
+            for future, (_clip, path) in zip(futures, todo, strict=True):
+                future.add_done_callback(functools.partial(report, name=path.name))
         try:
             _wait_first_error(futures)
         except BaseException:

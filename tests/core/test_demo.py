@@ -110,3 +110,13 @@ def test_real_demo_media(tmp_path: Path) -> None:
     before = [_identity(p) for p in paths]
     generate_demo(tmp_path)  # only probes: no file is rewritten
     assert [_identity(p) for p in paths] == before
+
+
+def test_progress_is_reported_per_clip(tmp_path: Path) -> None:
+    seen: list[tuple[int, int, str]] = []
+    generate_demo(tmp_path, clips=TINY, on_progress=lambda done, total, name: seen.append((done, total, name)))
+    assert sorted(seen) == [(1, 2, seen[0][2]), (2, 2, seen[1][2])]
+    assert {name for _, _, name in seen} == {"t1.mp4", "t2.mp4"}
+    seen.clear()
+    generate_demo(tmp_path, clips=TINY, on_progress=lambda *a: seen.append(a))  # nothing to write
+    assert seen == []

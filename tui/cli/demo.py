@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from tui.cli.command import Command
-from tui.cli.output import UsageError, say
+from tui.cli.output import Progress, UsageError, say
 
 
 def _setup_demo(p: argparse.ArgumentParser) -> None:
@@ -27,7 +27,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise UsageError(f"{directory}: cannot create the folder ({getattr(exc, 'strerror', None) or exc})") from None
     t0 = time.perf_counter()
-    paths = generate_demo(directory, force=args.force)
+    progress = Progress(quiet=False)
+    progress.show(f"writing the demo media into {directory} …", force=True)
+    paths = generate_demo(
+        directory,
+        force=args.force,
+        on_progress=lambda done, total, name: progress.show(f"demo media: {done}/{total} written ({name})", force=True),
+    )
+    progress.done()
     say(f"demo media ready in {directory} ({len(paths)} files, {time.perf_counter() - t0:.1f} s)")
     return 0
 
