@@ -186,3 +186,76 @@ def test_limits_an_encoder_can_honour(case: str, tmp_path: Path) -> None:
     for command in ("info", "encode", "export"):
         args = [command, "p.toml"] + (["-o", "o.mp4"] if command == "export" else [])
         _one_line(run(tmp_path, *args), expected)
+
+
+def _header_only_avi(tmp: Path) -> list[str]:
+    (tmp / "h.avi").write_bytes(
+        b"RIFF" + (16).to_bytes(4, "little") + b"AVI LIST" + (4).to_bytes(4, "little") + b"hdrl"
+    )
+    return ["probe", "h.avi"]
+
+
+def _probe_fifo(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "f.mp4")
+    return ["probe", "f.mp4"]
+
+
+def _existing(tmp: Path) -> list[str]:
+    (tmp / "p.toml").write_text("x")
+    return ["new", "p.toml", "a.mp4"]
+
+
+def _file_as_folder(tmp: Path) -> list[str]:
+    (tmp / "plain").write_text("x")
+    return ["demo", str(tmp / "plain" / "demo")]
+
+
+MORE: dict[str, tuple[Callable[[Path], list[str]], str]] = {
+    "probe a header-only AVI": (_header_only_avi, "not a readable media file"),
+    "probe /dev/zero": (lambda _tmp: ["probe", "/dev/zero"], "not a regular file"),
+    "probe a FIFO": (_probe_fifo, "not a regular file"),
+    "probe a missing file": (lambda _tmp: ["probe", "nope.mp4"], "nope.mp4"),
+    "info of a missing project": (lambda _tmp: ["info", "nope.toml"], "file not found"),
+    "an unknown command": (lambda _tmp: ["frobnicate"], "unknown command"),
+    "new with a project not ending in .toml": (lambda _tmp: ["new", "p.txt", "a.mp4"], "should end in .toml"),
+    "new over an existing project": (_existing, "already exists"),
+    "demo under a file": (_file_as_folder, "cannot create the folder"),
+    "encode with 0 workers": (lambda tmp: ["encode", "x.toml", "--workers", "0"], "--workers must be at least 1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MORE))
+def test_more_mistakes_give_one_line(case: str, tmp_path: Path) -> None:
+    make, expected = MORE[case]
+    _one_line(run(tmp_path, *make(tmp_path)), expected)
+
+
+def test_encode_with_all_media_offline_fails_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "p.toml").write_text(_project('"30"', "gone.mp4"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVECUT_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "encode", "p.toml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "media 'a' is offline" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["folder", "device"])
+def test_export_never_writes_over_a_folder_or_a_device(target: str, tiny: Path, tmp_path: Path) -> None:
+    output = str(tmp_path) if target == "folder" else "/dev/full"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVECUT_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "export", str(tiny / "p.toml"), "-o", output, "--force"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    _one_line(result, "is a folder" if target == "folder" else "not a regular file")
+    assert Path("/dev/full").is_char_device()

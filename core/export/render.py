@@ -324,6 +324,8 @@ def _plan(project: Project, opts: ExportOptions, store: CellStore) -> _Plan:
 def _check_output(output: Path, force: bool) -> Path:
     if output.is_dir():
         raise OutputExistsError(f"{output} is a folder, not a file name")
+    if output.exists() and not output.is_file():  # the film is renamed over it: never over a device
+        raise LivecutError(f"{output} is not a regular file (a device, pipe or socket?): give a file name")
     if output.exists() and not force:
         raise OutputExistsError(f"{output} already exists (use --force to overwrite)")
     if not output.parent.is_dir():

@@ -44,7 +44,8 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
     progress = Progress(quiet=args.json)
     t0 = time.perf_counter()
-    _project, engine = start_engine(args.project, args.workers, args.encoder, progress)
+    project, engine = start_engine(args.project, args.workers, args.encoder, progress)
+    offline = project.offline_media()
     try:
         before = engine.snapshot()
         cells_total = len({s.key for s in before.segments if s.key})
@@ -99,7 +100,9 @@ def cmd_encode(args: argparse.Namespace) -> int:
             f"({format_size(limit)} of the {format_size(limits.total)} limit, from {limits.source}) "
             f"and were evicted; raise {ENV} or [cache] limit in the config\n"
         )
-    return 1 if failed or evicted else 0
+    for ref in offline:  # their clips cannot be encoded: the cache is not full, say why
+        sys.stderr.write(f"livecut: media {ref.id!r} is offline ({ref.error}: expected at {ref.resolved})\n")
+    return 1 if failed or evicted or offline else 0
 
 
 def _frames_needed(snap: EngineSnapshot, cached: set[str]) -> int:
