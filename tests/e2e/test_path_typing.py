@@ -48,7 +48,7 @@ class Tmux:
 def editor(tmp_path: Path):  # type: ignore[no-untyped-def]
     make_source(tmp_path / "a.mp4", frames=30, width=64, height=48, fps=30, audio=False)
     (tmp_path / "sub").mkdir()
-    (tmp_path / "trial1-export.mp4").write_bytes(b"")
+    (tmp_path / "trial1-cut.toml").write_text("")  # the save-as prompt completes projects and folders
     subprocess.run(
         [sys.executable, "-m", "tui.cli", "new", "demo.toml", "a.mp4"],
         cwd=tmp_path,
@@ -98,16 +98,16 @@ def test_tab_right_after_typing_keeps_what_was_typed(editor: tuple[Tmux, Path]) 
     tmux("send-keys", "-t", "e", "C-w")
     tmux.wait_for("save project as")
     tmux("send-keys", "-t", "e", "C-u")
-    tmux("send-keys", "-t", "e", "-l", "trial1-export.mp4")
+    tmux("send-keys", "-t", "e", "-l", "trial1-cut.toml")
     tmux("send-keys", "-t", "e", "Tab")
     time.sleep(1.0)
-    assert _field(tmux.screen()) == "trial1-export.mp4"
+    assert _field(tmux.screen()) == "trial1-cut.toml"
     tmux("send-keys", "-t", "e", "C-u")
     tmux("send-keys", "-t", "e", "-l", "tri")
     time.sleep(0.8)  # now the completion is there: tab takes it
     tmux("send-keys", "-t", "e", "Tab")
     time.sleep(0.8)
-    assert _field(tmux.screen()) == "trial1-export.mp4"
+    assert _field(tmux.screen()) == "trial1-cut.toml"
 
 
 @pytest.mark.timeout(120)
