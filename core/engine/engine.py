@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.cells.encode import PreviewProfile, encode_black, encode_run, preview_canvas
 from core.cells.encoders import detect_encoders
@@ -55,6 +56,9 @@ from core.media.frames import DecodeStats, cheap_start
 from core.media.info import MediaInfo
 from core.model.project import Project
 from core.model.timeline import MediaRef, Timeline
+
+if TYPE_CHECKING:
+    from core.engine.dask_executor import DaskExecutor
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +157,7 @@ class Engine:
         encoder: str | None = None,
         codec_threads: int | None = None,
         quality: str = "full",
+        cluster: str | None = None,
     ) -> None:
         """``quality``: ``auto`` adapts the rung to the measured speed; ``full``, ``half`` or
         ``quarter`` pin one (``full`` by default: a front end opts in to adaptation, because only
@@ -198,7 +203,13 @@ class Engine:
         """Cells of the current work, by key: which rung a finished cell was."""
         self._cells_per_rung = [0] * len(self.profiles)
         self._threads_per_codec = codec_threads if codec_threads is not None else (1 if n > 1 else 0)
-        self.scheduler = Scheduler(self.store, self._encode, workers=n, on_event=self._forward)
+        self._cluster: DaskExecutor | None = None
+        if cluster:  # cells go to a Dask cluster (livecut[cluster]); the job key is the cell's key
+            from core.engine.cell_task import cell_tasks
+            from core.engine.dask_executor import DaskExecutor
+
+            self._cluster = DaskExecutor(cluster, cell_tasks(self.profiles, self.cell_frames, self._media_info))
+        self.scheduler = Scheduler(self.store, self._cluster or self._encode, workers=n, on_event=self._forward)
         self.scheduler.run_may_start = lambda cell: cheap_start(
             self._media.get(cell.media), cell.index, self.cell_frames, self.fps
         )
@@ -666,9 +677,15 @@ class Engine:
             known = sum(self._sizes.get(k, 0) + ENTRY_OVERHEAD for k in self._known if k in self._sizes)
         return known > self.store.limit
 
+    def _media_info(self, media: str) -> MediaInfo | None:
+        with self._lock:
+            return self._media.get(media)
+
     def close(self) -> None:
         self._unsubscribe()
         self.scheduler.close()
+        if self._cluster is not None:
+            self._cluster.close()
 
     def __enter__(self) -> Engine:
         return self

@@ -107,3 +107,32 @@ def test_ctrl_c_cancels_the_cluster_jobs(address: str, tmp_path: Path) -> None:
             time.sleep(0.1)
         assert client.run_on_scheduler(_livecut_tasks) == []
     assert sorted(out.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_encode_on_the_cluster_fills_the_local_cache(address: str, project_file: Path, tmp_path: Path) -> None:
+    """``livecut encode --cluster``: the cells are made on the workers and stored here; a local run
+    afterwards reuses every one, and the preview built from them is frame-exact."""
+    import av
+
+    from core.synthetic.testpattern import read_index
+
+    env = {**_env(), "LIVECUT_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("LIVECUT_CLUSTER", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tui.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+        )
+
+    first = cli("encode", str(project_file), "--cluster", address, "--json")
+    assert first.returncode == 0, first.stderr
+    made = json.loads(first.stdout)
+    assert made["cells_encoded"] == made["cells_total"] > 0
+    again = json.loads(cli("encode", str(project_file), "--json").stdout)
+    assert again["cells_encoded"] == 0 and again["cells_reused"] == made["cells_total"]
+    out = tmp_path / "preview.mp4"
+    assert cli("preview", str(project_file), "-o", str(out)).returncode == 0
+    with av.open(str(out)) as container:
+        indices = [read_index(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+    assert indices == [*range(45), *range(30)]

@@ -15,6 +15,7 @@ never as ready, and the command exits 1 naming the limit to raise.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -33,6 +34,12 @@ def _setup_encode(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print figures as JSON")
     p.add_argument("--encoder", default=None, help="force an encoder (default: auto-detect)")
     p.add_argument(
+        "--cluster",
+        metavar="tcp://HOST:8786",
+        default=os.environ.get("LIVECUT_CLUSTER") or None,
+        help="encode the cells on this Dask scheduler (default: $LIVECUT_CLUSTER; needs livecut[cluster])",
+    )
+    p.add_argument(
         "--verify",
         action="store_true",
         help="check every cached cell's checksum first and re-encode bad ones (reads the whole cache)",
@@ -44,7 +51,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
     progress = Progress(quiet=args.json)
     t0 = time.perf_counter()
-    project, engine = start_engine(args.project, args.workers, args.encoder, progress)
+    project, engine = start_engine(args.project, args.workers, args.encoder, progress, args.cluster)
     offline = project.offline_media()
     try:
         before = engine.snapshot()

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def start_engine(
-    project_path: str, workers: int | None, encoder: str | None, progress: Progress
+    project_path: str, workers: int | None, encoder: str | None, progress: Progress, cluster: str | None = None
 ) -> tuple[Project, Engine]:
     """Load ``project_path`` and start its engine; progress lines follow every engine event."""
     from core.engine import Engine
@@ -31,6 +31,7 @@ def start_engine(
         workers=workers,
         encoder=encoder,
         on_event=lambda _e: progress.show(status(holder[0])) if holder else None,
+        cluster=cluster,
     )
     holder.append(engine)
     return project, engine
