@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from tests.tui.conftest import make_app, three_clips
 from tui.settings.config import from_dict
 from tui.settings.keys import key_names
@@ -43,3 +45,12 @@ async def test_help_shows_action_names() -> None:
         assert isinstance(app.screen, HelpScreen)
         text = app.export_screenshot()
         assert "delete_clip" in text and "trim_in" in text
+
+
+async def test_help_has_the_segment_bar_legend() -> None:
+    app = make_app(three_clips())
+    async with app.run_test(size=(220, 80)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        assert "Segment bar" in text and "pending: needed" in text and "offline: the media file is missing" in text

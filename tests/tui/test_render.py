@@ -70,6 +70,26 @@ def test_summary_line() -> None:
         errors={3: "b.mp4: decode error at 00:00:02"},
     )
     text = summary(snap)
-    assert text.startswith(f"{len(snap.segments) - 3}/{len(snap.segments)} ready · 2 encoding · 1 failed: b.mp4")
+    total = len(snap.segments)
+    assert text.startswith(f"█ {total - 3}/{total} ready · ▒ 2 encoding · ! 1 failed: b.mp4")
     assert text.endswith("14.2 MB · libx264")
+
+
+def test_summary_counts_add_up_and_name_every_state() -> None:
+    """Ready + lower + encoding + queued + pending + failed + offline is the total (#14)."""
+    tl = demo_like().timeline
+    chosen = {
+        0: SegmentState.ENCODING,
+        1: SegmentState.QUEUED,
+        2: SegmentState.PENDING,
+        3: SegmentState.FAILED,
+        4: SegmentState.LOWER,
+        5: SegmentState.PENDING,
+    }
+    snap = synthetic_snapshot(tl, states=chosen)
+    text = summary(snap)
+    counts = [int(part.split()[1].split("/")[0]) for part in text.split(" · ") if part[:1] in "█▓▒░·!╳"]
+    assert sum(counts) == len(snap.segments), text
+    for word in ("ready", "at lower quality", "encoding", "queued", "pending", "failed"):
+        assert word in text
     assert human_bytes(999) == "999 B" and human_bytes(2_500_000_000) == "2.5 GB"

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.settings import keys
+from tui.widgets.segment_bar import GLYPH, LEGEND
 
 
 def group_table(group: str, effective: dict[str, str]) -> Table:
@@ -63,8 +64,21 @@ def key_columns(keymap: dict[str, str], width: int) -> Table:
         for group in groups:
             stack += [group_table(group, effective), Text()]
         cells.append(Group(*stack[:-1]))
+    cells[-1] = Group(cells[-1], Text(), legend_table())
     grid.add_row(*cells)
     return grid
+
+
+def legend_table() -> Table:
+    """What each glyph of the segment bar means."""
+    table = Table(
+        title="Segment bar", title_justify="left", title_style="bold", show_header=False, box=None, padding=(0, 1)
+    )
+    table.add_column("glyph", style="bold", min_width=11, no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    for state, meaning in LEGEND:
+        table.add_row(GLYPH[state], meaning)
+    return table
 
 
 def _home(path: Path | None) -> str:

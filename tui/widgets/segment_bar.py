@@ -54,28 +54,42 @@ def human_bytes(n: int) -> str:
     return f"{n} B"
 
 
+LEGEND: tuple[tuple[SegmentState, str], ...] = (
+    (SegmentState.READY, "ready: plays at full quality"),
+    (SegmentState.LOWER, "ready at a lower quality rung (sharpened when idle)"),
+    (SegmentState.ENCODING, "encoding (fills as it goes)"),
+    (SegmentState.QUEUED, "queued for a worker"),
+    (SegmentState.PENDING, "pending: needed, not queued yet"),
+    (SegmentState.FAILED, "failed: plays black (the status line says why)"),
+    (SegmentState.OFFLINE, "offline: the media file is missing"),
+)
+"""Every state the bar draws, with its glyph: the ``?`` help shows it."""
+
+
 def summary(snapshot: SnapshotView, note: str = "") -> str:
-    """``38/52 ready · 2 encoding · 14.2 MB · libx264`` (+ failures, offline, ``note``)."""
+    """``█ 38/52 ready · ▒ 2 encoding · · 12 pending · 14.2 MB · libx264``: every state is named
+    with its glyph (a legend in place), and the counts add up to the total."""
     total = len(snapshot.segments)
     if not total:
         return note or "no segments"
     states = list(snapshot.states)
-    parts = [f"{snapshot.ready}/{total} ready"]
-    lower = states.count(SegmentState.LOWER)
-    if lower:
-        parts.append(f"{lower} at lower quality")
-    if snapshot.encoding:
-        parts.append(f"{snapshot.encoding} encoding")
-    queued = states.count(SegmentState.QUEUED)
-    if queued:
-        parts.append(f"{queued} queued")
-    failed = states.count(SegmentState.FAILED)
-    if failed:
-        first = next(iter(snapshot.errors.values()), "")
-        parts.append(f"{failed} failed" + (f": {first}" if first else ""))
-    offline = states.count(SegmentState.OFFLINE)
-    if offline:
-        parts.append(f"{offline} offline")
+    count = {state: states.count(state) for state in GLYPH}
+    parts = [f"{GLYPH[SegmentState.READY]} {count[SegmentState.READY]}/{total} ready"]
+    words = {
+        SegmentState.LOWER: "at lower quality",
+        SegmentState.ENCODING: "encoding",
+        SegmentState.QUEUED: "queued",
+        SegmentState.PENDING: "pending",
+        SegmentState.FAILED: "failed",
+        SegmentState.OFFLINE: "offline",
+    }
+    for state, word in words.items():
+        if count[state]:
+            text = f"{GLYPH[state]} {count[state]} {word}"
+            if state == SegmentState.FAILED:
+                first = next(iter(snapshot.errors.values()), "")
+                text += f": {first}" if first else ""
+            parts.append(text)
     if snapshot.bytes:
         parts.append(human_bytes(snapshot.bytes))
     if snapshot.encoder:
