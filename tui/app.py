@@ -41,6 +41,7 @@ from tui.settings.config import Config, load_config, save_config
 from tui.suggest import PROJECT_EXTENSIONS, PathSuggester
 from tui.termguard import TerminalGuard
 from tui.theming import to_textual
+from tui.tmuxcolour import tmux_truecolour
 
 log = logging.getLogger(__name__)
 
@@ -472,6 +473,9 @@ def run_editor(args: argparse.Namespace) -> int:
         document = Document.open(path)
     else:
         document = Document.new(path)
+    colour_note = tmux_truecolour()  # before Textual starts: it reads COLORTERM once
+    if colour_note:
+        problems.append(colour_note)
     with TerminalGuard() as guard:
         app = LivecutApp(
             document,
