@@ -93,7 +93,9 @@ async def test_exports_the_unsaved_timeline_with_progress(tmp_path: Path) -> Non
     assert info.video.frame_count == 50 and (info.video.width, info.video.height) == (160, 120)
     assert abs(float(info.duration) - 50 / 30) < 0.05
     assert {p.stage for p in seen} == {"encode", "join"}
-    assert any(f"{tmp_path / 'p.mp4'}: 1.7 s of film" in n and "written in" in n for n in notes(app))
+    # said on the status line, not in a toast over the timeline (#14)
+    assert app.editor.message.startswith("exported p.mp4: 1.7 s, 160×120, in ")
+    assert not any("p.mp4" in n for n in notes(app))
 
 
 async def test_new_project_exports_beside_the_working_folder_with_height(
@@ -213,3 +215,25 @@ def test_dialog_mid_export(snap_compare, monkeypatch: pytest.MonkeyPatch) -> Non
         await until(pilot, lambda: status(pilot.app).startswith("encoding"))  # type: ignore[arg-type]
 
     assert snap_compare(make_app(demo_like()), terminal_size=(100, 30), run_before=start)
+
+
+async def test_the_bar_starts_at_zero_not_full_looking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the first progress report the bar says 0 %, not an indeterminate bar that looks full."""
+    from textual.widgets import ProgressBar
+
+    started = threading.Event()
+
+    def stand_in(*_args: object, cancel: threading.Event, **_kwargs: object) -> NoReturn:
+        started.set()
+        cancel.wait(10)
+        raise Cancelled
+
+    monkeypatch.setattr(export_screen, "export", stand_in)
+    app = make_app(demo_like())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+e", "enter")
+        await until(pilot, started.is_set)
+        bar = dialog(app).query_one("#export-bar", ProgressBar)
+        assert bar.percentage == 0.0
+        await pilot.press("escape")
+        await pilot.pause()

@@ -26,6 +26,7 @@ from textual.screen import Screen
 
 from core.cells.plan import SegmentState, segment_at
 from core.errors import EditError, LivecutError
+from core.export.render import ExportResult
 from core.media.damage import Damage, scan
 from core.media.info import MediaInfo
 from core.model import project as proj
@@ -498,7 +499,16 @@ class EditorScreen(EditActions, Screen[None]):
         if not self.document.timeline.clips:
             self.app.notify("the timeline is empty, nothing to export", severity="warning")
             return
-        self.app.push_screen(ExportScreen(self.document.project, self.document.base_dir))
+        self.app.push_screen(ExportScreen(self.document.project, self.document.base_dir), self._exported)
+
+    def _exported(self, result: ExportResult | None) -> None:
+        """The film is written: say so on the status line (a toast would cover the timeline)."""
+        if result is not None:
+            self.message = (
+                f"exported {result.output.name}: {result.duration_s:.1f} s, {result.width}×{result.height}, "
+                f"in {result.seconds:.1f} s"
+            )
+            self._refresh_views()
 
     # -- actions: view ---------------------------------------------------------------------------
     def _zoom(self, step: int) -> None:

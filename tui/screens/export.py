@@ -216,7 +216,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         for widget in self.query(Input):
             widget.disabled = True
         self.query_one("#start", Button).disabled = True
-        self.query_one("#export-bar", ProgressBar).update(total=None, progress=0)
+        self.query_one("#export-bar", ProgressBar).update(total=1, progress=0)  # 0 %, not a full-looking "--%"
         self.query_one("#export-bar").remove_class("hidden")
         self._say("preparing…")
         self._export_worker(target, options, self._cancel)
@@ -271,13 +271,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         if event.state == WorkerState.SUCCESS:
             result = worker.result
             assert isinstance(result, ExportResult)
-            self.app.notify(
-                f"{result.output}: {result.duration_s:.1f} s of film, {result.width}×{result.height}, "
-                f"written in {result.seconds:.1f} s",
-                title="exported",
-                timeout=10,
-            )
-            self.dismiss(result)
+            self.dismiss(result)  # the editor says it on its status line
             return
         self.query_one("#export-bar").add_class("hidden")
         self.query_one("#start", Button).focus()
