@@ -48,7 +48,7 @@ from tui.transport import Transport
 from tui.widgets.media_bin import MediaBin
 from tui.widgets.preview_pane import PreviewPane, resolve_graphics
 from tui.widgets.segment_bar import SegmentBar
-from tui.widgets.status_line import Status, StatusLine
+from tui.widgets.status_line import Status, StatusLine, level_meter
 from tui.widgets.timeline_view import TimelineState, TimelineView
 
 log = logging.getLogger(__name__)
@@ -230,7 +230,8 @@ class EditorScreen(EditActions, Screen[None]):
             Status(
                 transport=("waiting… " if self.waiting and self.transport.playing else "")
                 + self.transport.label()
-                + (f" · {quality}" if (quality := self.bridge.quality_label()) else ""),
+                + (f" · {quality}" if (quality := self.bridge.quality_label()) else "")
+                + (f" {meter}" if (meter := self._level_meter()) else ""),
                 position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
                 selection=self._selection_text(tl, sel),
                 message=self.message,
@@ -241,6 +242,21 @@ class EditorScreen(EditActions, Screen[None]):
             )
         )
         self._update_placeholder(tl)
+
+    def _level_meter(self) -> str:
+        """While playing: the sound level at the playhead (the clip's waveform and gain)."""
+        if not self.transport.playing:
+            return ""
+        tl = self.shown
+        shown = tl.source_frame(self.cursor.playhead)
+        if shown is None:
+            return ""
+        clip, source = shown
+        wave = self.waveforms.get(clip.media)
+        if wave is None:
+            return ""
+        t = source / float(tl.fps)
+        return level_meter(wave.peak(t - 0.05, t + 0.05) * clip.audio_gain)
 
     def _status_note(self) -> str:
         """Which preview is in use, and (for the terminal preview) how its picture is drawn."""

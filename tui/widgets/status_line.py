@@ -6,6 +6,7 @@ part stays in the same place; the message part gives way first when the terminal
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -85,6 +86,20 @@ class StatusLine(Widget):
         line = Text.assemble(left, right)
         line.truncate(self.size.width, overflow="ellipsis")
         return line
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+METER_FLOOR_DB = -48.0
+"""Quieter than this shows the lowest bar; 0 dBFS the highest."""
+
+
+def level_meter(level: float) -> str:
+    """``♪▆ -9 dB``: a linear peak (1.0 = full scale) as one bar and its dBFS, for the status line."""
+    if level <= 0:
+        return "♪▁ -∞ dB"
+    db = 20 * math.log10(level)
+    step = min(len(_BARS) - 1, max(0, round((db - METER_FLOOR_DB) / -METER_FLOOR_DB * (len(_BARS) - 1))))
+    return f"♪{_BARS[step]} {db:+.0f} dB" if db > 0 else f"♪{_BARS[step]} {db:.0f} dB"
 
 
 _GAP = 2
