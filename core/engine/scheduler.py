@@ -340,6 +340,10 @@ class Scheduler:
                 break
             if not self.claims.acquire(c.key):
                 break
+            if self.store.adopt(c.key):  # its owner stored it and let go between the look and the claim
+                self.claims.release(c.key)
+                stored = True
+                break
             mine.append(c)
         act.claimed = tuple(c.key for c in mine)
         if len(mine) == len(cells):
