@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 import tomllib
@@ -13,31 +12,13 @@ from pathlib import Path
 import pytest
 
 from core.synthetic.demo import generate_demo
+from tests.e2e.tmuxdrive import screen, tmux, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux drives this test; make test installs it"),
 ]
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20).stdout
-
-
-def screen(session: str) -> str:
-    return tmux("capture-pane", "-p", "-t", session)
-
-
-def wait_for(session: str, text: str, timeout: float = 90) -> str:
-    deadline = time.monotonic() + timeout
-    shown = ""
-    while time.monotonic() < deadline:
-        shown = screen(session)
-        if text in shown:
-            return shown
-        time.sleep(0.3)
-    raise AssertionError(f"{text!r} never appeared; screen:\n{shown}")
 
 
 @pytest.mark.timeout(240)

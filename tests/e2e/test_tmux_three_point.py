@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 import tomllib
@@ -16,31 +15,13 @@ import pytest
 from core.model import project as proj
 from core.synthetic.demo import generate_demo
 from core.timebase import frames_to_timecode
+from tests.e2e.tmuxdrive import tmux, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux drives this test; make test installs it"),
 ]
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20).stdout
-
-
-def screen(session: str) -> str:
-    return tmux("capture-pane", "-p", "-t", session)
-
-
-def wait_for(session: str, text: str, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    shown = ""
-    while time.monotonic() < deadline:
-        shown = screen(session)
-        if text in shown:
-            return shown
-        time.sleep(0.3)
-    raise AssertionError(f"{text!r} never appeared; screen:\n{shown}")
 
 
 def keys(session: str, *names: str) -> None:
