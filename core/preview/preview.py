@@ -232,7 +232,9 @@ class Preview:
         def resolve(seg: Segment, cancel: threading.Event) -> str | None:
             return self.engine.resolve_at(r, seg, cancel, switch_up=seg is not first)
 
-        session = self._assembler(r).session(timeline, segs, start, sink, resolve, r).start_thread()
+        # the stream opens on the playhead's own frame, so the first picture the player shows
+        # is the right one (never the segment's first frame while a seek is on its way)
+        session = self._assembler(r).session(timeline, segs, start, sink, resolve, r, from_frame=frame).start_thread()
         with self._lock:
             self._session = session
             self._frame = frame

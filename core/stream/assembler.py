@@ -242,8 +242,10 @@ class Assembler:
         sink: GrowingStream,
         resolve: Callable[[Segment, threading.Event], str | None],
         rung: int = 0,
+        *,
+        from_frame: int | None = None,
     ) -> StreamSession:
-        return StreamSession(self, timeline, segments, start, sink, resolve, rung)
+        return StreamSession(self, timeline, segments, start, sink, resolve, rung, from_frame=from_frame)
 
     def remember(self, start: int, built: list[_Built]) -> None:
         with self._lock:
@@ -282,7 +284,14 @@ class StreamSession:
         sink: GrowingStream,
         resolve: Callable[[Segment, threading.Event], str | None],
         rung: int = 0,
+        *,
+        from_frame: int | None = None,
     ) -> None:
+        """``from_frame`` (a timeline frame inside segment ``start``) starts the stream exactly
+        there instead of at the segment's first frame: cells are all-intra, so any frame can open
+        a stream, and a player that loads it shows that frame first. Without it a player would
+        show the segment's first frame until its seek to the playhead lands — a wrong frame on
+        screen after every edit that restarts the stream."""
         self.assembler = assembler
         self.rung = rung
         """The rung of the quality ladder this session plays (for display; the resolver picks cells)."""
@@ -294,6 +303,9 @@ class StreamSession:
         self.cancel_event = threading.Event()
         self.state = SessionState()
         self.start_frame = segments[self.start].at if self.start < len(segments) else timeline.duration
+        if from_frame is not None and self.start < len(segments):
+            seg = segments[self.start]
+            self.start_frame = max(seg.at, min(int(from_frame), seg.at + seg.last - seg.first))
         self.first_fragment_ms: float | None = None
         self.reused = 0
         self._keys: dict[int, str] = {}
@@ -335,7 +347,7 @@ class StreamSession:
         pieces: list[_Piece] = []
         for index in range(self.start, len(self.segments)):
             seg = self.segments[index]
-            first = seg.first
+            first = seg.first + max(0, self.start_frame - seg.at)  # the first segment may start inside
             while first <= seg.last:
                 at = seg.at + first - seg.first
                 size = QUICK_FRAMES if at < quick_until else seg.last - first + 1
@@ -357,7 +369,7 @@ class StreamSession:
             sigs.append((seg.cell.key, seg.cell.media, piece.first, piece.last, piece.at, sound))
         if sigs:  # the last fragment flushes the audio encoder: reuse it only as a last fragment
             sigs[-1] = (*sigs[-1], "end")
-        reused = self.assembler.reusable(self.start, sigs)
+        reused = self.assembler.reusable(self.start_frame, sigs)
         built: list[_Built] = []
         audio_start = samples_at(self.start_frame, fps)
         emit_from = audio_start
@@ -385,7 +397,7 @@ class StreamSession:
                 self.state.switch_frame = piece.at
                 self.state.switch_rung = change.rung
                 log.info("session at rung %d ends at frame %d: rung %d from there", self.rung, piece.at, change.rung)
-                self.assembler.remember(self.start, built)
+                self.assembler.remember(self.start_frame, built)
                 self.state.done = True
                 self.sink.finish()
                 return
@@ -415,7 +427,7 @@ class StreamSession:
                 kept += len(data)
             if self.first_fragment_ms is None:
                 self.first_fragment_ms = (time.perf_counter() - t0) * 1000
-        self.assembler.remember(self.start, built)
+        self.assembler.remember(self.start_frame, built)
         self.state.done = True
         self.sink.finish()
 
