@@ -11,7 +11,8 @@ is validated, so the validation below only knows the newest shape. Version 2 add
 ``[[markers]]``, gap clips (``[[clips]] gap = 30``: a gap is only its length) and a clip's sound
 (``gain_db = -6.0``, ``mute = true``, written only when not the default); a version 1 file is a
 version 2 file without them and loads unchanged.
-Saving always writes the newest version.
+Saving always writes the newest version, in one stable layout (``blocks``), and carries the
+user's comments from the file it replaces (``core.model.comments`` has the rules).
 """
 
 from __future__ import annotations
@@ -25,11 +26,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from core.atomic import write_atomic
 from core.errors import MediaError, ProjectError
 from core.media.info import probe
+from core.model import comments
 from core.model.timeline import GAP, MAX_GAIN_DB, MAX_MARKER_NAME, MIN_GAIN_DB, Clip, Marker, MediaRef, Timeline, gap
 from core.timebase import parse_fps, parse_time
 
@@ -453,27 +453,44 @@ def _clip_dict(clip: Clip) -> dict[str, Any]:
     return out
 
 
-def dumps(project: Project, base: Path) -> str:
-    """The project as TOML in one stable layout: ``version``, ``[project]``, ``[preview]``, then
-    ``[[media]]``, ``[[clips]]`` and ``[[markers]]`` as tables, whatever they hold, so two saves
-    of similar projects read alike and diff cleanly."""
+def blocks(project: Project, base: Path) -> list[comments.Block]:
+    """The file's sections in the stable layout: ``version``, ``[project]``, ``[preview]``, then
+    ``[[media]]``, ``[[clips]]`` and ``[[markers]]`` as tables, whatever they hold, so two saves of
+    similar projects read alike and diff cleanly."""
     data = to_dict(project, base)
-    parts = [tomli_w.dumps({"version": data["version"]})]
-    for table in ("project", "preview"):
-        parts.append(f"[{table}]\n" + tomli_w.dumps(data[table]))
+    out = [comments.Block(None, {"version": data["version"]})]
+    out.extend(comments.Block(table, data[table]) for table in ("project", "preview"))
     for array in ("media", "clips", "markers"):
-        parts.extend(f"[[{array}]]\n" + tomli_w.dumps(item) for item in data.get(array, ()))
-    return "\n".join(parts)
+        out.extend(comments.Block(array, item, entry=True) for item in data.get(array, ()))
+    return out
+
+
+def dumps(project: Project, base: Path, keep: comments.Comments | None = None) -> str:
+    """The project as TOML in the stable layout (``blocks``); with ``keep``, an old file's comments
+    carried beside what they describe (``core.model.comments``). The values are always the model's."""
+    layout = blocks(project, base)
+    if keep is not None:
+        try:
+            return comments.render(layout, keep)
+        except Exception:  # a comment must never cost the save: write without them
+            log.warning("%s: its comments could not be carried; saved without them", keep.source, exc_info=True)
+    return comments.render(layout)
 
 
 def save(project: Project, path: str | os.PathLike[str] | None = None) -> Project:
-    """Write ``project`` atomically to ``path`` (default: its own path); returns it with that path."""
+    """Write ``project`` atomically to ``path`` (default: its own path); returns it with that path.
+
+    The user's comments are carried from the project's own file (its ``path``; so "save as" and
+    the autosave keep them too), or, for a project without one, from the file being replaced.
+    """
     target = Path(path) if path is not None else project.path
     if target is None:
         raise ProjectError("(unsaved project)", ["no file name given: use save as"])
     target = target.resolve()
+    source = project.path if project.path is not None and project.path.exists() else target
+    keep = comments.read(source, MAX_PROJECT_BYTES)
     try:
-        write_atomic(target, dumps(project, target.parent).encode("utf-8"))
+        write_atomic(target, dumps(project, target.parent, keep).encode("utf-8"))
     except OSError as exc:
         raise ProjectError(
             target, [f"cannot be saved ({exc.strerror or exc}); the previous file is unchanged"]
