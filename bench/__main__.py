@@ -18,6 +18,7 @@ from bench import (
     graphics,
     memory,
     player,
+    project_save,
     quality,
     real_media,
     shared_cache,
@@ -47,6 +48,7 @@ def main() -> int:
         "web": web.run(),
         "real_media": real_media.run(),
         "quality": quality.run(),
+        "project_save": project_save.run(),
     }
     doc["total_seconds"] = round(time.time() - started, 1)
     sys.stdout.write(json.dumps(doc, indent=2) + "\n")

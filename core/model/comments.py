@@ -48,7 +48,7 @@ import logging
 import re
 import stat
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -320,44 +320,68 @@ def _clip_near(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     return bool(old[2] < new[3]) and bool(new[2] < old[3])
 
 
+def _clip_buckets(key: tuple[Any, ...]) -> tuple[Hashable, ...]:
+    return (key[:1] if key[0] == "gap" else key[:2],)
+
+
 def _marker_key(entry: Mapping[str, Any], fps: Fraction) -> tuple[Any, ...]:
     return (_time(entry.get("frame"), fps), entry.get("name", ""))
 
 
-def _marker_near(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
-    return bool(old[0] == new[0] or (old[1] and old[1] == new[1]))
+def _marker_buckets(key: tuple[Any, ...]) -> tuple[Hashable, ...]:
+    """A marker moved keeps its name; a marker renamed keeps its frame."""
+    return (("frame", key[0]), ("name", key[1])) if key[1] else (("frame", key[0]),)
 
 
 def _media_key(entry: Mapping[str, Any], fps: Fraction) -> tuple[Any, ...]:
     return (entry.get("id"), entry.get("path"))
 
 
-def _media_near(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
-    return bool(old[0] == new[0] or old[1] == new[1])
+def _media_buckets(key: tuple[Any, ...]) -> tuple[Hashable, ...]:
+    """A medium relinked keeps its id; one whose id changed keeps its file."""
+    return (("id", key[0]), ("path", key[1]))
 
 
 def _other_key(entry: Mapping[str, Any], fps: Fraction) -> tuple[Any, ...]:
     return (repr(sorted(entry.items())),)
 
 
-_IDENTITY: dict[str, tuple[Callable[[Mapping[str, Any], Fraction], tuple[Any, ...]], Callable[..., bool]]] = {
-    "clips": (_clip_key, _clip_near),
-    "markers": (_marker_key, _marker_near),
-    "media": (_media_key, _media_near),
+def _anything(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class _Identity:
+    """How entries of one array are recognised: ``key`` (equal keys: the same entry), and for an
+    edited entry, ``buckets`` to look in and ``near`` to confirm (within a shared bucket)."""
+
+    key: Callable[[Mapping[str, Any], Fraction], tuple[Any, ...]]
+    buckets: Callable[[tuple[Any, ...]], tuple[Hashable, ...]] = lambda key: ()
+    near: Callable[[tuple[Any, ...], tuple[Any, ...]], bool] = _anything
+
+
+_IDENTITY = {
+    "clips": _Identity(_clip_key, _clip_buckets, _clip_near),
+    "markers": _Identity(_marker_key, _marker_buckets),
+    "media": _Identity(_media_key, _media_buckets),
 }
+LOOK = 32
+"""Candidates looked at per old entry when pairing edited entries: keeps a save of a project whose
+every clip changed (thousands in one bucket) linear; edits are close to each other in practice."""
 
 
 def match(name: str, old: Sequence[Any], new: Sequence[Mapping[str, Any]], old_fps: Fraction) -> dict[int, int]:
     """Which old entry each new entry of array ``name`` is (new index → old index).
 
-    Equal entries are aligned in order (a diff, so moves and deletions elsewhere do not shift the
-    pairs); between aligned runs, an old entry pairs with the next new one "near" it (the same
-    clip trimmed or split, a renamed marker, a relinked medium); the rest are new or removed.
-    Common prefix and suffix are paired first, so the usual save (one edit) costs O(n).
+    Three passes, each over what the previous left: equal entries aligned in order (a diff, so a
+    deletion or insertion does not shift the pairs; common prefix and suffix first, so the usual
+    save of one edit costs O(n)); equal entries elsewhere (moved); then an old entry with the first
+    new one "near" it (the same clip trimmed or split, a renamed or moved marker, a relinked
+    medium). The rest are new entries, or removed ones.
     """
-    key, near = _IDENTITY.get(name, (_other_key, lambda a, b: False))
-    old_keys = [key(e, old_fps) if isinstance(e, Mapping) else ("?", i) for i, e in enumerate(old)]
-    new_keys = [key(e, old_fps) for e in new]  # the model writes frames: the rate does not matter
+    identity = _IDENTITY.get(name, _Identity(_other_key))
+    old_keys = [identity.key(e, old_fps) if isinstance(e, Mapping) else ("?", i) for i, e in enumerate(old)]
+    new_keys = [identity.key(e, old_fps) for e in new]  # the model writes frames: the rate does not matter
     pairs: dict[int, int] = {}
     lo = 0
     while lo < len(old_keys) and lo < len(new_keys) and old_keys[lo] == new_keys[lo]:
@@ -368,18 +392,43 @@ def match(name: str, old: Sequence[Any], new: Sequence[Mapping[str, Any]], old_f
         hi_old -= 1
         hi_new -= 1
         pairs[hi_new] = hi_old
-    middle = difflib.SequenceMatcher(None, old_keys[lo:hi_old], new_keys[lo:hi_new], autojunk=False)
-    for tag, i1, i2, j1, j2 in middle.get_opcodes():
-        if tag == "equal":
-            pairs.update((lo + j1 + k, lo + i1 + k) for k in range(i2 - i1))
-        elif tag == "replace":
-            j = j1
-            for i in range(i1, i2):
-                for jj in range(j, j2):
-                    if near(old_keys[lo + i], new_keys[lo + jj]):
-                        pairs[lo + jj] = lo + i
-                        j = jj + 1
-                        break
+    if lo in (hi_old, hi_new):
+        return pairs
+    diff = difflib.SequenceMatcher(None, old_keys[lo:hi_old], new_keys[lo:hi_new], autojunk=False)
+    for i, j, size in diff.get_matching_blocks():
+        pairs.update((lo + j + k, lo + i + k) for k in range(size))
+
+    taken = set(pairs.values())
+    moved: dict[tuple[Any, ...], list[int]] = {}
+    for i in reversed(range(lo, hi_old)):
+        if i not in taken:
+            moved.setdefault(old_keys[i], []).append(i)
+    for j in range(lo, hi_new):
+        if j not in pairs and moved.get(new_keys[j]):
+            pairs[j] = moved[new_keys[j]].pop()
+
+    taken = set(pairs.values())
+    waiting: dict[Hashable, list[int]] = {}
+    for j in range(lo, hi_new):
+        if j not in pairs:
+            for bucket in identity.buckets(new_keys[j]):
+                waiting.setdefault(bucket, []).append(j)
+    for i in range(lo, hi_old):
+        if i in taken:
+            continue
+        hit = next(
+            (
+                j
+                for bucket in identity.buckets(old_keys[i])
+                for j in waiting.get(bucket, ())[:LOOK]
+                if identity.near(old_keys[i], new_keys[j])
+            ),
+            None,
+        )
+        if hit is not None:
+            pairs[hit] = i
+            for bucket in identity.buckets(new_keys[hit]):
+                waiting[bucket].remove(hit)
     return pairs
 
 
