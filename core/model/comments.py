@@ -9,25 +9,32 @@ thing it describes (its *anchor*), and writes it again beside the same thing in 
 The rules:
 
 * A comment line belongs to the next key or table header below it; an end-of-line comment to the
-  key or header on its line (its spacing before ``#`` is kept). Comment lines before the first
-  key are the file's header and stay at the top; those after the last key stay at the end.
+  key or header on its line (its spacing before ``#`` is kept; a comment line's indentation is
+  not, the layout has none). Comment lines before the first key or header are the file's header
+  and stay at the top; those after the last key stay at the end. Keys are compared by their full
+  path, so ``project.name = ...`` at the top and ``name`` in ``[project]`` are the same key.
 * Blank lines are kept only next to comments (between comment lines, or between a comment and
   what it describes), a run of them as one; elsewhere the layout owns the spacing.
-* Comments inside an entry of an array of tables (``[[clips]]``, ``[[media]]``, ``[[markers]]``)
-  follow that entry when entries are reordered, inserted or removed. Entries are matched by
-  identity: media by ``id``, markers by frame and name, clips (which have no id in the model) by
-  their values — an aligning diff of the old and new lists, so a clip keeps its comments when
-  other clips move around it; a clip that was trimmed or split (values changed, same media,
-  overlapping source range) keeps them too, the first piece of a split taking them.
+* Comments inside an entry of an array of tables (``[[clips]]``, ``[[media]]``, ``[[markers]]``:
+  above or on its header, above or on its keys) follow that entry when entries are reordered,
+  inserted or removed. Entries are matched by identity (``match``): media by ``id`` (or path),
+  markers by frame (or name), clips, which have no id in the model, by their values: an
+  aligning diff of the old and new lists, then equal clips that moved, then a clip that was
+  trimmed or split (same media, overlapping source range: the first piece of a split takes the
+  comments). An entry both edited beyond recognition and moved is a new entry.
 * Comment lines above the *first* entry of an array are the section's heading (``# in/out are
   source frames`` above the first ``[[clips]]``): they stay above the first entry whatever it
-  is, so deleting or moving the first clip does not lose them.
+  is, so deleting or moving the first clip does not lose them. (A note meant for the first clip
+  alone belongs on its header line or inside it.)
 * A comment whose anchor is gone (a deleted clip, a key the model no longer writes such as a
   ``gain_db`` set back to 0, a whole emptied array) is dropped, and logged (INFO) with its text so
   it can be found again. Not kept at the end as an orphan: it described a thing that no longer
   exists, would mislead next to the wrong thing, and orphans would pile up save after save.
+  Nothing is logged when the file that holds it is not the one replaced (an autosave, a save as).
 * Comments inside a multi-line value (an array spanning lines) are dropped: the model writes no
   such values.
+* Values are never taken from the old file: ``load(save(p)) == p`` whatever it held, and a file
+  without comments is written byte for byte as before.
 
 Why not tomlkit: it was tried. Its tree files a comment above ``[[clips]]`` under the *previous*
 table and keeps blank lines in per-item trivia, so carrying comments meant undoing its structure
@@ -85,6 +92,9 @@ class Comments:
     tail: tuple[str, ...]
     notes: Mapping[Anchor, Note]
     data: Mapping[str, Any]
+    report_dropped: bool = True
+    """Log the comments left out; False when ``source`` is not the file being replaced (an
+    autosave, a save as): they are still there, nothing is lost."""
 
 
 @dataclass(frozen=True)
@@ -297,16 +307,21 @@ def _time(value: Any, fps: Fraction) -> int | None:
         return None
 
 
+def _plain(value: Any) -> Hashable:
+    """``value`` usable in a key: a hand-edited file may hold an array where a string belongs."""
+    return value if value is None or isinstance(value, str | int | float | bool) else repr(value)
+
+
 def _clip_key(entry: Mapping[str, Any], fps: Fraction) -> tuple[Any, ...]:
     if "gap" in entry:
         return ("gap", _time(entry["gap"], fps))
     gain = entry.get("gain_db", 0.0)
     return (
         "clip",
-        entry.get("media"),
+        _plain(entry.get("media")),
         _time(entry.get("in"), fps),
         _time(entry.get("out"), fps),
-        float(gain) if isinstance(gain, int | float) else gain,
+        float(gain) if isinstance(gain, int | float) else _plain(gain),
         entry.get("mute", False) is True,
     )
 
@@ -325,7 +340,7 @@ def _clip_buckets(key: tuple[Any, ...]) -> tuple[Hashable, ...]:
 
 
 def _marker_key(entry: Mapping[str, Any], fps: Fraction) -> tuple[Any, ...]:
-    return (_time(entry.get("frame"), fps), entry.get("name", ""))
+    return (_time(entry.get("frame"), fps), _plain(entry.get("name", "")))
 
 
 def _marker_buckets(key: tuple[Any, ...]) -> tuple[Hashable, ...]:
@@ -334,7 +349,7 @@ def _marker_buckets(key: tuple[Any, ...]) -> tuple[Hashable, ...]:
 
 
 def _media_key(entry: Mapping[str, Any], fps: Fraction) -> tuple[Any, ...]:
-    return (entry.get("id"), entry.get("path"))
+    return (_plain(entry.get("id")), _plain(entry.get("path")))
 
 
 def _media_buckets(key: tuple[Any, ...]) -> tuple[Hashable, ...]:
@@ -497,7 +512,7 @@ class _Carry:
         return note.after
 
     def log_dropped(self) -> None:
-        if self.comments is None:
+        if self.comments is None or not self.comments.report_dropped:
             return
         for anchor, note in self.notes.items():
             text = [line for line in note.above if line] if (anchor, True) not in self.used else []

@@ -17,6 +17,7 @@ user's comments from the file it replaces (``core.model.comments`` has the rules
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -487,8 +488,7 @@ def save(project: Project, path: str | os.PathLike[str] | None = None) -> Projec
     if target is None:
         raise ProjectError("(unsaved project)", ["no file name given: use save as"])
     target = target.resolve()
-    source = project.path if project.path is not None and project.path.exists() else target
-    keep = comments.read(source, MAX_PROJECT_BYTES)
+    keep = _comments_for(project, target)
     try:
         write_atomic(target, dumps(project, target.parent, keep).encode("utf-8"))
     except OSError as exc:
@@ -496,6 +496,19 @@ def save(project: Project, path: str | os.PathLike[str] | None = None) -> Projec
             target, [f"cannot be saved ({exc.strerror or exc}); the previous file is unchanged"]
         ) from None
     return replace(project, path=target)
+
+
+def _comments_for(project: Project, target: Path) -> comments.Comments | None:
+    """The comments to carry into ``target``: the project's own file's when it has one (so a save
+    as or an autosave keeps them), else those of the file being replaced."""
+    source = target
+    with contextlib.suppress(OSError, ValueError):  # ValueError: a NUL in the name
+        if project.path is not None and project.path.is_file():
+            source = project.path.resolve()
+    keep = comments.read(source, MAX_PROJECT_BYTES)
+    if keep is not None and source != target:
+        keep = replace(keep, report_dropped=False)  # the file that holds them stays
+    return keep
 
 
 def new_from_media(path: str | os.PathLike[str], media: list[str], fps: str | None = None) -> Project:

@@ -282,11 +282,31 @@ def test_save_as_takes_the_comments_along(project_file: Path, media_dir: Path, t
     assert project_file.read_text() == commented(media_dir)  # untouched
 
 
-def test_the_autosave_carries_the_projects_comments(project_file: Path) -> None:
-    p = proj.load(project_file)
+def test_the_autosave_carries_the_projects_comments(
+    project_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(project_file.parent)
+    p = proj.load(project_file.name)  # a relative path, as the command line gives it
     auto = proj.autosave_path(project_file)
-    proj.save(with_clips(p, A1, B), auto)
+    with caplog.at_level(logging.INFO, logger="core.model.comments"):
+        proj.save(with_clips(p, A1, B), auto)
     assert clip_of(entry_below(auto.read_text(), "# header of B")) == B
+    assert not caplog.records  # A2's comment is still in the project file: nothing is lost yet
+    with caplog.at_level(logging.INFO, logger="core.model.comments"):
+        proj.save(with_clips(p, A1, B))
+    assert "the second A clip" in caplog.text  # now it is
+
+
+def test_a_file_that_is_toml_but_not_a_project_is_replaced_with_the_comments_that_fit(
+    media_dir: Path, project_file: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text('# kept\nversion = [1]\n[[clips]]  # odd\nmedia = ["x"]\nin = {a = 1}\n[x]  # gone\n')
+    p = replace(proj.load(project_file), path=None)
+    proj.save(p, other)
+    text = other.read_text()
+    assert text.startswith("# kept\nversion = 2\n") and "# gone" not in text
+    assert proj.load(other) == p
 
 
 # -- the scanner ---------------------------------------------------------------------------------
