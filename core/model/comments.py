@@ -111,8 +111,8 @@ class Block:
 def read(path: Path, max_bytes: int) -> Comments | None:
     """The comments of ``path``; None when it does not exist or holds none worth carrying.
 
-    Never raises: a file that cannot be used gives None, with a warning when it exists and is
-    a project the user may have commented (so the loss is not silent).
+    Never raises: a file that cannot be read gives None; one that has comments but cannot be
+    followed (not UTF-8, not TOML) gives None with a warning, so the loss is not silent.
     """
     try:
         info = path.stat()
@@ -539,15 +539,3 @@ def _pairs(blocks: Sequence[Block], comments: Comments) -> dict[str, dict[int, i
         old = comments.data.get(name)
         out[name] = match(name, old, entries, fps) if isinstance(old, list) else {}
     return out
-
-
-def _log_dropped(comments: Comments, used: set[Anchor]) -> None:
-    for anchor, note in comments.notes.items():
-        if anchor in used:
-            continue
-        text = [line for line in note.above if line]
-        if note.after:
-            text.append(note.after.strip())
-        if text:
-            where = ".".join(str(p) for p in anchor[1])
-            log.info("%s: comment of %s dropped (it is gone from the project): %s", comments.source, where, text)

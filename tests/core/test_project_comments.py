@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -405,3 +406,28 @@ def test_a_thousand_commented_entries_render_back_unchanged() -> None:
     head, tail, notes = comments.scan(text)
     kept = comments.Comments(Path("big.toml"), head, tail, notes, tomllib.loads(text))
     assert comments.render(blocks, kept) == text
+
+
+_TEXT = st.text(st.sampled_from(list("ab #'\"\\\n\t[]{}=.é")), max_size=12)
+_VALUE = st.one_of(
+    _TEXT,
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+    st.lists(st.one_of(_TEXT, st.integers(0, 9)), max_size=3),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(st.sampled_from(list("ab_-# .")), min_size=1, max_size=4), _VALUE, max_size=6))
+def test_scan_finds_exactly_the_comments_written_whatever_the_values_hold(values: dict[str, Any]) -> None:
+    """Strings full of ``#``, quotes, brackets and newlines (multi-line strings, arrays spanning
+    lines) never yield a comment; every end-of-line comment written after a value is found."""
+    chunks = [
+        tomli_w.dumps({key: value}, multiline_strings=True).rstrip("\n") + f"  # about {i}"
+        for i, (key, value) in enumerate(values.items())
+    ]
+    text = "\n".join(chunks) + "\n"
+    assert tomllib.loads(text) == values
+    head, tail, notes = comments.scan(text)
+    assert head == tail == ()
+    assert notes == {("key", (key,)): comments.Note((), f"  # about {i}") for i, key in enumerate(values)}
