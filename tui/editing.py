@@ -5,9 +5,16 @@ lands after a trim so the preview shows the frame you just cut to, how a ripple 
 the picture under the playhead) are easy to get subtly wrong and easy to test without a
 terminal. The editor screen only calls these and pushes the result through ``History``.
 
-The *selected* clip is the one under the playhead, unless tab/shift+tab picked another
-(``Cursor.picked``); moving the playhead drops the pick. Each edit returns an ``Outcome`` or
-raises ``EditError`` with the sentence the user sees.
+The selection rule (the help screen says it too): every clip key acts on the *target* clip, the
+clip selected with tab / shift+tab (``Cursor.picked``, drawn bracketed on the timeline) when there is
+one, else the clip under the playhead. A selection stays until esc clears it, another clip is
+selected or the clip is deleted; moving the playhead (arrows, jumps, clicks, playback) keeps it,
+and an edit keeps it on the same clip where that clip survives. Keys that cut at the playhead
+(``i`` ``o`` trim, ``s`` split) act on the target too, so they need the playhead inside it and say
+so otherwise; every other clip key (delete, move, nudges and trim modes, gain, mute, mark,
+zoom to clip, loop) acts on the target wherever the playhead is. Clips marked with ``v`` take over
+from the target for the keys that take several clips (delete, lift, cut, copy, gain, mute). Each
+edit returns an ``Outcome`` or raises ``EditError`` with the sentence the user sees.
 
 The nudge keys (``,`` ``.`` ``<`` ``>``) act by *trim mode* (``t`` cycles it), as in the trim modes
 of Avid and Resolve: one set of keys for four trims instead of four sets of modifier chords that
@@ -19,6 +26,7 @@ range in place, ``slide`` moves the selected clip between its neighbours.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Literal
@@ -39,7 +47,8 @@ class Cursor:
     playhead: int = 0
     """Timeline frame under the playhead, 0 ≤ playhead ≤ last frame."""
     picked: int | None = None
-    """Clip chosen with tab/shift+tab; None: the clip under the playhead."""
+    """Clip selected with tab/shift+tab (kept while the playhead moves); None: no selection, the
+    keys act on the clip under the playhead."""
     edge: Edge | None = None
     """Selected edge of the selected clip (what ``,`` ``.`` ``<`` ``>`` nudge)."""
     marked: frozenset[int] = frozenset()
@@ -66,7 +75,7 @@ def clamp(tl: Timeline, frame: int) -> int:
 
 
 def selected(tl: Timeline, cur: Cursor) -> int | None:
-    """Index of the selected clip, or None (empty timeline)."""
+    """Index of the target clip (the selected one, else the one under the playhead), or None."""
     if cur.picked is not None and 0 <= cur.picked < len(tl.clips):
         return cur.picked
     placed = tl.clip_at(cur.playhead)
@@ -78,9 +87,20 @@ def clip_name(tl: Timeline, clip: Clip) -> str:
 
 
 # -- navigation (no edit) ----------------------------------------------------------------------------
+def is_picked(tl: Timeline, cur: Cursor) -> bool:
+    """True when a clip is selected (the keys act on it), False when they act on the one under the
+    playhead."""
+    return cur.picked is not None and 0 <= cur.picked < len(tl.clips)
+
+
 def seek(tl: Timeline, cur: Cursor, frame: int) -> Cursor:
-    """Move the playhead; the selection follows it again (clips marked with ``v`` stay marked)."""
-    return replace(cur, playhead=clamp(tl, frame), picked=None)
+    """Move the playhead; the selection and the marked clips stay."""
+    return replace(cur, playhead=clamp(tl, frame))
+
+
+def clear_selection(cur: Cursor) -> Cursor:
+    """Esc: no selected clip, edge or marked clips; the keys act on the clip under the playhead."""
+    return replace(cur, picked=None, edge=None, marked=frozenset())
 
 
 def next_edit(tl: Timeline, cur: Cursor) -> Cursor:
@@ -173,18 +193,32 @@ def _selected_or_fail(tl: Timeline, cur: Cursor) -> int:
     return index
 
 
-def _playhead_source(tl: Timeline, cur: Cursor, index: int) -> int:
-    shown = tl.source_frame(cur.playhead)
-    if shown is None:
-        raise EditError("the playhead is not over a clip")
-    clip, source = shown
-    target = tl.clips[index]
-    if clip.media != target.media:
+def _kept(cur: Cursor, index: int | None) -> int | None:
+    """The selection after an edit of the target clip, now at ``index``: still selected when it
+    was selected, else none (the keys keep acting on the clip under the playhead)."""
+    return index if cur.picked is not None else None
+
+
+def _playhead_source(tl: Timeline, cur: Cursor, index: int, verb: str) -> int:
+    """The source frame under the playhead in clip ``index`` (the keys that cut at the playhead)."""
+    start, clip = tl.starts()[index], tl.clips[index]
+    if not start <= cur.playhead < start + clip.length:
         raise EditError(
-            f"the playhead shows {clip_name(tl, clip)}, not {clip_name(tl, target)}: "
-            "put the playhead inside the clip to trim it"
+            f"the playhead is not over the selected clip {index + 1}/{len(tl.clips)} ({clip_name(tl, clip)}): "
+            f"move it into the clip to {verb} it, or esc to act on the clip under the playhead"
         )
-    return source
+    return clip.in_ + cur.playhead - start
+
+
+def _follow(old: Timeline, new: Timeline, cur: Cursor, moved: Callable[[int, int], int | None]) -> int | None:
+    """Where the selected clip is in ``new`` after an edit of several clips: ``moved(start, end)``
+    says where a clip that was at ``[start, end)`` starts now (None: taken out or cut in two)."""
+    if cur.picked is None or not 0 <= cur.picked < len(old.clips):
+        return None
+    start, clip = old.starts()[cur.picked], old.clips[cur.picked]
+    now = moved(start, start + clip.length)
+    placed = new.clip_at(now) if now is not None else None
+    return placed.index if placed is not None and placed.start == now and placed.clip == clip else None
 
 
 def _trimmed(old: Timeline, new: Timeline, what: str) -> Timeline:
@@ -196,17 +230,17 @@ def _trimmed(old: Timeline, new: Timeline, what: str) -> Timeline:
 def trim_in(tl: Timeline, cur: Cursor) -> Outcome:
     """I: the selected clip starts at the playhead's source frame; the playhead shows that frame."""
     index = _selected_or_fail(tl, cur)
-    source = _playhead_source(tl, cur, index)
+    source = _playhead_source(tl, cur, index, "trim")
     new = _trimmed(tl, tl.trim_in(index, source), "start")
-    return Outcome("trim start", new, Cursor(new.starts()[index], index, "in"))
+    return Outcome("trim start", new, Cursor(new.starts()[index], _kept(cur, index), "in"))
 
 
 def trim_out(tl: Timeline, cur: Cursor) -> Outcome:
     """O: the selected clip's last frame is the playhead's source frame."""
     index = _selected_or_fail(tl, cur)
-    source = _playhead_source(tl, cur, index)
+    source = _playhead_source(tl, cur, index, "trim")
     new = _trimmed(tl, tl.trim_out(index, source + 1), "end")
-    return Outcome("trim end", new, Cursor(_last_of(new, index), index, "out"))
+    return Outcome("trim end", new, Cursor(_last_of(new, index), _kept(cur, index), "out"))
 
 
 def _last_of(tl: Timeline, index: int) -> int:
@@ -221,17 +255,19 @@ def nudge(tl: Timeline, cur: Cursor, delta: int) -> Outcome:
     clip = tl.clips[index]
     if cur.edge == "in":
         new = _trimmed(tl, tl.trim_in(index, clip.in_ + delta), "start")
-        return Outcome("nudge start", new, Cursor(new.starts()[index], index, "in"))
+        return Outcome("nudge start", new, Cursor(new.starts()[index], _kept(cur, index), "in"))
     new = _trimmed(tl, tl.trim_out(index, clip.out + delta), "end")
-    return Outcome("nudge end", new, Cursor(_last_of(new, index), index, "out"))
+    return Outcome("nudge end", new, Cursor(_last_of(new, index), _kept(cur, index), "out"))
 
 
 def split(tl: Timeline, cur: Cursor) -> Outcome:
-    """Cut the clip under the playhead; the right half (under the playhead) becomes selected."""
+    """Cut the target clip at the playhead; a selection goes to the right half (under the playhead)."""
+    index = _selected_or_fail(tl, cur)
+    _playhead_source(tl, cur, index, "split")
     new = tl.split(cur.playhead)
     if new == tl:
         raise EditError("the playhead is on an edit point: nothing to split")
-    return Outcome("split", new, Cursor(cur.playhead, None, None))
+    return Outcome("split", new, Cursor(cur.playhead, _kept(cur, index + 1), None))
 
 
 def _locate(tl: Timeline, frame: int) -> tuple[int, int] | None:
@@ -240,8 +276,8 @@ def _locate(tl: Timeline, frame: int) -> tuple[int, int] | None:
 
 
 def delete(tl: Timeline, cur: Cursor) -> Outcome:
-    """Ripple delete the selected clip (or the marked clips: ``extract``); the playhead stays on the
-    same picture where it can."""
+    """Ripple delete the target clip (or the marked clips: ``extract``); the playhead stays on the
+    same picture where it can. A deleted clip is no longer selected."""
     if cur.marked:
         return extract(tl, cur)
     index = _selected_or_fail(tl, cur)
@@ -300,14 +336,14 @@ def trim_step(tl: Timeline, cur: Cursor, mode: TrimMode, delta: int) -> Outcome:
             raise EditError("the clip's source cannot slip further that way")
         start = tl.starts()[index]
         inside = start <= cur.playhead < start + tl.clips[index].length
-        return Outcome("slip clip", new, Cursor(cur.playhead if inside else start, index, cur.edge))
+        return Outcome("slip clip", new, Cursor(cur.playhead if inside else start, _kept(cur, index), cur.edge))
     new = tl.slide(index, delta)
     if new == tl:
         raise EditError("the clip cannot slide further that way")
     moved = new.starts()[index] - tl.starts()[index]
     here = _locate(tl, cur.playhead)
     playhead = cur.playhead + moved if here is not None and here[0] == index else new.starts()[index]
-    return Outcome("slide clip", new, Cursor(clamp(new, playhead), index, cur.edge))
+    return Outcome("slide clip", new, Cursor(clamp(new, playhead), _kept(cur, index), cur.edge))
 
 
 def _roll(tl: Timeline, cur: Cursor, index: int, delta: int) -> Outcome:
@@ -323,7 +359,7 @@ def _roll(tl: Timeline, cur: Cursor, index: int, delta: int) -> Outcome:
     point = new.starts()[left + 1]
     # the playhead shows the frame that changed: the incoming clip's first or the outgoing clip's last
     playhead = point if cur.edge == "in" else point - 1
-    return Outcome("roll edit", new, Cursor(playhead, index, cur.edge))
+    return Outcome("roll edit", new, Cursor(playhead, _kept(cur, index), cur.edge))
 
 
 # -- several clips: mark, lift, extract, clipboard ------------------------------------------------------
@@ -360,14 +396,21 @@ def lift(tl: Timeline, cur: Cursor) -> Outcome:
     """Z: take the clips out and leave gaps (nothing after them moves); the playhead stays."""
     chosen = targets(tl, cur)
     new = tl.lift(chosen)
-    return Outcome(f"lift {_count(len(chosen))}", new, Cursor(clamp(new, cur.playhead), None, None))
+    picked = None if cur.picked in chosen else _follow(tl, new, cur, lambda start, _end: start)
+    return Outcome(f"lift {_count(len(chosen))}", new, Cursor(clamp(new, cur.playhead), picked, None))
 
 
 def extract(tl: Timeline, cur: Cursor) -> Outcome:
     """Take the clips out and close up; the playhead goes where the first of them was."""
     chosen = targets(tl, cur)
     new = tl.extract(chosen)
-    return Outcome(f"extract {_count(len(chosen))}", new, Cursor(clamp(new, tl.starts()[chosen[0]]), None, None))
+    starts = tl.starts()
+
+    def moved(start: int, _end: int) -> int:
+        return start - sum(tl.clips[i].length for i in chosen if starts[i] < start)
+
+    picked = None if cur.picked in chosen else _follow(tl, new, cur, moved)
+    return Outcome(f"extract {_count(len(chosen))}", new, Cursor(clamp(new, starts[chosen[0]]), picked, None))
 
 
 def paste(tl: Timeline, cur: Cursor, clips: tuple[Clip, ...], *, overwrite: bool) -> Outcome:
@@ -379,7 +422,16 @@ def paste(tl: Timeline, cur: Cursor, clips: tuple[Clip, ...], *, overwrite: bool
     new = tl.overwrite(at, clips) if overwrite else tl.insert_clips(at, clips)
     length = sum(c.length for c in clips)
     verb = "overwrite" if overwrite else "paste"
-    return Outcome(f"{verb} {_count(len(clips))}", new, Cursor(clamp(new, at + length), None, None))
+
+    def moved(start: int, end: int) -> int | None:
+        if end <= at:
+            return start
+        if overwrite:
+            return start if start >= at + length else None
+        return start + length if start >= at else None
+
+    picked = _follow(tl, new, cur, moved)
+    return Outcome(f"{verb} {_count(len(clips))}", new, Cursor(clamp(new, at + length), picked, None))
 
 
 # -- source view and three-point edits -------------------------------------------------------------------

@@ -72,7 +72,7 @@ async def test_multi_selection_copy_paste_cut() -> None:
         await pilot.press("v", "end", "v")
         assert ed.cursor.marked == {0, 2}
         await pilot.pause()
-        assert "2 selected" in ed.query_one(StatusLine).render_line(0).text
+        assert "2 marked" in ed.query_one(StatusLine).render_line(0).text
         await pilot.press("ctrl+c")
         assert ed.clipboard == (A, C) and ed.message == "copied 2 clips"
         await pilot.press("home", "down", "ctrl+v")  # insert at 60

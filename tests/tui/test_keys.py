@@ -81,8 +81,10 @@ async def test_selection_keys() -> None:
         assert view.state.selected == 0
         await pilot.press("shift+tab")
         assert view.state.selected == 2
-        await pilot.press("right")  # moving the playhead selects the clip under it again
-        assert view.state.selected == 0
+        await pilot.press("right")  # moving the playhead keeps the selection
+        assert view.state.selected == 2 and view.state.picked
+        await pilot.press("escape")  # esc clears it: the clip under the playhead again
+        assert view.state.selected == 0 and not view.state.picked
         await pilot.press("left_square_bracket")
         assert view.state.edge == "in"
         await pilot.press("right_square_bracket")
@@ -102,9 +104,9 @@ async def test_trim_keys_act_on_the_selected_clip() -> None:
         await pilot.press(*["right"] * 20, "o")
         assert clips(app)[1] == Clip("b", 110, 131)
         assert ed.cursor.playhead == 80
-        await pilot.press("tab", "i")  # clip 2 is another media: refused, with a reason
+        await pilot.press("tab", "i")  # clip 2 is selected, the playhead is in clip 1: refused, with a reason
         assert clips(app)[2] == Clip("a", 200, 230)
-        assert any("put the playhead inside the clip" in n for n in notes(app))
+        assert any("not over the selected clip 3/3" in n for n in notes(app))
 
 
 async def test_nudge_keys() -> None:

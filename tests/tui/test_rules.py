@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,12 +26,16 @@ TL = three_clips().timeline  # clips [0,60) a 0-60, [60,150) b 100-190, [150,180
 
 
 # -- selection and navigation ----------------------------------------------------------------------
-def test_selection_follows_playhead_until_picked() -> None:
-    assert editing.selected(TL, Cursor(70)) == 1
+def test_selection_stays_when_the_playhead_moves_until_cleared() -> None:
+    assert editing.selected(TL, Cursor(70)) == 1 and not editing.is_picked(TL, Cursor(70))
     picked = editing.pick(TL, Cursor(70), 1)
-    assert picked.picked == 2 and picked.playhead == 70
+    assert picked.picked == 2 and picked.playhead == 70 and editing.is_picked(TL, picked)
     assert editing.selected(TL, picked) == 2
-    assert editing.selected(TL, editing.seek(TL, picked, 10)) == 0  # moving drops the pick
+    moved = editing.seek(TL, picked, 10)
+    assert editing.selected(TL, moved) == 2  # moving the playhead keeps the selection
+    cleared = editing.clear_selection(replace(moved, edge="in", marked=frozenset({0})))
+    assert cleared == Cursor(10)  # esc: the keys act on the clip under the playhead again
+    assert editing.selected(TL, cleared) == 0
     assert editing.pick(TL, Cursor(0), -1).picked == 2  # wraps
 
 
@@ -47,16 +52,20 @@ def test_edit_points_and_clamping() -> None:
 def test_trim_in_and_out_show_the_new_edge() -> None:
     out = editing.trim_in(TL, Cursor(70))  # clip 1 shows source 110 at frame 70
     assert out.timeline.clips[1] == Clip("b", 110, 190)
-    assert out.cursor == Cursor(60, 1, "in")
-    out = editing.trim_out(TL, Cursor(70))
+    assert out.cursor == Cursor(60, None, "in")  # no selection before: none after
+    out = editing.trim_out(TL, Cursor(70, picked=1))
     assert out.timeline.clips[1] == Clip("b", 100, 111)
-    assert out.cursor == Cursor(70, 1, "out")
+    assert out.cursor == Cursor(70, 1, "out")  # a selection stays on its clip
     assert out.timeline.duration == 60 + 11 + 30
 
 
-def test_trim_refuses_another_media_under_the_playhead() -> None:
-    with pytest.raises(EditError, match="put the playhead inside the clip"):
-        editing.trim_in(TL, Cursor(70, picked=0))
+def test_keys_that_cut_at_the_playhead_need_it_in_the_selected_clip() -> None:
+    for rule in (editing.trim_in, editing.trim_out, editing.split):
+        with pytest.raises(EditError, match="not over the selected clip 1/3"):
+            rule(TL, Cursor(70, picked=0))
+    # clips 0 and 2 are the same media: the playhead in clip 2 never trims clip 0 with clip 2's frame
+    with pytest.raises(EditError, match="not over the selected clip 1/3"):
+        editing.trim_in(TL, Cursor(160, picked=0))
 
 
 def test_nudge_needs_an_edge_and_stops_at_limits() -> None:

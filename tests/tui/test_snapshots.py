@@ -76,3 +76,12 @@ def test_failed_segment(snap_compare) -> None:
 def test_high_contrast_theme(snap_compare, tmp_path: Path) -> None:
     app = make_app(demo_with_offline(), bridge=mixed_bridge(), theme="high-contrast")
     assert snap_compare(app, terminal_size=(100, 30), press=["tab", "left_square_bracket"])
+
+
+def test_selection_marker_without_colour(snap_compare, monkeypatch) -> None:
+    """A clip selected with tab is bracketed and a clip marked with v has a ✓, so the selection
+    reads in monochrome (NO_COLOR) too; the playhead is elsewhere and the status line says
+    which clip the keys act on."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo_like())
+    assert snap_compare(app, terminal_size=(120, 30), press=["down", "down", "v", "tab", "tab", "right"])

@@ -242,7 +242,10 @@ class EditActions:
         EditActions._mark(self, editing.mark_all)
 
     def action_mark_none(self: _Editor) -> None:
-        EditActions._mark(self, lambda _tl, cur: editing.clear_marks(cur))
+        """Esc: no selection (clip, edge, marked clips); the keys act on the clip under the playhead."""
+        EditActions._mark(self, lambda _tl, cur: editing.clear_selection(cur))
+        self.message = "selection cleared"
+        self._refresh_views()
 
     def action_lift(self: _Editor) -> None:
         self._edit(editing.lift)

@@ -221,6 +221,7 @@ class EditorScreen(EditActions, Screen[None]):
                 cur.marked,
                 self.loop_shown(),
                 tuple(self.waveforms.items()),
+                editing.is_picked(tl, cur),
             )
         )
         self.query_one(SegmentBar).show(self.snapshot, self.scale)
@@ -234,6 +235,7 @@ class EditorScreen(EditActions, Screen[None]):
                 + (f" {meter}" if (meter := self._level_meter()) else ""),
                 position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
                 selection=self._selection_text(tl, sel),
+                selection_short=self._selection_text(tl, sel, short=True),
                 message=self.message,
                 note=self._status_note(),
                 title=self.document.title,
@@ -266,16 +268,21 @@ class EditorScreen(EditActions, Screen[None]):
             return f"{note} · {picture}" if note else picture
         return note
 
-    def _selection_text(self, tl: Timeline, sel: int | None) -> str:
+    def _selection_text(self, tl: Timeline, sel: int | None, *, short: bool = False) -> str:
+        """Which clip the keys act on and why: ``clip 2/5 selected`` (tab) or ``under playhead``."""
         if self.source_view is not None:
-            return self.source_text()
+            return "" if short else self.source_text()
         if sel is None:
             return "no clip"
         clip = tl.clips[sel]
+        how = "selected" if editing.is_picked(tl, self.cursor) else "under playhead"
         edge = {"in": " [start", "out": " end]", None: ""}[self.cursor.edge]
         mode = "" if self.trim_mode == "trim" else f" · {self.trim_mode}"
-        marked = f" · {len(self.cursor.marked)} selected" if self.cursor.marked else ""
-        return f"clip {sel + 1}/{len(tl.clips)} {editing.clip_name(tl, clip)}{edge}{mode}{marked}"
+        marked = f" · {len(self.cursor.marked)} marked" if self.cursor.marked else ""
+        if short:  # tight: the usual case (under the playhead) goes unsaid, a selection never does
+            picked = " selected" if editing.is_picked(tl, self.cursor) else ""
+            return f"clip {sel + 1}/{len(tl.clips)}{picked}{edge}{mode}{marked}"
+        return f"clip {sel + 1}/{len(tl.clips)} {how}: {editing.clip_name(tl, clip)}{edge}{mode}{marked}"
 
     def _preview_title(self) -> str:
         if self.bridge.status:
@@ -415,7 +422,7 @@ class EditorScreen(EditActions, Screen[None]):
         except LivecutError as exc:
             self.app.notify(str(exc), severity="error")
             return
-        self.cursor = Cursor(start)
+        self.cursor = replace(self.cursor, playhead=start)  # a selection stays (see tui.editing)
         self.message = f"added {ref.name}"
         self.timeline_changed()
 

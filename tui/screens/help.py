@@ -81,6 +81,20 @@ def legend_table() -> Table:
     return table
 
 
+def selection_rule(keymap: dict[str, str]) -> Text:
+    """Which clip the keys act on (the rule of ``tui.editing``), with the user's keys."""
+    k = {action: keys.display(spec).split(" / ")[0] for action, spec in keys.effective_keys(keymap).items()}
+    return Text.assemble(
+        ("Which clip the keys act on  ", "bold"),
+        f'the selected clip ({k["select_next"]} / {k["select_prev"]}; drawn ⎡ ⎤, "clip 2/5 selected"), else the '
+        'clip under the playhead ("under playhead"). Moving the playhead keeps the selection; '
+        f"{k['mark_none']} clears it, as does deleting the clip.\n"
+        f"{k['trim_in']} {k['trim_out']} {k['split']} cut at the playhead, so it must be inside that clip. "
+        f"Clips marked with {k['mark_clip']} (✓) take over for {k['delete_clip']} {k['lift']} {k['cut']} "
+        f"{k['copy']} {k['mute']} and gain.",
+    )
+
+
 def _home(path: Path | None) -> str:
     if path is None:
         return "config.toml"
@@ -114,7 +128,11 @@ class HelpScreen(ModalScreen[None]):
         )
         with VerticalScroll(id="help-body") as body:
             body.border_title = "livecut keys"
-            yield Static(Group(key_columns(self.keymap, self.app.size.width), Text(), footer))
+            yield Static(
+                Group(
+                    key_columns(self.keymap, self.app.size.width), Text(), selection_rule(self.keymap), Text(), footer
+                )
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

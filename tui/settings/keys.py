@@ -63,13 +63,13 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("insert_edit", "f9,n", "Insert source at playhead", "Source"),
     KeySpec("overwrite_edit", "f10,r", "Overwrite source at playhead", "Source"),
     # selection
-    KeySpec("select_next", "tab", "Select next clip", "Select"),
+    KeySpec("select_next", "tab", "Select next clip (stays until esc)", "Select"),
     KeySpec("select_prev", "shift+tab", "Select previous clip", "Select"),
     KeySpec("edge_in", "left_square_bracket", "Select start edge (again: none)", "Select"),
     KeySpec("edge_out", "right_square_bracket", "Select end edge (again: none)", "Select"),
-    KeySpec("mark_clip", "v", "Add / remove clip in selection", "Clipboard"),
-    KeySpec("mark_all", "ctrl+a", "Select all clips", "Clipboard"),
-    KeySpec("mark_none", "escape", "Clear the multi-selection", "Clipboard"),
+    KeySpec("mark_none", "escape", "Clear the selection and marks", "Select"),
+    KeySpec("mark_clip", "v", "Mark / unmark clip (several clips)", "Clipboard"),
+    KeySpec("mark_all", "ctrl+a", "Mark all clips", "Clipboard"),
     # editing
     KeySpec("trim_in", "i", "Trim clip start to playhead", "Trim"),
     KeySpec("trim_out", "o", "Trim clip end to playhead", "Trim"),

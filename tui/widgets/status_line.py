@@ -21,6 +21,9 @@ class Status:
     transport: str = "‖ paused"
     position: str = "00:00:00:00 / 00:00:00:00"
     selection: str = ""
+    """Which clip the keys act on, and how it was chosen (``clip 2/5 selected: a.mp4 [start``)."""
+    selection_short: str = ""
+    """The same without the clip's name, used when the full one would push a notice off the line."""
     message: str = ""
     note: str = ""
     """Standing notice (e.g. "preview engine unavailable"), shown when there is no message."""
@@ -66,8 +69,12 @@ class StatusLine(Widget):
         if s.message and room >= min(14, len(s.message) + 2):
             message = _fit(f"  {s.message}", room - _GAP)  # a cut message never runs into the file name
             room -= len(message)
-        if s.selection and len(s.selection) + 1 <= room:
-            selection = f" {s.selection}"
+        chosen = s.selection
+        if not message and s.note and s.selection_short:
+            needs = len(s.selection) + 1 + (len(s.hint) + 2 if s.hint else 0) + min(14, len(s.note) + 2)
+            chosen = s.selection_short if needs > room else s.selection
+        if chosen and len(chosen) + 1 <= room:
+            selection = f" {chosen}"
             room -= len(selection)
         if s.hint and len(s.hint) + 2 <= room:
             hint = f"{s.hint}  "

@@ -4,8 +4,11 @@ Why it is drawn by hand (``render_line``) rather than built from child widgets: 
 a slice of time on the shared ``Scale``, the playhead is one column through every row, and the
 segment bar below must line up exactly; one widget painting cells keeps that exact and makes a
 redraw cost a few hundred cells. It shows what it is given (``TimelineState``) and owns no
-editing logic. Gaps are drawn dotted on the background, clips in a multi-selection in the accent
-colour. Colours come from component classes styled in ``app.tcss`` with theme variables.
+editing logic. Gaps are drawn dotted on the background. The clip the keys act on is drawn in the
+selected colour; a clip selected with tab is also bracketed (``⎡⎢⎣`` … ``⎤⎥⎦`` over its rows) and
+clips marked with ``v`` are in the accent colour with a ``✓`` before their name, so the selection
+reads without colour too (a monochrome terminal, a screen dump). Colours come from component
+classes styled in ``app.tcss`` with theme variables.
 Each clip's last row (when the clips have three) shows its sound's peaks with ``▁``…``█``, one
 column at a time at the current zoom, scaled by the clip's gain. Markers are drawn on the ruler (``◆`` and the start of their name) over the timecode labels: a
 marker is placed on purpose, a label can be read a tick further.
@@ -41,6 +44,15 @@ _LEVELS = " ▁▂▃▄▅▆▇█"
 """Waveform characters from silence to full scale."""
 _MARKER_NAME_COLS = 16
 """At most this much of a marker's name is written on the ruler."""
+_MARKED = "✓"
+"""Before the name of a clip marked with ``v``."""
+
+
+def brackets(rows: int) -> tuple[str, str]:
+    """The left and right bracket columns of a selected clip ``rows`` rows tall, top to bottom."""
+    if rows <= 1:
+        return "[", "]"
+    return "⎡" + "⎢" * (rows - 2) + "⎣", "⎤" + "⎥" * (rows - 2) + "⎦"
 
 
 def short_timecode(frame: int, fps: Fraction) -> str:
@@ -64,6 +76,7 @@ class TimelineState:
     timeline: Timeline
     playhead: int = 0
     selected: int | None = None
+    """The clip the keys act on (drawn in the selected colour)."""
     edge: Edge | None = None
     scale: Scale = _NO_SCALE
     marked: frozenset[int] = frozenset()
@@ -72,6 +85,8 @@ class TimelineState:
     """The timeline's in/out range ``[start, end)`` (the loop range), shaded on the ruler."""
     waveforms: tuple[tuple[str, Waveform], ...] = ()
     """Peak envelopes by media id, drawn in each clip's last row (three rows or more)."""
+    picked: bool = False
+    """``selected`` was selected with tab (bracketed), not just under the playhead."""
 
 
 class TimelineView(Widget):
@@ -259,6 +274,9 @@ class TimelineView(Widget):
             else:
                 style = self._style(f"clip-{media_index.get(placed.clip.media, 0) % 4 + 1}")
             name = ref.name if ref else placed.clip.media
+            if placed.index in state.marked:
+                name = f"{_MARKED}{name}"
+            bracketed = state.picked and placed.index == state.selected
             if c1 - c0 <= 2:  # no room for text: skip formatting it (500 clips fit in a few columns)
                 label = source = ""
             else:
@@ -279,11 +297,23 @@ class TimelineView(Widget):
                 if c1 - c0 > 2 and c0 > 0:
                     row.put(c0, "▏", style + Style(color=gap))
                 text = label if r == 0 else source if r == 1 and online else ""
-                row.text(max(c0, 0) + 1, c1, text)
+                row.text(max(c0, 0) + 1, c1 - 1 if bracketed else c1, text)
             waveform = waves.get(placed.clip.media)
             if waveform is not None and len(rows) >= 3:
                 self._paint_waveform(rows[-1], placed, waveform, max(c0, 0), min(c1, width), fps)
+            if bracketed:
+                self._paint_brackets(rows, c0, c1, style)
             if placed.index == state.selected and state.edge is not None:
                 edge_col, mark = (c0, "[") if state.edge == "in" else (c1 - 1, "]")
                 for row in rows:
                     row.put(edge_col, mark, self._style("edge"))
+
+    @staticmethod
+    def _paint_brackets(rows: list[CellRow], c0: int, c1: int, style: Style) -> None:
+        """The selected clip between brackets as tall as the timeline (the edge it does not show is
+        off screen; a one-column clip gets its left bracket only)."""
+        left, right = brackets(len(rows))
+        for r, row in enumerate(rows):
+            row.put(c0, left[r], style)
+            if c1 - 1 > c0:
+                row.put(c1 - 1, right[r], style)
