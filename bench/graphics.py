@@ -34,17 +34,23 @@ from typing import Any
 from bench.common import figure
 from core.synthetic.demo import generate_demo
 from tests.e2e.pty_term import TERMINALS, PtyTerminal
+from tui.draw.blockwriter import FRAME_BEGIN, FRAME_END
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAY_SECONDS = 12.0
 KEYS = 20
 REPLIES = {"halfblock": "plain", "kitty": "kitty", "sixel": "xterm-sixel"}
 _UPPER = "▀".encode()
+_BLOCKS_BEGIN = FRAME_BEGIN.encode()
 _PICTURE_END = {
     "kitty": re.compile(rb"\x1b_Ga=p,[^\x1b]*\x1b\\"),
     "sixel": re.compile(rb"\x1bP[^\x1b]*q\"[^\x1b]*\x1b\\"),
-    "halfblock": re.compile(_UPPER),
+    "halfblock": re.compile(re.escape(FRAME_END.encode())),
 }
+"""The end of a picture. Half blocks: the end of a picture the pane wrote itself
+(``tui.draw.blockwriter``); before the pane wrote them itself, the first ``▀`` of a Textual
+repaint (``_LEGACY_HALFBLOCK``)."""
+_LEGACY_HALFBLOCK = re.compile(_UPPER)
 
 
 def run() -> dict[str, Any]:
@@ -93,7 +99,11 @@ def _wait_picture(term: PtyTerminal, mode: str, start: int, timeout: float) -> f
     """Arrival time of the end of the first picture written after byte ``start``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        m = _PICTURE_END[mode].search(term.snapshot(), start)
+        data = term.snapshot()
+        pattern = _PICTURE_END[mode]
+        if mode == "halfblock" and _BLOCKS_BEGIN not in data:
+            pattern = _LEGACY_HALFBLOCK
+        m = pattern.search(data, start)
         if m:
             return _arrival(term, m.end() - 1)
         time.sleep(0.005)
@@ -115,6 +125,8 @@ def _count_pictures(data: bytes, mode: str, pane_row: int) -> int:
         return data.count(b"\x1b_Ga=p,")
     if mode == "sixel":
         return data.count(b"\x1bPq")
+    if _BLOCKS_BEGIN in data:  # pictures the pane wrote itself: one synchronised block each
+        return data.count(_BLOCKS_BEGIN)
     # a repaint of the pane writes each of its rows once, starting at the border (column 1) or,
     # when only its content is dirty, at column 2; count one row's writes that carry half blocks
     marker = re.compile(rb"\x1b\[%d;[12]H" % pane_row)

@@ -174,3 +174,165 @@ def decode_png(data: bytes) -> np.ndarray:
                 row[x] = (line[x] + pred) & 0xFF
             out[y] = row
     return out.astype(np.uint8).reshape(h, w, channels)[..., :3]
+
+
+# -- half blocks -------------------------------------------------------------------------------
+_CELL_SEQ = re.compile(
+    r"\x1b\[(?P<params>[0-9;?<>=]*)[ -/]*(?P<final>[@-~])"
+    r"|\x1b(?P<save>[78])"
+    r"|\x1b[P_\]^X].*?(?:\x1b\\|\x07)"
+    r"|\x1b."
+    r"|(?P<text>[^\x1b]+)",
+    re.S,
+)
+_BASIC = [
+    (0, 0, 0),
+    (205, 0, 0),
+    (0, 205, 0),
+    (205, 205, 0),
+    (0, 0, 238),
+    (205, 0, 205),
+    (0, 205, 205),
+    (229, 229, 229),
+]
+Colour = tuple[int, int, int]
+
+
+def xterm_colour(n: int) -> Colour:
+    """The RGB of an xterm-256 palette index."""
+    if n < 8:
+        return _BASIC[n]
+    if n < 16:
+        return tuple(min(255, c + 50) for c in _BASIC[n - 8])  # type: ignore[return-value]
+    if n < 232:
+        levels = (0, 95, 135, 175, 215, 255)
+        n -= 16
+        return levels[n // 36], levels[n // 6 % 6], levels[n % 6]
+    grey = 8 + 10 * (n - 232)
+    return grey, grey, grey
+
+
+class CellScreen:
+    """Enough of a character terminal to read half-block pictures back: cursor moves (CUP, CUF,
+    CUB, CHA, save/restore), SGR colours (truecolour, 256, the basic eight), erase in line and
+    display, and printable text. Every other sequence (graphics, queries, modes) is skipped.
+    Written from the VT/xterm documents, not from ``tui.draw.blockwriter``."""
+
+    def __init__(self, cols: int, rows: int) -> None:
+        self.cols, self.rows = cols, rows
+        self.glyph = np.full((rows, cols), " ", dtype="<U1")
+        self.fg = np.zeros((rows, cols, 3), dtype=np.uint8)
+        self.bg = np.zeros((rows, cols, 3), dtype=np.uint8)
+        self.x = self.y = 0
+        self._saved = (0, 0)
+        self._fg: Colour = (229, 229, 229)
+        self._bg: Colour = (0, 0, 0)
+
+    def feed(self, data: bytes) -> None:
+        for m in _CELL_SEQ.finditer(data.decode("utf-8", errors="replace")):
+            if m.group("text") is not None:
+                self._text(m.group("text"))
+            elif m.group("final") is not None:
+                self._csi(m.group("params"), m.group("final"))
+            elif m.group("save") == "7":
+                self._saved = (self.x, self.y)
+            elif m.group("save") == "8":
+                self.x, self.y = self._saved
+
+    def _text(self, text: str) -> None:
+        for ch in text:
+            if ch == "\r":
+                self.x = 0
+            elif ch == "\n":
+                self.y = min(self.rows - 1, self.y + 1)
+            elif ch >= " ":
+                if self.x < self.cols and self.y < self.rows:
+                    self.glyph[self.y, self.x] = ch
+                    self.fg[self.y, self.x] = self._fg
+                    self.bg[self.y, self.x] = self._bg
+                self.x += 1
+
+    def _csi(self, params: str, final: str) -> None:
+        if params.startswith(("?", ">", "<", "=")):
+            return
+        args = [int(p) if p else 0 for p in params.split(";")] if params else []
+        n = args[0] if args and args[0] else 1
+        if final in "Hf":
+            row = args[0] if args and args[0] else 1
+            col = args[1] if len(args) > 1 and args[1] else 1
+            self.y, self.x = min(self.rows, row) - 1, min(self.cols, col) - 1
+        elif final == "C":
+            self.x = min(self.cols - 1, self.x + n)
+        elif final == "D":
+            self.x = max(0, self.x - n)
+        elif final == "G":
+            self.x = min(self.cols, n) - 1
+        elif final == "K":
+            self.glyph[self.y, self.x :] = " "
+            self.bg[self.y, self.x :] = self._bg
+        elif final == "J" and args[:1] == [2]:
+            self.glyph[:] = " "
+            self.bg[:] = self._bg
+        elif final == "m":
+            self._sgr(args or [0])
+
+    def _sgr(self, args: list[int]) -> None:
+        i = 0
+        while i < len(args):
+            a = args[i]
+            if a == 0:
+                self._fg, self._bg = (229, 229, 229), (0, 0, 0)
+            elif a in (38, 48) and i + 1 < len(args):
+                if args[i + 1] == 2 and i + 4 < len(args):
+                    colour: Colour = (args[i + 2], args[i + 3], args[i + 4])
+                    i += 4
+                else:
+                    colour = xterm_colour(args[i + 2] if i + 2 < len(args) else 0)
+                    i += 2
+                if a == 38:
+                    self._fg = colour
+                else:
+                    self._bg = colour
+            elif 30 <= a <= 37 or 90 <= a <= 97:
+                self._fg = xterm_colour(a - 30 if a < 90 else a - 82)
+            elif 40 <= a <= 47 or 100 <= a <= 107:
+                self._bg = xterm_colour(a - 40 if a < 100 else a - 92)
+            elif a == 39:
+                self._fg = (229, 229, 229)
+            elif a == 49:
+                self._bg = (0, 0, 0)
+            i += 1
+
+    def pixels(self) -> np.ndarray:
+        """The screen as a picture of two pixels per cell (``▀``, ``▄``, ``█``; other cells show
+        their background)."""
+        top = self.bg.copy()
+        bottom = self.bg.copy()
+        upper, lower, full = self.glyph == "▀", self.glyph == "▄", self.glyph == "█"
+        top[upper | full] = self.fg[upper | full]
+        bottom[lower | full] = self.fg[lower | full]
+        out = np.empty((self.rows * 2, self.cols, 3), dtype=np.uint8)
+        out[0::2], out[1::2] = top, bottom
+        return out
+
+    def inside_box(self, row: int, col: int) -> tuple[int, int, int, int]:
+        """(row, col, rows, cols), 0-based, of the inside of the box whose top-left corner is at
+        (``row``, ``col``): its right edge is the first top-right corner along that row, its
+        bottom the first bottom-left corner down that column (a border title may sit between)."""
+        line = "".join(self.glyph[row, col + 1 :].tolist())
+        down = "".join(self.glyph[row + 1 :, col].tolist())
+        right = next(i for i, ch in enumerate(line) if ch in "╮┐┓╗")
+        bottom = next(i for i, ch in enumerate(down) if ch in "╯╰└┗╚")
+        return row + 1, col + 1, bottom, right
+
+    def picture(self, row: int, col: int, rows: int, cols: int) -> np.ndarray:
+        """The pixels of a cell rectangle, its letterbox (rows and columns entirely of the
+        rectangle's corner colour) cut off."""
+        px = self.pixels()[row * 2 : (row + rows) * 2, col : col + cols]
+        pad = px[0, 0]
+        plain = (px == pad).all(axis=2)
+        keep_rows = np.flatnonzero(~plain.all(axis=1))
+        keep_cols = np.flatnonzero(~plain.all(axis=0))
+        if not len(keep_rows) or not len(keep_cols):
+            return px[:0, :0]
+        return px[keep_rows[0] : keep_rows[-1] + 1, keep_cols[0] : keep_cols[-1] + 1]

@@ -1,20 +1,28 @@
 """The preview pane: the latest frame drawn with half blocks or terminal graphics, or a line
 saying why there is none.
 
-Why it keeps only the latest frame: frames arrive as coalesced messages from the player's
-render thread; the pane converts one frame to strips when it arrives or when the pane is
-resized (``tui.draw.halfblock.render`` is pure and cached per size), and repaints from those strips.
-Over SSH the terminal link, not the decoder, is the bottleneck, so frames closer together than
-``max_fps`` allows are held back and only the newest is drawn.
+Why it keeps only the latest frame: frames arrive as coalesced messages from the player's render
+thread, and over SSH the terminal link, not the decoder, is the bottleneck, so frames closer
+together than ``max_fps`` allows are held back and only the newest is drawn.
 
-Graphics (kitty, sixel, iTerm2; ``tui.draw.graphics``): the pane's cells are painted blank by
-Textual and the picture is written over them through Textual's own driver, so its bytes are
-ordered with Textual's. A new frame is written directly, without a Textual repaint. Whenever
-Textual does repaint the pane (``render_lines``: resize, a dialog closing, a theme change) the
-picture is written again after that refresh, since text drawn over a sixel or iTerm2 picture
-wipes it. While another screen (a dialog, help) is on top nothing is written and a kitty picture,
-which would float above the dialog, is deleted; on unmount every picture is deleted. When
-Textual's writer still has output queued (a slow link), a frame is skipped, never queued.
+Why pictures are written past Textual: Textual writes every segment with its full style, and a
+video frame is thousands of segments (1.8 MB/s and ~10 ms of the UI thread per frame at 160×45).
+So on a real terminal every picture, half blocks included, is encoded on a worker thread
+(``tui.draw.latest``: newest frame wins, stale ones are dropped) into compact escape codes
+(``tui.draw.blockwriter`` for half blocks: only changed cells, paced by bytes;
+``tui.draw.graphics`` for kitty, sixel, iTerm2), and the UI thread only writes the ready bytes
+through Textual's driver, so they are ordered with Textual's own output. The UI thread never
+waits for an encoding.
+
+Textual still paints the pane when *it* repaints it (first frame, resize, a dialog closing, a theme
+change): half blocks from ``tui.draw.halfblock`` strips of the current frame, graphics as blank
+cells. After such a repaint the terminal's copy of the picture is not what the encoder last sent,
+so a *generation* counter is bumped: the worker then forgets what it sent, a result of an older
+generation is dropped, and the next picture is sent whole (sixel and iTerm2 at once, since text
+drawn over them wipes them). While another screen (a dialog, help) is on top nothing is written
+and a kitty picture, which would float above the dialog, is deleted; on unmount every picture is
+deleted. When Textual's writer still has output queued (a slow link), a frame is skipped, never
+queued. Headless (Pilot tests, no bytes written) half blocks are Textual strips refreshed per row.
 """
 
 from __future__ import annotations
@@ -24,19 +32,23 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
+from textual.message import Message
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
 from tui.draw import Graphics, halfblock
+from tui.draw.blockwriter import Area, BlockWriter, Colours
 from tui.draw.graphics import GraphicsOutput
+from tui.draw.latest import LatestWorker
 from tui.draw.termcaps import DEFAULT_CELL, Caps, Choice, choose, detect
 
 log = logging.getLogger(__name__)
@@ -61,9 +73,43 @@ def resolve_graphics(requested: Graphics, timeout: float | None = None) -> Choic
         return choose("halfblock", Caps())
 
 
+HALFBLOCK_BYTES_PER_SECOND = 320_000.0
+"""Half-block picture bytes a second when the config sets no cap: the rest of the screen (status
+line, timeline) needs its share of 0.5 MB/s, a rate an SSH link carries. A frame that would go
+over it sends its worst cells first and the rest a frame or two later (``BlockWriter``)."""
+
+
+RESEND_AFTER = 0.1
+"""Seconds after a half-block picture the byte budget cut short before the rest of it is sent,
+unless a new frame came first (while playing one always does: the budget's cut cells ride along
+with the next frame)."""
+
+
 def default_max_fps() -> float:
     """Frames per second the pane draws at most: lower over SSH, where bytes are dear."""
     return 12.0 if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY") else 30.0
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One picture to encode on the worker thread: the frame, where it goes, and for which
+    generation of the terminal's copy."""
+
+    rgb: np.ndarray
+    area: Area
+    generation: int
+    force: bool
+
+
+class PictureReady(Message):
+    """Bytes for a picture, encoded on the worker thread (posted from there)."""
+
+    def __init__(self, data: str | None, generation: int, more: bool) -> None:
+        super().__init__()
+        self.data = data
+        self.generation = generation
+        self.more = more
+        """Cells of this frame were left for later by the byte budget: send the frame again."""
 
 
 class PreviewPane(Widget):
@@ -90,14 +136,15 @@ class PreviewPane(Widget):
             if self.choice.mode != "halfblock"
             else None
         )
+        self.blocks: BlockWriter | None = None
+        """Half blocks written directly (set at mount on a real terminal with 256 or more colours)."""
         self.max_pixels: tuple[int, int] | None = None
         """The preview stream's size: frames are never asked for larger than this."""
         self._emit_queued = False
         self._covered = False
         self.max_bytes_per_second = max_bytes_per_second
         """Cap on picture bytes (config ``max_bytes_per_second``): graphics skip frames over it;
-        half blocks space their frames by the estimated bytes of the last one."""
-        self._byte_interval = 0.0
+        half blocks send their worst cells first and the rest later."""
         self.skipped_backlog = 0
         """Frames not written because Textual's writer still had output queued."""
         self.frame: np.ndarray | None = None
@@ -106,11 +153,20 @@ class PreviewPane(Widget):
         self.max_fps = max_fps or default_max_fps()
         self._strips: list[Strip] | None = None
         self._strips_size: tuple[int, int] = (0, 0)
+        self._strips_frame: np.ndarray | None = None
         self._row_keys: list[bytes] = []
         self._keys_size: tuple[int, int] = (0, 0)
         self._pending: np.ndarray | None = None
         self._last_draw = 0.0
         self._timer: Timer | None = None
+        self._resend_timer: Timer | None = None
+        self._worker: LatestWorker[_Job, tuple[str | None, bool]] | None = None
+        self._generation = 0
+        """Bumped whenever the terminal's copy of the picture is no longer what the worker last
+        encoded (Textual drew over it, it was deleted, the frame went away)."""
+        self._worker_generation = -1
+        self._painted_frame: np.ndarray | None = None
+        """The frame Textual last rendered the pane's lines from (direct half blocks)."""
 
     @property
     def pixel_size(self) -> tuple[int, int]:
@@ -125,6 +181,11 @@ class PreviewPane(Widget):
             scale = min(1.0, limit[0] / max(w, 1), limit[1] / max(h, 1))
             w, h = int(w * scale), int(h * scale)
         return w, h
+
+    @property
+    def direct(self) -> bool:
+        """Pictures are encoded on the worker thread and written to the terminal by the pane."""
+        return self._worker is not None
 
     def _stream_size(self) -> tuple[int, int] | None:
         """The preview stream's size, from the project on the editor screen (its
@@ -141,9 +202,10 @@ class PreviewPane(Widget):
         """Draw ``rgb`` now, or as soon as ``max_fps`` allows (newest frame wins)."""
         if rgb is None:
             self.frame, self._strips, self._pending, self._keys_size = None, None, None, (0, 0)
+            self._generation += 1
             self.refresh()
             return
-        wait = self._last_draw + max(1 / self.max_fps, self._byte_interval) - time.monotonic()
+        wait = self._last_draw + 1 / self.max_fps - time.monotonic()
         if wait <= 0 or self.frame is None:
             self._draw(rgb)
             return
@@ -164,20 +226,17 @@ class PreviewPane(Widget):
             self._draw(rgb)
 
     def _repaint_changed_rows(self, rgb: np.ndarray) -> None:
-        """Half blocks: render now and mark only the rows that differ from the last frame dirty,
-        so Textual re-renders, and the terminal receives, just those rows."""
+        """Headless half blocks: render now and mark only the rows that differ from the last frame
+        dirty, so Textual re-renders just those rows."""
         width, height = self.size
         old_keys = self._row_keys if self._keys_size == (width, height) else None
         strips, keys = halfblock.render_keyed(rgb, width, height, Style(bgcolor=self.rich_style.bgcolor))
-        self._strips, self._strips_size = strips, (width, height)
+        self._strips, self._strips_size, self._strips_frame = strips, (width, height), rgb
         self._row_keys, self._keys_size = keys, (width, height)
         if old_keys is None:
             self.refresh()
             return
         changed = [y for y, (new, old) in enumerate(zip(keys, old_keys, strict=True)) if new != old]
-        if self.max_bytes_per_second:  # about 40 bytes of colour codes per segment Textual writes
-            sent = sum(len(strips[y]) for y in changed) * 40  # len: segments
-            self._byte_interval = sent / self.max_bytes_per_second
         if len(changed) == height:
             self.refresh()
         elif changed:
@@ -193,45 +252,70 @@ class PreviewPane(Widget):
             _frozen_after_first_frame = True
             gc.freeze()
         self.frame = rgb
+        if not self.direct:
+            self._last_draw = time.monotonic()
+        if self._resend_timer is not None:  # a new frame carries the cells left out of the last one
+            self._resend_timer.stop()
+            self._resend_timer = None
+        if self.direct:
+            if had_frame:
+                self._emit(force=False)
+            else:
+                self.refresh()  # Textual paints the first picture (or blanks); render_lines queues the rest
+            return
         self._drop_strips()
-        self._last_draw = time.monotonic()
         if self.output is None and had_frame:
             self._repaint_changed_rows(rgb)
-        elif self.output is None or not had_frame:
-            self.refresh()  # graphics: blank the placeholder first; render_lines queues the picture
         else:
-            self._emit(force=False)
+            self.refresh()
 
-    # -- graphics ----------------------------------------------------------------------------------
+    # -- direct output -----------------------------------------------------------------------------
     def on_mount(self) -> None:
         rate = getattr(getattr(self.app, "config", None), "max_bytes_per_second", None)
         if isinstance(rate, int) and rate > 0 and not self.max_bytes_per_second:
             self.max_bytes_per_second = float(rate)
         if self.output is not None:
-            self.app.screen_change_signal.subscribe(self, self._screen_changed)
             if self.max_bytes_per_second and not self.output.max_bytes_per_second:
                 self.output.max_bytes_per_second = self.max_bytes_per_second
+        elif not self.app.is_headless and self.app.console.color_system in ("truecolor", "256"):
+            colours: Colours = "truecolor" if self.app.console.color_system == "truecolor" else "256"
+            self.blocks = BlockWriter(
+                colours=colours, max_bytes_per_second=self.max_bytes_per_second or HALFBLOCK_BYTES_PER_SECOND
+            )
+        if self.output is not None or self.blocks is not None:
+            self.app.screen_change_signal.subscribe(self, self._screen_changed)
+            if not self.app.is_headless:
+                self._worker = LatestWorker(self._encode, self._deliver, name="preview-picture")
 
     def on_unmount(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
         if self.output is not None:
             self._write(self.output.clear())
 
     def _screen_changed(self, screen: Screen[object]) -> None:
         covered = screen is not self.screen
-        if covered == self._covered or self.output is None:
+        if covered == self._covered or not self.direct:
             return
         self._covered = covered
+        self._generation += 1
         if covered:
-            self._write(self.output.clear())  # a kitty picture would float above the dialog
+            if self.output is not None:
+                self._write(self.output.clear())  # a kitty picture would float above the dialog
         else:
-            self.output.forget()
             self._queue_emit()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        if self.output is not None and self.frame is not None:
-            if self.choice.mode != "kitty":  # kitty pictures lie above the text, others are overdrawn
-                self.output.forget()  # Textual is drawing these cells: the picture must go on again
-            self._queue_emit()
+        if self.direct and self.frame is not None:
+            if self.blocks is not None:
+                if self._painted_frame is not self.frame:  # Textual's cached lines show an older frame
+                    self._styles_cache.clear()
+                    self._painted_frame = self.frame
+                self._generation += 1  # the encoder's idea of the screen is wrong from here on
+            else:
+                if self.choice.mode != "kitty":  # kitty pictures lie above the text, others are overdrawn
+                    self._generation += 1  # Textual is drawing these cells: the picture must go on again
+                self._queue_emit()
         return super().render_lines(crop)
 
     def _queue_emit(self) -> None:
@@ -241,10 +325,11 @@ class PreviewPane(Widget):
 
     def _emit_after_refresh(self) -> None:
         self._emit_queued = False
-        self._emit(force=self.choice.mode != "kitty")
+        self._emit(force=self.choice.mode not in ("kitty", "halfblock"))
 
     def _emit(self, *, force: bool) -> None:
-        if self.output is None or self.frame is None or self._covered or self.app.screen is not self.screen:
+        """Hand the current frame to the worker (or hold it while the terminal is behind)."""
+        if self._worker is None or self.frame is None or self._covered or self.app.screen is not self.screen:
             return
         if not force and self._backlog() > 1:
             self.skipped_backlog += 1
@@ -253,9 +338,50 @@ class PreviewPane(Widget):
                 self._timer = self.set_timer(1 / self.max_fps, self._flush)
             return
         region = self.content_region
-        data = self.output.frame(self.frame, region.x, region.y, region.width, region.height, force=force)
-        if data:
-            self._write(data)
+        bg = self.rich_style.bgcolor
+        pad = bg.get_truecolor() if bg is not None else (0, 0, 0)
+        area = Area(region.x, region.y, region.width, region.height, (pad[0], pad[1], pad[2]))
+        self._worker.submit(_Job(self.frame, area, self._generation, force))
+
+    def _encode(self, job: _Job) -> tuple[str | None, bool]:
+        """Worker thread: the bytes for ``job`` (None: nothing to send) and whether cells were
+        left for later."""
+        if job.generation != self._worker_generation:
+            self._worker_generation = job.generation
+            if self.blocks is not None:
+                self.blocks.forget()
+            if self.output is not None:
+                self.output.forget()
+        a = job.area
+        if self.blocks is not None:
+            before = self.blocks.deferred_cells
+            data = self.blocks.frame(job.rgb, a)
+            return data, self.blocks.deferred_cells != before
+        if self.output is not None:
+            return self.output.frame(job.rgb, a.col, a.row, a.cols, a.rows, force=job.force), False
+        return None, False
+
+    def _deliver(self, job: _Job, result: tuple[str | None, bool]) -> None:
+        """Worker thread: post the bytes to the UI thread, which writes them."""
+        data, more = result
+        if data or more:
+            self.post_message(PictureReady(data, job.generation, more))
+
+    def on_picture_ready(self, message: PictureReady) -> None:
+        message.stop()
+        if message.generation != self._generation or self._covered or self.app.screen is not self.screen:
+            self._generation += 1  # what the worker thinks is on screen is not: start over
+            return
+        if message.data:
+            self._write(message.data)
+            self._last_draw = time.monotonic()  # max_fps spaces pictures written, not frames received
+        if message.more and self._resend_timer is None:
+            self._resend_timer = self.set_timer(RESEND_AFTER, self._resend)
+
+    def _resend(self) -> None:
+        """The byte budget left cells of a still frame out: send them now."""
+        self._resend_timer = None
+        self._emit(force=False)
 
     def _driver(self) -> object | None:
         app = self.app
@@ -285,6 +411,7 @@ class PreviewPane(Widget):
     def notify_style_update(self) -> None:
         self._drop_strips()  # the letterbox colour comes from the theme
         self._keys_size = (0, 0)
+        self._generation += 1
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
@@ -293,10 +420,11 @@ class PreviewPane(Widget):
             return self._placeholder_line(y, width, height)
         if self.output is not None:
             return Strip.blank(width, self.rich_style)
-        if self._strips is None or self._strips_size != (width, height):
+        if self._strips is None or self._strips_size != (width, height) or self._strips_frame is not self.frame:
+            self._drop_strips()
             base = self.rich_style
             self._strips = halfblock.render(self.frame, width, height, Style(bgcolor=base.bgcolor))
-            self._strips_size = (width, height)
+            self._strips_size, self._strips_frame = (width, height), self.frame
         return self._strips[y] if y < len(self._strips) else Strip.blank(width)
 
     def _placeholder_line(self, y: int, width: int, height: int) -> Strip:
