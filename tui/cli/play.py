@@ -3,7 +3,8 @@
 With a display (and no SSH session) libmpv opens its own window; otherwise frames from
 libmpv's software renderer are drawn into the terminal: with kitty graphics, sixel or iTerm2
 images when the terminal says it can (``--graphics auto`` asks it; ``tui.draw.termcaps``), else
-with half blocks, of which only the rows that changed are sent. The picture is drawn on the
+with half blocks, of which only the cells that changed are sent. Pictures are encoded on a thread
+(newest frame wins) while the main loop waits for keys and frames. The picture is drawn on the
 alternate screen, so after q the shell's screen comes back as it was (no last frame left over).
 Keys: q quits, space pauses, ←/→ step a second. Without a terminal on stdin it simply plays to
 the end.
@@ -32,6 +33,8 @@ from core.timebase import frames_to_timecode, parse_time
 from tui.cli.command import Command
 from tui.cli.output import UsageError
 from tui.draw import GRAPHICS_CHOICES, Graphics
+from tui.draw.blockwriter import Area
+from tui.draw.latest import LatestWorker
 
 if TYPE_CHECKING:
     from tui.draw.termcaps import Choice
@@ -68,9 +71,15 @@ def _cbreak() -> Iterator[bool]:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
 
 
-def _key(timeout: float) -> str:
-    ready, _, _ = select.select([sys.stdin], [], [], timeout)
-    if not ready:
+def _wait(wake_fd: int, keys: bool, timeout: float) -> str:
+    """Sleep until a key, a frame or a player event (``wake_fd`` readable), or ``timeout``; the
+    key pressed, if any. Waking on frames matters: a fixed poll interval capped the frame rate."""
+    fds = [wake_fd, sys.stdin.fileno()] if keys else [wake_fd]
+    ready, _, _ = select.select(fds, [], [], timeout)
+    if wake_fd in ready:
+        with contextlib.suppress(BlockingIOError):
+            os.read(wake_fd, 4096)
+    if not keys or sys.stdin.fileno() not in ready:
         return ""
     data = os.read(sys.stdin.fileno(), 8).decode(errors="ignore")
     return {"\x1b[C": "right", "\x1b[D": "left"}.get(data, data[:1])
@@ -100,21 +109,43 @@ def cmd_play(args: argparse.Namespace) -> int:
     painter = None if window else _painter(args, project.preview_height)
     frame_size = (cols, rows * 2) if painter is None else painter.pixel_size(cols, rows)
     latest: list[np.ndarray] = []
-    state: dict[str, int | bool] = {"frame": start, "ended": False}
-    wake = threading.Event()
+    state: dict[str, int | bool] = {"frame": start, "ended": False, "quit": False}
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+
+    def wake() -> None:
+        with contextlib.suppress(BlockingIOError, OSError):
+            os.write(wake_w, b"x")
 
     def on_frame(rgb: np.ndarray) -> None:
         latest[:] = [rgb]
-        wake.set()
+        wake()
 
     def on_event(event: PreviewEvent) -> None:
         if isinstance(event, Position):
             state["frame"] = event.frame
         elif isinstance(event, Ended):
             state["ended"] = True
-        wake.set()
+        wake()
 
     out = sys.stdout
+    write_lock = threading.Lock()
+
+    def status() -> str:
+        snap = engine.snapshot()
+        return (
+            f"\x1b[{rows + 1};1H\x1b[0m\x1b[K {frames_to_timecode(int(state['frame']), project.fps)} · "
+            f"{snap.summary()} · {painter.note() if painter else ''} · q quits"
+        )
+
+    def draw(frame: np.ndarray, picture: str) -> None:
+        """Encoder thread: write the picture and the status line (the lock keeps them whole)."""
+        with write_lock:
+            if state["ended"] or state["quit"]:
+                return
+            out.write(picture + status())
+            out.flush()
+
     with (
         Engine(project, workers=args.workers) as engine,
         Preview(
@@ -129,34 +160,36 @@ def cmd_play(args: argparse.Namespace) -> int:
     ):
         preview.set_timeline(project.timeline, start)
         preview.play()
+        worker = (
+            LatestWorker(lambda frame: painter.paint(frame, cols, rows), draw, name="play-picture")
+            if painter is not None
+            else None
+        )
         if painter is not None:
             out.write("\x1b[?1049h\x1b[?25l\x1b[2J")
+            out.flush()
         try:
             while not state["ended"]:
-                if keys:
-                    key = _key(0.03)
-                else:
-                    time.sleep(0.03)
-                    key = ""
+                key = _wait(wake_r, keys, 0.25)
                 if key == "q":
                     break
                 if key == " ":
                     preview.toggle()
                 elif key in ("left", "right"):
-                    preview.seek(state["frame"] + (1 if key == "right" else -1) * round(project.fps))
-                if painter is not None and latest:
-                    frame = latest.pop()
-                    snap = engine.snapshot()
-                    out.write(painter.paint(frame, cols, rows))
-                    out.write(
-                        f"\x1b[{rows + 1};1H\x1b[0m\x1b[K {frames_to_timecode(state['frame'], project.fps)} · "
-                        f"{snap.summary()} · {painter.note()} · q quits"
-                    )
-                    out.flush()
+                    preview.seek(int(state["frame"]) + (1 if key == "right" else -1) * round(project.fps))
+                if worker is not None and latest:
+                    worker.submit(latest.pop())
         finally:
+            with write_lock:
+                state["quit"] = True
+            if worker is not None:
+                worker.close(timeout=2.0)
             if painter is not None:
-                out.write(painter.clear() + "\x1b[0m\x1b[2J\x1b[?25h\x1b[?1049l")
-                out.flush()
+                with write_lock:
+                    out.write(painter.clear() + "\x1b[0m\x1b[2J\x1b[?25h\x1b[?1049l")
+                    out.flush()
+            os.close(wake_r)
+            os.close(wake_w)
     return 0
 
 
@@ -178,9 +211,11 @@ def _painter(args: argparse.Namespace, preview_height: int) -> Painter:
 
 
 class Painter:
-    """Frames to bytes for ``play``: a graphics protocol, or half-block rows sent when changed."""
+    """Frames to bytes for ``play``: a graphics protocol, or half blocks of which only the changed
+    cells are sent (``tui.draw.blockwriter``). Called on the encoder thread only."""
 
     def __init__(self, choice: Choice, preview_height: int, max_bytes_per_second: int | None) -> None:
+        from tui.draw.blockwriter import BlockWriter
         from tui.draw.graphics import GraphicsOutput
 
         self.choice = choice
@@ -188,7 +223,7 @@ class Painter:
         self.output = (
             GraphicsOutput(choice, max_bytes_per_second=max_bytes_per_second) if choice.mode != "halfblock" else None
         )
-        self._rows: list[str] = []
+        self.blocks = BlockWriter(max_bytes_per_second=max_bytes_per_second) if choice.mode == "halfblock" else None
         self._since = time.monotonic()
 
     def note(self) -> str:
@@ -205,16 +240,11 @@ class Painter:
         return max(16, int(w * scale)), max(16, int(h * scale))
 
     def paint(self, frame: np.ndarray, cols: int, rows: int) -> str:
+        """The bytes that show ``frame`` in the top ``rows`` rows ("" when nothing changed)."""
         if self.output is not None:
             return self.output.frame(frame, 0, 0, cols, rows) or ""
-        from tui.draw.ansi import frame_rows
-
-        lines = frame_rows(frame, cols, rows)
-        changed = [
-            f"\x1b[{y + 1};1H{line}" for y, line in enumerate(lines) if y >= len(self._rows) or self._rows[y] != line
-        ]
-        self._rows = lines
-        return "".join(changed)
+        assert self.blocks is not None
+        return self.blocks.frame(frame, Area(0, 0, cols, rows)) or ""
 
     def clear(self) -> str:
         return self.output.clear() if self.output is not None else ""
