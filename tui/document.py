@@ -2,9 +2,13 @@
 
 Why it is apart from the widgets: saving, autosaving and recovery decide whether the user loses
 work, so they are plain code over ``core.model.project`` that tests can drive without a screen. The
-timeline lives in ``History`` (every edit is a ``push``); the ``Project`` keeps the settings
-and the path. An autosave goes beside the project (``autosave_path``); a clean save removes it,
-and opening a project whose autosave is newer offers it back.
+whole project (timeline and settings) lives in ``History``, so an edit of either is one ``push``
+and one undo; only the file path is kept beside it (saving is not an edit). An autosave goes beside
+the project (``autosave_path``); a clean save removes it, and opening a project whose autosave is
+newer offers it back.
+
+Changing the frame rate (``change_settings``) converts the timeline by time (``Timeline.at_rate``):
+clips keep their source times and edit points their place in seconds, to the nearest frame.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,12 +29,29 @@ from core.model.timeline import Timeline
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class ProjectSettings:
+    """What the project settings dialog edits."""
+
+    name: str
+    fps: Fraction
+    width: int
+    """Export size."""
+    height: int
+    preview_height: int
+
+    @property
+    def restarts_preview(self) -> tuple[Fraction, int, int, int]:
+        """The settings the preview engine is built from: when they change, it starts again."""
+        return self.fps, self.width, self.height, self.preview_height
+
+
 class Document:
     """One open project with its history; ``path`` is None until the first save."""
 
     def __init__(self, project: Project) -> None:
-        self._project = project
-        self.history: History[Timeline] = History(project.timeline)
+        self._path = project.path
+        self.history: History[Project] = History(replace(project, path=None))
 
     @classmethod
     def open(cls, path: str | Path) -> Document:
@@ -46,16 +67,21 @@ class Document:
     # -- state -----------------------------------------------------------------------------------
     @property
     def timeline(self) -> Timeline:
-        return self.history.present
+        return self.history.present.timeline
 
     @property
     def project(self) -> Project:
         """The project as it would be saved now."""
-        return replace(self._project, timeline=self.history.present)
+        return replace(self.history.present, path=self._path)
+
+    @property
+    def settings(self) -> ProjectSettings:
+        p = self.history.present
+        return ProjectSettings(p.name, p.fps, p.width, p.height, p.preview_height)
 
     @property
     def path(self) -> Path | None:
-        return self._project.path
+        return self._path
 
     @property
     def dirty(self) -> bool:
@@ -63,7 +89,7 @@ class Document:
 
     @property
     def title(self) -> str:
-        return self.path.name if self.path else f"{self._project.name} (unsaved)"
+        return self.path.name if self.path else f"{self.history.present.name} (unsaved)"
 
     @property
     def base_dir(self) -> Path:
@@ -74,9 +100,39 @@ class Document:
     def apply(self, label: str, edit: Callable[[Timeline], Timeline]) -> bool:
         """Run ``edit`` on the present timeline and record it; False when nothing changed."""
         before = self.history.present
-        after = edit(before)
+        after = edit(before.timeline)
+        self.history.push(replace(before, timeline=after), label)
+        return after != before.timeline
+
+    def change_settings(self, settings: ProjectSettings) -> str | None:
+        """Take ``settings`` as one undoable edit; returns its label (None: nothing changed).
+
+        A new frame rate converts the timeline by time (``Timeline.at_rate``). The values must be
+        valid already (``tui.project_form`` checks them with the model's limits)."""
+        before = self.history.present
+        changed = [
+            what
+            for what, old, new in (
+                ("name", before.name, settings.name),
+                ("frame rate", before.fps, settings.fps),
+                ("size", (before.width, before.height), (settings.width, settings.height)),
+                ("preview height", before.preview_height, settings.preview_height),
+            )
+            if old != new
+        ]
+        if not changed:
+            return None
+        after = replace(
+            before,
+            name=settings.name,
+            width=settings.width,
+            height=settings.height,
+            preview_height=settings.preview_height,
+            timeline=before.timeline.at_rate(settings.fps),
+        )
+        label = "project " + ", ".join(changed)
         self.history.push(after, label)
-        return after != before
+        return label
 
     def undo(self) -> str | None:
         """Undo the last edit; returns its label (None when there was nothing to undo)."""
@@ -94,19 +150,22 @@ class Document:
         if self.timeline.clips or self.timeline.media:
             raise ValueError("only an empty project adopts a format")
         w, h = proj.fit_export_size(width, height)
-        self._project = replace(self._project, width=w + w % 2, height=h + h % 2)
-        self.history = History(Timeline(fps))  # nothing to undo yet: the project was empty
+        present = self.history.present
+        # nothing to undo yet: the project was empty
+        self.history = History(replace(present, width=w + w % 2, height=h + h % 2, timeline=Timeline(fps)))
 
     # -- files -----------------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> Path:
         """Save (atomic) to ``path`` or the current path; removes the now stale autosave."""
         old = self.path
         project = self.project
-        if path is not None and project.name in {"untitled", old.stem if old else "untitled"}:
+        named = project.name
+        if path is not None and named in {"untitled", old.stem if old else "untitled"}:
             project = replace(project, name=Path(path).stem)  # "save as new.toml" names it "new"
         saved = proj.save(project, path)
-        self._project = replace(self._project, name=project.name)
-        self._project = replace(self._project, path=saved.path)
+        if project.name != named:  # a fact about the project, not an edit to undo
+            self.history.rewrite(lambda p: replace(p, name=saved.name) if p.name == named else p)
+        self._path = saved.path
         self.history.mark_saved()
         assert saved.path is not None
         for stale in {saved.path, old}:
@@ -166,6 +225,6 @@ class Document:
         return auto
 
     def recover(self, autosave: Path) -> None:
-        """Take the autosave's timeline as an (undoable, unsaved) edit."""
+        """Take the autosave's project (timeline and settings) as an (undoable, unsaved) edit."""
         recovered = proj.load(autosave)
-        self.history.push(recovered.timeline, "recover autosave")
+        self.history.push(replace(recovered, path=None), "recover autosave")

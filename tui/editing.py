@@ -32,7 +32,7 @@ from fractions import Fraction
 from typing import Literal
 
 from core.errors import EditError
-from core.model.timeline import GAP, Clip, Marker, Timeline
+from core.model.timeline import GAP, Clip, Marker, Timeline, frame_at_rate
 from core.timebase import nominal_fps, seconds_to_frames
 
 Edge = Literal["in", "out"]
@@ -480,6 +480,19 @@ def three_point(tl: Timeline, cur: Cursor, clip: Clip, *, overwrite: bool) -> Ou
     outcome = paste(tl, cur, (clip,), overwrite=overwrite)
     verb = "overwrite" if overwrite else "insert"
     return replace(outcome, label=f"{verb} {clip_name(tl, clip)}")
+
+
+# -- a new project rate ------------------------------------------------------------------------------------
+def cursor_at_rate(cur: Cursor, old: Fraction, new: Fraction) -> Cursor:
+    """The cursor after the project rate changed (``Timeline.at_rate``): the playhead at the same time."""
+    return replace(cur, playhead=frame_at_rate(cur.playhead, old, new))
+
+
+def marks_at_rate(marks: SourceMarks, old: Fraction, new: Fraction) -> SourceMarks:
+    return SourceMarks(
+        None if marks.in_ is None else frame_at_rate(marks.in_, old, new),
+        None if marks.out is None else frame_at_rate(marks.out, old, new),
+    )
 
 
 # -- snapping ---------------------------------------------------------------------------------------------

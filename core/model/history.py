@@ -7,6 +7,7 @@ that was last saved, so undoing back to the saved state makes the document clean
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -83,3 +84,8 @@ class History(Generic[T]):
 
     def mark_saved(self) -> None:
         self._saved = self._cursor
+
+    def rewrite(self, change: Callable[[T], T]) -> None:
+        """Apply ``change`` to every state, past and future, without recording an edit: for what is
+        not an edit but a fact about all of them (a new project named by its first "save as")."""
+        self._entries = [Entry(change(e.state), e.label) for e in self._entries]

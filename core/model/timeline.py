@@ -24,6 +24,7 @@ which media frames exist, so the engine reuses every cell it already has for the
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -137,6 +138,11 @@ class Marker:
 
 MAX_MARKER_NAME = 200
 """Longest marker name: a label on the ruler, not a document."""
+
+
+def frame_at_rate(frame: int, old: Fraction, new: Fraction) -> int:
+    """The frame at rate ``new`` nearest the time of ``frame`` at rate ``old`` (halves round up)."""
+    return math.floor(frame * new / old + Fraction(1, 2))
 
 
 @dataclass(frozen=True)
@@ -384,6 +390,37 @@ class Timeline:
         clips[index - 1] = replace(prev, out=prev.out + d)
         clips[index + 1] = replace(nxt, in_=nxt.in_ + d)
         return self._with_clips(clips)
+
+    # -- the project rate ------------------------------------------------------------------------
+    def at_rate(self, fps: Fraction) -> Timeline:
+        """The same cut at another project rate, by time: every edit point stays where it was in
+        seconds and every clip starts at the same source time, each to the nearest frame of
+        ``fps`` (a clip's out follows from its new length; a clip too short for a frame of the new
+        rate keeps one). Markers stay at their times. In and out are project frames, so keeping
+        the numbers instead would change what each clip shows."""
+        if fps == self.fps:
+            return self
+
+        def at(frame: int) -> int:
+            return frame_at_rate(frame, self.fps, fps)
+
+        bounds = (*self.starts(), self.duration)
+        clips: list[Clip] = []
+        for i, clip in enumerate(self.clips):
+            length = max(1, at(bounds[i + 1]) - at(bounds[i]))
+            if clip.media == GAP:
+                clips.append(gap(length))
+                continue
+            in_ = at(clip.in_)
+            available = self.media_by_id(clip.media).length(fps)
+            if available is not None:  # never past the end of the media at the new rate
+                length = max(1, min(length, available))
+                in_ = max(0, min(in_, available - length))
+            clips.append(replace(clip, in_=in_, out=in_ + length))
+        markers: dict[int, Marker] = {}
+        for marker in self.markers:  # two markers on one frame of a lower rate: the first stays
+            markers.setdefault(at(marker.frame), Marker(at(marker.frame), marker.name))
+        return Timeline(fps, self.media, tuple(clips), tuple(sorted(markers.values())))
 
     # -- clip sound ----------------------------------------------------------------------------
     def set_gain(self, indices: tuple[int, ...] | list[int], gain_db: float) -> Timeline:

@@ -30,7 +30,7 @@ from core.export.render import ExportResult
 from core.media.damage import Damage, scan
 from core.media.info import MediaInfo
 from core.model import project as proj
-from core.model.timeline import Clip, MediaRef, Timeline
+from core.model.timeline import Clip, MediaRef, Timeline, frame_at_rate
 from core.modes import PreviewChoice
 from core.preview.seam import SnapshotView
 from core.timebase import frames_to_timecode, nominal_fps
@@ -38,11 +38,13 @@ from tui import editing, viewport
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, PreviewState
-from tui.document import Document
+from tui.document import Document, ProjectSettings
 from tui.draw import Graphics
 from tui.editing import Cursor, Outcome
+from tui.project_form import rate_hint
 from tui.screens.edit_actions import EditActions
 from tui.screens.export import ExportScreen
+from tui.screens.project_settings import ProjectSettingsScreen
 from tui.suggest import PathSuggester
 from tui.transport import Transport
 from tui.widgets.media_bin import MediaBin
@@ -501,10 +503,12 @@ class EditorScreen(EditActions, Screen[None]):
         self._edit(lambda tl, cur: editing.move(tl, cur, 1))
 
     def _history(self, step: Callable[[], str | None], verb: str) -> None:
+        before = self.document.settings
         label = step()
         if label is None:
             self.app.notify(f"nothing to {verb.lower()}", severity="information")
             return
+        self._settings_moved(before)  # undo / redo of a settings change restores the preview too
         self.cursor = editing.after_history(self.document.timeline, self.cursor)
         self.message = f"{verb} {label}"
         self.timeline_changed()
@@ -532,6 +536,43 @@ class EditorScreen(EditActions, Screen[None]):
                 f"in {result.seconds:.1f} s"
             )
             self._refresh_views()
+
+    # -- project settings ------------------------------------------------------------------------
+    def action_project_settings(self) -> None:
+        tl = self.document.timeline
+        self.app.push_screen(ProjectSettingsScreen(self.document.settings, len(tl.clips)), self._settings_chosen)
+
+    def _settings_chosen(self, settings: ProjectSettings | None) -> None:
+        """The dialog's answer: one undoable edit, then the preview on the new rate and sizes."""
+        if settings is None:
+            return
+        before = self.document.settings
+        label = self.document.change_settings(settings)
+        if label is None:
+            self.message = "project settings unchanged"
+            self._refresh_views()
+            return
+        self._settings_moved(before)
+        self.message = f"{label}: {settings.name} · {rate_hint(settings.fps)} · {settings.width}×{settings.height}"
+        self.timeline_changed()
+
+    def _settings_moved(self, before: ProjectSettings) -> None:
+        """The document's settings may differ from ``before`` (an apply, undo or redo): positions
+        follow a new rate by time, and the preview engine starts again on a new rate or size."""
+        after = self.document.settings
+        if after.fps != before.fps:
+            old, new = before.fps, after.fps
+            self.cursor = editing.cursor_at_rate(self.cursor, old, new)
+            self.range_marks = editing.marks_at_rate(self.range_marks, old, new)
+            self.source_marks = {m: editing.marks_at_rate(k, old, new) for m, k in self.source_marks.items()}
+            self.source_playheads = {m: frame_at_rate(f, old, new) for m, f in self.source_playheads.items()}
+            self.loop, self.zoom = None, None
+        if after.restarts_preview != before.restarts_preview:
+            self.transport = Transport()
+            pane = self.query_one(PreviewPane)
+            self._frame_size = pane.pixel_size  # it follows the project's preview height
+            self.bridge.open(self.document.project, self._frame_size)
+            pane.border_title = self._preview_title()
 
     # -- actions: view ---------------------------------------------------------------------------
     def _zoom(self, step: int) -> None:
