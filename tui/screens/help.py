@@ -130,7 +130,7 @@ class HelpScreen(ModalScreen[None]):
             body.border_title = "livecut keys"
             yield Static(
                 Group(
-                    key_columns(self.keymap, self.app.size.width), Text(), selection_rule(self.keymap), Text(), footer
+                    selection_rule(self.keymap), Text(), key_columns(self.keymap, self.app.size.width), Text(), footer
                 )
             )
 

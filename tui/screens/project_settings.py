@@ -54,7 +54,8 @@ class ProjectSettingsScreen(ModalScreen[ProjectSettings | None]):
         width: 16;
         color: $foreground-muted;
     }
-    ProjectSettingsScreen Input, ProjectSettingsScreen Input:focus, ProjectSettingsScreen Input.-invalid {
+    ProjectSettingsScreen Input, ProjectSettingsScreen Input:focus,
+    ProjectSettingsScreen Input.-invalid, ProjectSettingsScreen Input.-invalid:focus {
         width: 24;
         height: 1;
         border: none;

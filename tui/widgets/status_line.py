@@ -71,12 +71,12 @@ class StatusLine(Widget):
             room -= len(message)
         chosen = s.selection
         if not message and s.note and s.selection_short:
-            needs = len(s.selection) + 1 + (len(s.hint) + 2 if s.hint else 0) + min(14, len(s.note) + 2)
+            needs = len(s.selection) + 1 + (len(s.hint) + 3 if s.hint else 0) + min(14, len(s.note) + 2)
             chosen = s.selection_short if needs > room else s.selection
         if chosen and len(chosen) + 1 <= room:
             selection = f" {chosen}"
             room -= len(selection)
-        if s.hint and len(s.hint) + 2 <= room:
+        if s.hint and len(s.hint) + 3 <= room:  # never flush against the part before it
             hint = f"{s.hint}  "
             room -= len(hint)
         if not message and s.note and room >= min(14, len(s.note) + 2):
