@@ -206,3 +206,17 @@ def test_the_dialog_with_a_wrong_field(snap_compare) -> None:  # type: ignore[no
         await pilot.pause()
 
     assert snap_compare(make_app(three_clips()), terminal_size=(100, 30), run_before=wrong)
+
+
+def test_save_as_names_a_new_project_without_an_edit_to_undo(tmp_path: Path) -> None:
+    doc = Document(replace(three_clips(), name="untitled"))
+    doc.apply("split", lambda tl: tl.split(30))
+    doc.save(tmp_path / "trip.toml")
+    assert doc.settings.name == "trip" and not doc.dirty
+    doc.undo()  # the split is undone; the name stays: saving is not an edit
+    assert doc.settings.name == "trip" and len(doc.timeline.clips) == 3
+    label = doc.change_settings(replace(doc.settings, name="holiday"))
+    assert label == "project name" and doc.settings.name == "holiday"
+    doc.save(tmp_path / "other.toml")  # a name the user chose is kept by a later "save as"
+    assert doc.settings.name == "holiday"
+    assert tomllib.loads((tmp_path / "other.toml").read_text())["project"]["name"] == "holiday"
