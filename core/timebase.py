@@ -68,6 +68,12 @@ def seconds_to_frames(seconds: Fraction | float, fps: Fraction) -> int:
     return math.floor(value + Fraction(1, 10**6))
 
 
+def frame_at_rate(frame: int, old: Fraction, new: Fraction) -> int:
+    """The frame at rate ``new`` nearest the time of ``frame`` at rate ``old`` (halves round up):
+    a project whose rate changes keeps every position at its time, not at its frame number."""
+    return math.floor(frame * new / old + Fraction(1, 2))
+
+
 def displayed_frame(seconds: float, fps: Fraction) -> int:
     """The frame a player reports showing at ``seconds`` (float, from libmpv): the nearest one.
 

@@ -32,8 +32,8 @@ from fractions import Fraction
 from typing import Literal
 
 from core.errors import EditError
-from core.model.timeline import GAP, Clip, Marker, Timeline, frame_at_rate
-from core.timebase import nominal_fps, seconds_to_frames
+from core.model.timeline import GAP, Clip, Marker, Timeline
+from core.timebase import frame_at_rate, nominal_fps, seconds_to_frames
 
 Edge = Literal["in", "out"]
 TrimMode = Literal["trim", "roll", "slip", "slide"]

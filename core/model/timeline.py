@@ -24,7 +24,6 @@ which media frames exist, so the engine reuses every cell it already has for the
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from core.errors import EditError
 from core.media.info import MediaInfo
+from core.timebase import frame_at_rate
 
 
 @dataclass(frozen=True)
@@ -138,11 +138,6 @@ class Marker:
 
 MAX_MARKER_NAME = 200
 """Longest marker name: a label on the ruler, not a document."""
-
-
-def frame_at_rate(frame: int, old: Fraction, new: Fraction) -> int:
-    """The frame at rate ``new`` nearest the time of ``frame`` at rate ``old`` (halves round up)."""
-    return math.floor(frame * new / old + Fraction(1, 2))
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from core.export.render import ExportResult
 from core.media.damage import Damage, scan
 from core.media.info import MediaInfo
 from core.model import project as proj
-from core.model.timeline import Clip, MediaRef, Timeline, frame_at_rate
+from core.model.timeline import Clip, MediaRef, Timeline
 from core.modes import PreviewChoice
 from core.preview.seam import SnapshotView
-from core.timebase import frames_to_timecode, nominal_fps
+from core.timebase import frame_at_rate, frames_to_timecode, nominal_fps
 from tui import editing, viewport
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
