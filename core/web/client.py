@@ -133,7 +133,9 @@ class Client:
         if index is None:
             index = len(segments) - 1
         sink = GrowingStream(stream_window(self._window))
-        session = self._assembler.session(timeline, segments, index, sink, source.resolve, from_frame=frame).start_thread()
+        session = self._assembler.session(
+            timeline, segments, index, sink, source.resolve, from_frame=frame
+        ).start_thread()
         self._session, self._reader = session, sink.reader()
         self.send_later(
             {
