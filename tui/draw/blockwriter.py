@@ -17,8 +17,9 @@ bytes through Textual's driver like a graphics picture. What it sends per frame:
   fewest colour changes from the current foreground and background; an SGR is written only when
   one of them changes;
 * **paced by bytes**: with ``max_bytes_per_second`` a credit of bytes refills over time, and a
-  frame that would overspend it sends its worst cells first (largest error) and leaves the rest
-  for the next frames: the frame rate stays, detail in motion catches up a frame or two later.
+  frame that would overspend it (or a tenth of a second's worth) sends its worst cells first
+  (largest error) and leaves the rest for the next frames: the frame rate stays, detail in motion
+  and the cells of a cut catch up a few frames later.
 
 ``colours``: ``truecolor`` (24-bit SGR) or ``256`` (the xterm 6×6×6 cube and grey ramp), the
 colour system Textual uses for the rest of the screen.
@@ -105,8 +106,15 @@ class BlockWriter:
         """Changed cells left for a later frame by the byte budget."""
 
     def forget(self) -> None:
-        """The terminal's copy is gone (Textual drew over it): the next frame is sent whole."""
+        """The terminal's copy is unknown (Textual drew over part of it): the next frame is sent
+        whole."""
         self._sent = None
+
+    def assume(self, rgb: np.ndarray, area: Area) -> None:
+        """The terminal shows ``rgb`` in ``area`` (Textual repainted the whole pane from it): the
+        next frame is sent as changes from it, not whole. Textual's colours are quantised
+        (``tui.draw.halfblock``) within about the tolerance of these."""
+        self._sent, self._area = self.cells(rgb, area), area
 
     # -- frames ------------------------------------------------------------------------------
     def cells(self, rgb: np.ndarray, area: Area) -> np.ndarray:
@@ -153,13 +161,17 @@ class BlockWriter:
         out = FRAME_BEGIN + body + FRAME_END
         self.sent_bytes += len(out)
         self.sent_frames += 1
-        if self.max_bytes_per_second:
-            self._credit -= len(out)
+        if self.max_bytes_per_second:  # a whole frame may overspend; the debt is capped so that
+            # pictures resume within a tenth of a second
+            self._credit = max(-self.max_bytes_per_second / 10, self._credit - len(out))
         return out
 
     def _budget(self) -> float | None:
-        """Bytes this frame may use (None: no cap). The credit refills at the rate, up to a
-        quarter of a second's worth, and may go negative by one frame's overspend."""
+        """Bytes this frame may use (None: no cap): the credit, which refills at the rate up to a
+        quarter of a second's worth, but at most a tenth of a second's worth per frame. Why the
+        per-frame limit: a cut changes every cell, and spending the whole credit on it left the
+        next frames nothing (150 ms without a picture); limited, the cut's cells arrive over three
+        or four frames, worst first, and every frame still goes out."""
         rate = self.max_bytes_per_second
         now = self._clock()
         if not rate:
@@ -167,7 +179,7 @@ class BlockWriter:
             return None
         self._credit = min(rate / 4, self._credit + rate * (now - self._credit_at))
         self._credit_at = now
-        return max(0.0, self._credit)
+        return max(0.0, min(self._credit, rate / 10))
 
     # -- encoding ----------------------------------------------------------------------------
     def _packed(self, new: np.ndarray, changed: np.ndarray) -> tuple[list[int], list[int]]:

@@ -99,6 +99,9 @@ class _Job:
     area: Area
     generation: int
     force: bool
+    painted: np.ndarray | None = None
+    """The frame Textual painted the whole pane from in this generation (half blocks): the worker
+    starts from it instead of sending the next frame whole."""
 
 
 class PictureReady(Message):
@@ -110,6 +113,9 @@ class PictureReady(Message):
         self.generation = generation
         self.more = more
         """Cells of this frame were left for later by the byte budget: send the frame again."""
+
+
+_BORDER_TITLE = Widget.__dict__["border_title"]
 
 
 class PreviewPane(Widget):
@@ -157,7 +163,8 @@ class PreviewPane(Widget):
         self._row_keys: list[bytes] = []
         self._keys_size: tuple[int, int] = (0, 0)
         self._pending: np.ndarray | None = None
-        self._last_draw = 0.0
+        self._slot = 0.0
+        """Earliest time the next picture may go out (``max_fps``; see ``_drawn``)."""
         self._timer: Timer | None = None
         self._resend_timer: Timer | None = None
         self._worker: LatestWorker[_Job, tuple[str | None, bool]] | None = None
@@ -167,6 +174,10 @@ class PreviewPane(Widget):
         self._worker_generation = -1
         self._painted_frame: np.ndarray | None = None
         """The frame Textual last rendered the pane's lines from (direct half blocks)."""
+        self._title: str | None = None
+        self._title_set = False
+        self._painted: tuple[np.ndarray, int] | None = None
+        """That frame and the generation it started, when Textual repainted the whole pane."""
 
     @property
     def pixel_size(self) -> tuple[int, int]:
@@ -181,6 +192,22 @@ class PreviewPane(Widget):
             scale = min(1.0, limit[0] / max(w, 1), limit[1] / max(h, 1))
             w, h = int(w * scale), int(h * scale)
         return w, h
+
+    @property
+    def border_title(self) -> str | None:
+        title: str | None = _BORDER_TITLE.__get__(self, type(self))
+        return title
+
+    @border_title.setter
+    def border_title(self, title: str | None) -> None:
+        """Set the title, repainting only when it changed. Why: Textual repaints the whole widget
+        whenever a title is set, and the editor sets it on every player state message (several
+        a second while playing over cells being encoded); each repaint of a playing pane costs
+        a frame of strips on the UI thread and a picture sent again."""
+        if getattr(self, "_title_set", False) and title == self._title:
+            return
+        self._title, self._title_set = title, True
+        _BORDER_TITLE.__set__(self, title)
 
     @property
     def direct(self) -> bool:
@@ -205,13 +232,21 @@ class PreviewPane(Widget):
             self._generation += 1
             self.refresh()
             return
-        wait = self._last_draw + 1 / self.max_fps - time.monotonic()
+        wait = self._slot - time.monotonic()
         if wait <= 0 or self.frame is None:
             self._draw(rgb)
             return
         self._pending = rgb
         if self._timer is None:
             self._timer = self.set_timer(wait, self._flush)
+
+    def _drawn(self) -> None:
+        """A picture went out: the next may follow one interval after it, or sooner after a late
+        one (one frame of credit). Why the credit: a 30 fps video against a 30 fps cap arrives with
+        jitter, and a strict interval dropped every frame that came a few ms early (27 of 30 fps,
+        with 67 ms holes)."""
+        interval = 1 / self.max_fps
+        self._slot = max(self._slot, time.monotonic() - interval) + interval
 
     def show_placeholder(self, title: str, hint: str) -> None:
         if (title, hint) != self.placeholder:
@@ -253,7 +288,7 @@ class PreviewPane(Widget):
             gc.freeze()
         self.frame = rgb
         if not self.direct:
-            self._last_draw = time.monotonic()
+            self._drawn()
         if self._resend_timer is not None:  # a new frame carries the cells left out of the last one
             self._resend_timer.stop()
             self._resend_timer = None
@@ -312,6 +347,8 @@ class PreviewPane(Widget):
                     self._styles_cache.clear()
                     self._painted_frame = self.frame
                 self._generation += 1  # the encoder's idea of the screen is wrong from here on
+                whole = crop.size == self.outer_size
+                self._painted = (self.frame, self._generation) if whole else None
             else:
                 if self.choice.mode != "kitty":  # kitty pictures lie above the text, others are overdrawn
                     self._generation += 1  # Textual is drawing these cells: the picture must go on again
@@ -341,7 +378,8 @@ class PreviewPane(Widget):
         bg = self.rich_style.bgcolor
         pad = bg.get_truecolor() if bg is not None else (0, 0, 0)
         area = Area(region.x, region.y, region.width, region.height, (pad[0], pad[1], pad[2]))
-        self._worker.submit(_Job(self.frame, area, self._generation, force))
+        painted = self._painted[0] if self._painted is not None and self._painted[1] == self._generation else None
+        self._worker.submit(_Job(self.frame, area, self._generation, force, painted))
 
     def _encode(self, job: _Job) -> tuple[str | None, bool]:
         """Worker thread: the bytes for ``job`` (None: nothing to send) and whether cells were
@@ -350,6 +388,8 @@ class PreviewPane(Widget):
             self._worker_generation = job.generation
             if self.blocks is not None:
                 self.blocks.forget()
+                if job.painted is not None:
+                    self.blocks.assume(job.painted, job.area)
             if self.output is not None:
                 self.output.forget()
         a = job.area
@@ -369,12 +409,14 @@ class PreviewPane(Widget):
 
     def on_picture_ready(self, message: PictureReady) -> None:
         message.stop()
-        if message.generation != self._generation or self._covered or self.app.screen is not self.screen:
-            self._generation += 1  # what the worker thinks is on screen is not: start over
+        if message.generation != self._generation:
+            return  # stale: the worker starts over when it sees the new generation
+        if self._covered or self.app.screen is not self.screen:
+            self._generation += 1  # not written: what the worker thinks is on screen is not
             return
         if message.data:
             self._write(message.data)
-            self._last_draw = time.monotonic()  # max_fps spaces pictures written, not frames received
+            self._drawn()  # max_fps spaces pictures written, not frames received
         if message.more and self._resend_timer is None:
             self._resend_timer = self.set_timer(RESEND_AFTER, self._resend)
 
