@@ -1,5 +1,9 @@
-"""Drawing frames into a terminal: ``scale`` (pure numpy), ``ansi`` (plain escape sequences for
-``livecut play``), ``halfblock`` (Textual strips for the editor's preview pane)."""
+"""Drawing frames into a terminal: ``scale`` (pure numpy), ``blockwriter`` (half blocks as compact
+escape codes, only changed cells, paced by bytes: the editor's preview pane and ``livecut play``),
+``halfblock`` (the same picture as Textual strips, for Textual's own repaints of the pane and
+headless runs), ``encode`` / ``graphics`` (kitty, sixel, iTerm2), ``termcaps`` (asking the
+terminal), ``latest`` (the encoder thread: newest frame wins) and ``ansi`` (whole rows of plain
+escape sequences, the first writer of ``livecut play``)."""
 
 from __future__ import annotations
 

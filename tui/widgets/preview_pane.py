@@ -176,6 +176,7 @@ class PreviewPane(Widget):
         """The frame Textual last rendered the pane's lines from (direct half blocks)."""
         self._title: str | None = None
         self._title_set = False
+        self._pad: tuple[int, int, int] | None = None
         self._painted: tuple[np.ndarray, int] | None = None
         """That frame and the generation it started, when Textual repainted the whole pane."""
 
@@ -375,9 +376,11 @@ class PreviewPane(Widget):
                 self._timer = self.set_timer(1 / self.max_fps, self._flush)
             return
         region = self.content_region
-        bg = self.rich_style.bgcolor
-        pad = bg.get_truecolor() if bg is not None else (0, 0, 0)
-        area = Area(region.x, region.y, region.width, region.height, (pad[0], pad[1], pad[2]))
+        if self._pad is None:  # the letterbox colour; computing the style per frame showed in profiles
+            bg = self.rich_style.bgcolor
+            rgb = bg.get_truecolor() if bg is not None else (0, 0, 0)
+            self._pad = (rgb[0], rgb[1], rgb[2])
+        area = Area(region.x, region.y, region.width, region.height, self._pad)
         painted = self._painted[0] if self._painted is not None and self._painted[1] == self._generation else None
         self._worker.submit(_Job(self.frame, area, self._generation, force, painted))
 
@@ -454,6 +457,7 @@ class PreviewPane(Widget):
         self._drop_strips()  # the letterbox colour comes from the theme
         self._keys_size = (0, 0)
         self._generation += 1
+        self._pad = None
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
