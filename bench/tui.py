@@ -18,6 +18,11 @@ for the *process* to go idle, which with encoder threads busy takes its full one
 The same keys are also timed with ``--preview none`` (engine only, no libmpv) on a fresh cold
 cache, to show how much of the time the player's work on the UI thread takes.
 
+Headless, the preview pane draws its half blocks as Textual strips (the headless driver writes
+no bytes); on a real terminal it writes only the changed cells itself (``tui.draw.blockwriter``),
+so the bytes counted here are Textual's strips, not what a terminal gets: ``bench/graphics.py``
+measures that through a pty.
+
 Preview frame rate: a cached timeline plays in the app at each terminal size; a frame counts as
 drawn when a compositor update goes out after the pane received a new frame (so frames the pane
 skips under its ``max_fps`` cap, 30 locally and 12 over SSH, do not count). The pure cost of
@@ -377,7 +382,11 @@ async def _playback(project: Project, size: tuple[int, int], folder: Path) -> di
         ),
         "playhead_frames_per_s": figure(advanced / elapsed, "fps", 1, note="source is 30 fps"),
         "terminal_bytes_per_s": figure(
-            out_bytes / elapsed, "B/s", 1, per_frame=round(out_bytes / max(1, frames_drawn))
+            out_bytes / elapsed,
+            "B/s",
+            1,
+            per_frame=round(out_bytes / max(1, frames_drawn)),
+            note="as Textual strips (headless); a real terminal gets the pane's own codes: bench/graphics.py",
         ),
         "pane": f"{cols}x{rows} cells = {pixels[0]}x{pixels[1]} px; draw cap {cap:g} fps",
         "halfblock_render_ms_p50": figure(
