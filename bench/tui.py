@@ -61,10 +61,11 @@ from bench.common import figure
 from core.engine.engine import Engine
 from core.model import project as proj
 from core.model.project import Project
+from core.modes import PreviewChoice
 from core.synthetic.testpattern import make_source
 from core.timebase import frames_to_timecode
 from tui.app import LivecutApp
-from tui.bridge.bridge import Bridge, PreviewChoice
+from tui.bridge.bridge import Bridge
 from tui.bridge.messages import PreviewFrame
 from tui.document import Document
 from tui.draw import halfblock
@@ -313,7 +314,8 @@ async def _keypresses(project: Project, folder: Path, preview: PreviewChoice) ->
         "preview": f"--preview {preview} (player mode {bridge.mode!r})",
         "presses_with_2_cells_encoding": f"{busy}/{len(encoding)}",
         "cells_encoding_at_press": {"min": min(encoding), "median": statistics.median(encoding), "max": max(encoding)},
-        "cells_ready": f"{first.ready}/{first.total} before the first key, {last.ready}/{last.total} after the last",
+        "cells_ready": f"{first.ready}/{len(first.segments)} before the first key, "
+        f"{last.ready}/{len(last.segments)} after the last",
         "missed_keys": missed,
         "method": "key posted like the driver does; time until the first compositor update, rendered to terminal "
         "bytes, whose text shows the status line's new 'playhead / duration'",
