@@ -20,7 +20,7 @@ from core.model import project as proj
 from core.synthetic.testpattern import make_source, read_index
 from tests.e2e.pty_term import TERMINALS, PtyTerminal
 from tests.graphics_term import CellScreen, Event, decode, unwrap_tmux
-from tui.draw.blockwriter import FRAME_BEGIN
+from tui.draw.blockwriter import FRAME_BEGIN, FRAME_END
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -219,6 +219,41 @@ def test_play_draws_frames_in_order_and_clears_after_q(project: Path, tmp_path: 
         assert data.rstrip().endswith(b"\x1b[?1049l")  # back to the shell's screen: no frame left over
         if mode == "kitty":
             assert b"a=d" in tail
+    finally:
+        term.close()
+
+
+@pytest.mark.timeout(120)
+def test_play_half_blocks_show_frames_in_order_and_clear_after_q(project: Path, tmp_path: Path) -> None:
+    """``livecut play`` on a terminal without graphics: the screen read back after every picture
+    shows the video's frames forwards (only changed cells are sent, so this checks the sum of the
+    changes), and q leaves the alternate screen."""
+    argv = [sys.executable, "-m", "tui.cli", "play", str(project), "--preview", "terminal", "--no-audio"]
+    env = {**environment(tmp_path), "COLORTERM": "truecolor"}
+    term = PtyTerminal(argv, cols=80, rows=24, replies=TERMINALS["plain"], env=env, cwd=project.parent)
+    try:
+        term.wait_for(b"q quits", 60)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and term.snapshot().count(FRAME_END.encode()) < 40:
+            time.sleep(0.2)
+        term.send(b"q")
+        assert term.wait_exit(30) == 0
+        data = term.snapshot()
+        screen = CellScreen(80, 24)
+        shown: list[int | None] = []
+        fed = 0
+        end = FRAME_END.encode()
+        at = data.find(end)
+        while at >= 0:
+            screen.feed(data[fed : at + len(end)])
+            fed = at + len(end)
+            shown.append(shown_index(screen.picture(0, 0, 23, 80)))
+            at = data.find(end, fed)
+        numbers = [n for n in shown if n is not None]
+        assert len(shown) >= 40 and len(numbers) >= 0.9 * len(shown)
+        assert numbers == sorted(numbers) and numbers[-1] - numbers[0] >= 20
+        assert data.rstrip().endswith(b"\x1b[?1049l")
+        assert not decode(data)
     finally:
         term.close()
 
