@@ -81,8 +81,11 @@ class MediaBin(Vertical):
 
     def show(self, media: tuple[MediaRef, ...], fps: Fraction, current: str | None) -> None:
         if (media, fps, current) != (self._media, self._fps, self._current):
+            only_current = (media, fps) == (self._media, self._fps)
             self._media, self._fps, self._current = media, fps, current
-            self._render_list()
+            # the clip under the playhead changes every few seconds while playing: the list's
+            # size is fixed by the stylesheet, so no layout pass (which repaints the preview too)
+            self._render_list(layout=not only_current)
 
     @property
     def input_open(self) -> bool:
@@ -112,7 +115,7 @@ class MediaBin(Vertical):
         event.stop()
         self.close_input()
 
-    def _render_list(self) -> None:
+    def _render_list(self, *, layout: bool = True) -> None:
         try:
             target = self.query_one("#media-list", Static)
         except NoMatches:  # not composed yet: on_mount draws it
@@ -131,4 +134,4 @@ class MediaBin(Vertical):
             text.append(second, style("bin--offline") if not ref.online else style("bin--facts"))
             if i < len(self._media) - 1:
                 text.append("\n")
-        target.update(text)
+        target.update(text, layout=layout)
