@@ -126,3 +126,30 @@ def test_rules_follow_the_selected_clip_through_edits_of_others() -> None:
     assert out.cursor.picked is None
     out = editing.split(TL, Cursor(100, picked=1))
     assert out.cursor.picked == 2 and out.timeline.clips[2] == Clip("b", 140, 190)
+
+
+async def test_the_bin_highlight_follows_the_playhead_when_playback_stops() -> None:
+    """While playing, the bin keeps its highlight across cuts (a change there made Textual redraw
+    the whole preview pane at every cut); it catches up as soon as playback stops."""
+    import asyncio
+
+    from tui.widgets.media_bin import MediaBin
+
+    app = make_app(three_clips())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("shift+right")  # frame 30, in clip 1 (a.mp4); clip 2 (b.mp4) starts at 60
+        await pilot.pause()
+        bin_widget = app.editor.query_one(MediaBin)
+        assert bin_widget.current == "a"
+        await pilot.press("space")
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if app.editor.cursor.playhead > 70:
+                break
+        assert app.editor.cursor.playhead > 60 and app.editor.transport.playing
+        assert "clip 2/3" in status(app)  # the status line follows the cut at once
+        assert bin_widget.current == "a"
+        await pilot.press("space")
+        await pilot.pause()
+        assert not app.editor.transport.playing
+        assert bin_widget.current == "b"

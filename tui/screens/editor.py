@@ -228,6 +228,14 @@ class EditorScreen(EditActions, Screen[None]):
         )
         self.query_one(SegmentBar).show(self.snapshot, self.scale)
         current = tl.clips[sel].media if sel is not None else None
+        if self.transport.playing and not editing.is_picked(tl, cur):
+            # While playing, the clip under the playhead changes at every cut; the bin's highlight
+            # follows when playback stops. Why: Textual repaints the bounding box of all changed
+            # regions, and the bin (top right) with the status line (bottom) spans the preview,
+            # so each highlight change redrew the whole picture on the UI thread (a 50 ms hole
+            # in playback at every cut).
+            bin_widget = self.query_one(MediaBin)
+            current = bin_widget.current if tl.media == bin_widget.media else current
         self.query_one(MediaBin).show(tl.media, tl.fps, current)
         self.query_one(StatusLine).show(
             Status(

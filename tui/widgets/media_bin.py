@@ -88,6 +88,16 @@ class MediaBin(Vertical):
             self._render_list(layout=not only_current)
 
     @property
+    def media(self) -> tuple[MediaRef, ...]:
+        """The media shown."""
+        return self._media
+
+    @property
+    def current(self) -> str | None:
+        """The media id highlighted as the current clip's."""
+        return self._current
+
+    @property
     def input_open(self) -> bool:
         return not self.query_one(PathInput).has_class("hidden")
 
@@ -120,7 +130,9 @@ class MediaBin(Vertical):
             target = self.query_one("#media-list", Static)
         except NoMatches:  # not composed yet: on_mount draws it
             return
-        self.border_title = f"media ({len(self._media)})" if self._media else "media"
+        title = f"media ({len(self._media)})" if self._media else "media"
+        if title != self.border_title:  # setting a title repaints the whole bin, even the same one
+            self.border_title = title
         style = self.get_component_rich_style
         text = Text(no_wrap=True, overflow="ellipsis")
         if not self._media:

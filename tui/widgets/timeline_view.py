@@ -16,11 +16,12 @@ marker is placed on purpose, a label can be read a tick further.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.message import Message
@@ -133,6 +134,8 @@ class TimelineView(Widget):
         self.state = TimelineState(Timeline(Fraction(30)))
         self._lines: list[Strip] | None = None
         self._lines_key: tuple[object, ...] | None = None
+        self._base: tuple[list[CellRow], list[Strip]] | None = None
+        self._base_key: tuple[object, ...] | None = None
 
     def show(self, state: TimelineState) -> None:
         if state != self.state:
@@ -161,7 +164,7 @@ class TimelineView(Widget):
         await self.app.run_action("zoom_out", self.screen)
 
     def notify_style_update(self) -> None:
-        self._lines = None
+        self._lines = self._base = None
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
@@ -177,19 +180,32 @@ class TimelineView(Widget):
         return self.get_component_rich_style(f"timeline--{name}")
 
     def _build(self, width: int, height: int) -> list[Strip]:
+        """The lines: the drawing without the playhead (kept while only the playhead moves), with
+        the playhead's column laid over it. Why two layers: while playing, the playhead moves
+        every frame and drawing ruler, clips and waveforms again cost 3-5 ms of the UI thread per
+        frame, time the preview's pictures and keys waited for."""
         if width <= 0 or height <= 0:
             return []
-        ruler = self._ruler(width)
-        rows = [CellRow(width, self._style("empty")) for _ in range(height - 1)]
-        self._paint_clips(rows, width)
-        playhead = self._style("playhead")
+        base_key = (replace(self.state, playhead=0), width, height)
+        if self._base is None or self._base_key != base_key:
+            ruler = self._ruler(width)
+            rows = [CellRow(width, self._style("empty")) for _ in range(height - 1)]
+            self._paint_clips(rows, width)
+            self._base = ([ruler, *rows], [ruler.strip(), *(row.strip() for row in rows)])
+            self._base_key = base_key
+        cells, strips = self._base
         col = self.state.scale.col(self.state.playhead)
-        if 0 <= col < width and self.state.timeline.clips:
-            # over a label the playhead only colours the digit: a label is never overdrawn
-            ruler.put(col, "▼" if ruler.chars[col] in " ╷" else ruler.chars[col], playhead)
-            for row in rows:
-                row.put(col, row.chars[col], playhead)
-        return [ruler.strip(), *(row.strip() for row in rows)]
+        if not (0 <= col < width and self.state.timeline.clips):
+            return list(strips)
+        playhead = self._style("playhead")
+        lines = []
+        for i, (row, strip) in enumerate(zip(cells, strips, strict=True)):
+            char = row.chars[col]
+            if i == 0 and char in " ╷":  # over a label the playhead only colours the digit: a label
+                char = "▼"  # is never overdrawn
+            mark = Strip([Segment(char, playhead)], 1)
+            lines.append(Strip.join([strip.crop(0, col), mark, strip.crop(col + 1, width)]))
+        return lines
 
     def _ruler(self, width: int) -> CellRow:
         state = self.state
