@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,9 @@ def test_play_in_terminal_to_the_end(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "▀" in result.stdout and "\x1b[38;2;" in result.stdout
     assert "ready" in result.stdout
+    # the status line never reaches the last column: a wrap there would scroll the picture away
+    statuses = re.findall(r"\x1b\[\d+;1H\x1b\[0m\x1b\[K([^\x1b]*)", result.stdout)
+    assert statuses and max(len(s) for s in statuses) <= 39, max(statuses, key=len)
 
 
 def test_play_rejects_a_start_outside_the_timeline(tmp_path: Path) -> None:

@@ -133,10 +133,11 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     def status() -> str:
         snap = engine.snapshot()
-        return (
-            f"\x1b[{rows + 1};1H\x1b[0m\x1b[K {frames_to_timecode(int(state['frame']), project.fps)} · "
-            f"{snap.summary()} · {painter.note() if painter else ''} · q quits"
-        )
+        note = f" · {painter.note()}" if painter and painter.note() else ""
+        text = f" {frames_to_timecode(int(state['frame']), project.fps)} · {snap.summary()}{note} · q quits"
+        if len(text) > cols - 1:  # a line as wide as the terminal would wrap and scroll the picture
+            text = text[: max(0, cols - 2)] + "…"
+        return f"\x1b[{rows + 1};1H\x1b[0m\x1b[K{text}"
 
     def draw(frame: np.ndarray, picture: str) -> None:
         """Encoder thread: write the picture and the status line (the lock keeps them whole)."""
@@ -166,7 +167,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             else None
         )
         if painter is not None:
-            out.write("\x1b[?1049h\x1b[?25l\x1b[2J")
+            out.write("\x1b[?1049h\x1b[?25l\x1b[?7l\x1b[2J")  # no autowrap: nothing may scroll
             out.flush()
         try:
             while not state["ended"]:
@@ -186,7 +187,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                 worker.close(timeout=2.0)
             if painter is not None:
                 with write_lock:
-                    out.write(painter.clear() + "\x1b[0m\x1b[2J\x1b[?25h\x1b[?1049l")
+                    out.write(painter.clear() + "\x1b[0m\x1b[2J\x1b[?7h\x1b[?25h\x1b[?1049l")
                     out.flush()
             os.close(wake_r)
             os.close(wake_w)
