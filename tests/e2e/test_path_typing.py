@@ -123,3 +123,20 @@ def test_keys_typed_while_the_prompt_opens_go_into_it(editor: tuple[Tmux, Path])
     tmux("send-keys", "-t", "e", "Enter")
     tmux.wait_for("saved broken.toml")
     assert (folder / "sub" / "broken.toml").exists()
+
+
+@pytest.mark.timeout(120)
+def test_every_text_field_keeps_key_order_in_a_burst(editor: tuple[Tmux, Path]) -> None:
+    """Not only path fields: the project settings' rate in one burst of End, backspaces and digits
+    (Textual ran the backspaces after the digits, so ``30`` became empty)."""
+    import re
+
+    tmux, _folder = editor
+    tmux("send-keys", "-t", "e", "P")
+    tmux.wait_for("project settings")
+    tmux("send-keys", "-t", "e", "Tab")
+    time.sleep(0.5)
+    for digits in ("25", "24", "50"):
+        tmux("send-keys", "-t", "e", "End", "BSpace", "BSpace", digits)  # one write: a burst
+        time.sleep(0.8)
+        assert re.search(rf"Frame rate\s+{digits}\s+{digits} fps", tmux.screen()), tmux.screen()

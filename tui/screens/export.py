@@ -46,6 +46,7 @@ from core.export.render import (
 from core.model.project import Project
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.suggest import PathSuggester
+from tui.widgets.ordered_input import OrderedInput
 from tui.widgets.path_input import PathInput
 
 log = logging.getLogger(__name__)
@@ -124,9 +125,9 @@ class ExportScreen(ModalScreen[ExportResult | None]):
                 )
             with Horizontal(classes="field"):
                 yield Static("Height", classes="caption")
-                yield Input(placeholder=str(p.height), type="integer", id="height", max_length=5)
+                yield OrderedInput(placeholder=str(p.height), type="integer", id="height", max_length=5)
                 yield Static("CRF", classes="caption short")
-                yield Input(str(DEFAULT_CRF), type="integer", id="crf", max_length=2)
+                yield OrderedInput(str(DEFAULT_CRF), type="integer", id="crf", max_length=2)
                 yield Static("", id="size")
             yield ProgressBar(show_eta=False, id="export-bar", classes="hidden")
             yield Static("", id="export-status")

@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Static
 from core.cells.encode import preview_canvas
 from tui import project_form
 from tui.document import ProjectSettings
+from tui.widgets.ordered_input import OrderedInput
 
 CAPTIONS = {"name": "Name", "fps": "Frame rate", "size": "Export size", "preview_height": "Preview height"}
 
@@ -109,7 +110,7 @@ class ProjectSettingsScreen(ModalScreen[ProjectSettings | None]):
             for name in project_form.FIELDS:
                 with Horizontal(classes="field"):
                     yield Static(CAPTIONS[name], classes="caption")
-                    yield Input(texts[name], id=name, select_on_focus=False)
+                    yield OrderedInput(texts[name], id=name, select_on_focus=False)
                     yield Static("", id=f"{name}-facts", classes="facts")
                 yield Static("", id=f"{name}-error", classes="error")
             yield Static("", id="note")
