@@ -30,7 +30,7 @@ from core.errors import LivecutError
 from core.modes import PreviewChoice
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
-from tui.document import Document
+from tui.document import Document, file_stem
 from tui.draw import Graphics
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.editor import EditorScreen
@@ -280,7 +280,7 @@ class LivecutApp(App[int]):
         project = self.document.project
         text = await self._ask_path(
             "export timeline as .otio .otioz .edl or .xml (FCP 7)",
-            str(self.document.base_dir / f"{project.name}.otio"),
+            str(self.document.base_dir / f"{file_stem(project.name, 'timeline')}.otio"),
             TIMELINE_EXTENSIONS,
         )
         if text is None:
@@ -421,7 +421,7 @@ class LivecutApp(App[int]):
         doc = self.document
         target = doc.path
         if ask_path or target is None:
-            initial = str(target or doc.base_dir / f"{doc.project.name}.toml")
+            initial = str(target or doc.base_dir / f"{file_stem(doc.project.name, 'untitled')}.toml")
             text = await self._ask_path("save project as", initial)
             if text is None:
                 return False

@@ -29,6 +29,14 @@ from core.model.timeline import Timeline
 log = logging.getLogger(__name__)
 
 
+def file_stem(name: str, fallback: str) -> str:
+    """A file name made from a project name, for the paths the editor suggests (save as, export,
+    export timeline): path separators become ``_``, so a name like ``a/b`` or ``../x`` never
+    suggests a file in another folder; an empty name gives ``fallback``."""
+    stem = name.replace("/", "_").replace("\\", "_").strip().strip(".")
+    return stem or fallback
+
+
 @dataclass(frozen=True)
 class ProjectSettings:
     """What the project settings dialog edits."""

@@ -44,6 +44,7 @@ from core.export.render import (
     export_size,
 )
 from core.model.project import Project
+from tui.document import file_stem
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.suggest import PathSuggester
 from tui.widgets.ordered_input import OrderedInput
@@ -56,8 +57,7 @@ EXPORT_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov"})
 
 def default_output(project: Project, folder: Path) -> Path:
     """``<folder>/<project name>.mp4``."""
-    name = project.name.replace("/", "_").replace(os.sep, "_").strip() or "film"
-    return folder / f"{name}.mp4"
+    return folder / f"{file_stem(project.name, 'film')}.mp4"
 
 
 def progress_text(p: ExportProgress) -> str:
