@@ -174,8 +174,6 @@ class PreviewPane(Widget):
         self._worker_generation = -1
         self._painted_frame: np.ndarray | None = None
         """The frame Textual last rendered the pane's lines from (direct half blocks)."""
-        self._title: str | None = None
-        self._title_set = False
         self._pad: tuple[int, int, int] | None = None
         self._painted: tuple[np.ndarray, int] | None = None
         """That frame and the generation it started, when Textual repainted the whole pane."""
@@ -205,10 +203,8 @@ class PreviewPane(Widget):
         whenever a title is set, and the editor sets it on every player state message (several
         a second while playing over cells being encoded); each repaint of a playing pane costs
         a frame of strips on the UI thread and a picture sent again."""
-        if getattr(self, "_title_set", False) and title == self._title:
-            return
-        self._title, self._title_set = title, True
-        _BORDER_TITLE.__set__(self, title)
+        if title != _BORDER_TITLE.__get__(self, type(self)):
+            _BORDER_TITLE.__set__(self, title)
 
     @property
     def direct(self) -> bool:
