@@ -8,12 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from core.model import project as proj
 from core.synthetic.testpattern import make_source
-from tui.draw.ansi import frame_to_ansi
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,15 +49,6 @@ def test_play_rejects_a_start_outside_the_timeline(tmp_path: Path) -> None:
     proj.save(proj.new_from_media(tmp_path / "p.toml", [str(tmp_path / "a.mp4")]), tmp_path / "p.toml")
     result = run("play", "p.toml", "--from", "00:10:00:00", tmp=tmp_path)
     assert result.returncode == 2 and "outside the timeline" in result.stderr and "Traceback" not in result.stderr
-
-
-def test_frame_to_ansi_draws_two_pixels_per_cell() -> None:
-    rgb = np.zeros((4, 2, 3), dtype=np.uint8)
-    rgb[0] = (255, 0, 0)
-    rgb[1] = (0, 0, 255)
-    text = frame_to_ansi(rgb, 2, 2)
-    assert text.count("▀") == 4
-    assert "\x1b[38;2;255;0;0m\x1b[48;2;0;0;255m" in text
 
 
 def test_play_help_lists_its_keys() -> None:

@@ -2,8 +2,7 @@
 escape codes, only changed cells, paced by bytes: the editor's preview pane and ``livecut play``),
 ``halfblock`` (the same picture as Textual strips, for Textual's own repaints of the pane and
 headless runs), ``encode`` / ``graphics`` (kitty, sixel, iTerm2), ``termcaps`` (asking the
-terminal), ``latest`` (the encoder thread: newest frame wins) and ``ansi`` (whole rows of plain
-escape sequences, the first writer of ``livecut play``)."""
+terminal), and ``latest`` (the encoder thread: newest frame wins)."""
 
 from __future__ import annotations
 
