@@ -133,7 +133,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     def status() -> str:
         snap = engine.snapshot()
-        note = f" · {painter.note()}" if painter and painter.note() else ""
+        note = f" · {said}" if painter and (said := painter.note()) else ""
         text = f" {frames_to_timecode(int(state['frame']), project.fps)} · {snap.summary()} · q quits{note}"
         if len(text) > cols - 1:  # a line as wide as the terminal would wrap and scroll the picture
             text = text[: max(0, cols - 2)] + "…"

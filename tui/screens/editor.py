@@ -211,6 +211,7 @@ class EditorScreen(EditActions, Screen[None]):
         tl = self.shown
         cur = self.cursor
         sel = editing.selected(tl, cur)
+        picked = editing.is_picked(tl, cur)
         width = self.query_one(TimelineView).size.width
         self.scale = viewport.layout(self.zoom, self.scale, cur.playhead, max(width, 1), tl.duration)
         self.query_one(TimelineView).show(
@@ -223,20 +224,20 @@ class EditorScreen(EditActions, Screen[None]):
                 cur.marked,
                 self.loop_shown(),
                 tuple(self.waveforms.items()),
-                editing.is_picked(tl, cur),
+                picked,
             )
         )
         self.query_one(SegmentBar).show(self.snapshot, self.scale)
         current = tl.clips[sel].media if sel is not None else None
-        if self.transport.playing and not editing.is_picked(tl, cur):
+        bin_widget = self.query_one(MediaBin)
+        if self.transport.playing and not picked:
             # While playing, the clip under the playhead changes at every cut; the bin's highlight
             # follows when playback stops. Why: Textual repaints the bounding box of all changed
             # regions, and the bin (top right) with the status line (bottom) spans the preview,
             # so each highlight change redrew the whole picture on the UI thread (a 50 ms hole
             # in playback at every cut).
-            bin_widget = self.query_one(MediaBin)
             current = bin_widget.current if tl.media == bin_widget.media else current
-        self.query_one(MediaBin).show(tl.media, tl.fps, current)
+        bin_widget.show(tl.media, tl.fps, current)
         self.query_one(StatusLine).show(
             Status(
                 transport=("waiting… " if self.waiting and self.transport.playing else "")
