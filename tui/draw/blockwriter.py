@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from tui.draw.scale import fit, resize_nearest
+from tui.draw.scale import centre, fit, resize_nearest
 
 Colours = Literal["truecolor", "256"]
 
@@ -129,8 +129,8 @@ class BlockWriter:
         grid[:] = np.array(area.pad, dtype=np.uint8)
         w, h = fit(rgb.shape[1], rgb.shape[0], cols, rows)
         if w and h:
-            left = (cols - w) // 2
-            top = (rows - h // 2) // 2 * 2
+            left, top_row = centre(w, h, cols, rows)
+            top = top_row * 2
             grid[top : top + h, left : left + w] = resize_nearest(np.ascontiguousarray(rgb[..., :3]), w, h)
         return np.concatenate([grid[0::2], grid[1::2]], axis=2).astype(np.int16)
 

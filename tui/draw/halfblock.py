@@ -24,7 +24,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from tui.draw.scale import UPPER_HALF, fit, pack_pairs, resize_nearest
+from tui.draw.scale import UPPER_HALF, centre, fit, pack_pairs, resize_nearest
 
 _LEVELS = 12
 _QUANT = ((np.arange(256) * _LEVELS // 256) * 255 // (_LEVELS - 1)).astype(np.uint8)
@@ -88,9 +88,8 @@ def render_keyed(
         return [blank] * max(rows, 0), [b""] * max(rows, 0)
     picture = _QUANT[resize_nearest(np.ascontiguousarray(rgb[..., :3]), w, h)]
     pairs = pack_pairs(picture)
-    left = (cols - w) // 2
+    left, top = centre(w, h, cols, rows)
     right = cols - w - left
-    top = (rows - h // 2) // 2
     body = [row_strip(row, left, right, pad_style) for row in pairs]
     bottom = rows - top - len(body)
     keys = [b""] * top + [row.tobytes() for row in pairs] + [b""] * bottom

@@ -28,6 +28,13 @@ def fit(src_w: int, src_h: int, cols: int, rows: int) -> tuple[int, int]:
     return w, h
 
 
+def centre(w: int, h: int, cols: int, rows: int) -> tuple[int, int]:
+    """(left column, top cell row) of a ``w``×``h``-pixel picture (``fit``) centred in ``cols`` ×
+    ``rows`` cells. One rule for the Textual strips and the block writer: the writer takes what
+    Textual painted as its starting point, so both must put the picture in the same cells."""
+    return (cols - w) // 2, (rows - h // 2) // 2
+
+
 def resize_nearest(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
     """``rgb`` (H×W×3) scaled to h×w×3 by nearest neighbour (pixel centres)."""
     src_h, src_w = rgb.shape[:2]
