@@ -68,7 +68,9 @@ def _cbreak() -> Iterator[bool]:
         tty.setcbreak(fd)
         yield True
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        # FLUSH, not DRAIN: keys typed for play but not read yet (a q as playback ends) must not
+        # spill into the shell's next line
+        termios.tcsetattr(fd, termios.TCSAFLUSH, old)
 
 
 def _wait(wake_fd: int, keys: bool, timeout: float) -> str:
