@@ -29,7 +29,14 @@ def _walk(package: object) -> list[str]:
 
 
 CORE_MODULES = _walk(core)
-HEADLESS_MODULES = [*_walk(tui.cli), *_walk(tui.settings), "tui.draw.blockwriter", "tui.draw.latest", "tui.draw.scale", "tui.logsetup"]
+HEADLESS_MODULES = [
+    *_walk(tui.cli),
+    *_walk(tui.settings),
+    "tui.draw.blockwriter",
+    "tui.draw.latest",
+    "tui.draw.scale",
+    "tui.logsetup",
+]
 """What ``livecut probe|info|new|demo|encode|encoders|cache|preview|play|export`` import."""
 
 
