@@ -34,7 +34,7 @@ from typing import Any
 from bench.common import figure
 from core.synthetic.demo import generate_demo
 from tests.e2e.pty_term import TERMINALS, PtyTerminal
-from tui.draw.blockwriter import FRAME_BEGIN, FRAME_END
+from tui.terminal.blockwriter import FRAME_BEGIN, FRAME_END
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAY_SECONDS = 12.0
@@ -48,7 +48,7 @@ _PICTURE_END = {
     "halfblock": re.compile(re.escape(FRAME_END.encode())),
 }
 """The end of a picture. Half blocks: the end of a picture the pane wrote itself
-(``tui.draw.blockwriter``); before the pane wrote them itself, the first ``▀`` of a Textual
+(``tui.terminal.blockwriter``); before the pane wrote them itself, the first ``▀`` of a Textual
 repaint (``_LEGACY_HALFBLOCK``)."""
 _LEGACY_HALFBLOCK = re.compile(_UPPER)
 

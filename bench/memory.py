@@ -4,7 +4,7 @@ What is measured: a 1-hour timeline of 500 clips (7.2 s each, cut at varying in-
 20 s 640×360 test-pattern sources, so every clip boundary is a real cut) is fully encoded, then
 played by the same ``core.preview.Preview`` the editor uses in ``--preview terminal`` mode: libmpv
 renders 160×90 RGB frames (a 160×45 pane of half blocks) and a drawing thread turns the latest one
-into half-block strips with ``tui.draw.halfblock.render`` at up to 30 fps, as the editor's pane
+into half-block strips with ``tui.widgets.halfblock.render`` at up to 30 fps, as the editor's pane
 does. The Textual app itself is left out (its memory does not depend on playback time).
 
 Why at 4×: ten minutes of real playback is too long for a bench run, so the timeline plays at the
@@ -38,7 +38,7 @@ from core.model.timeline import Clip, Timeline
 from core.player.player import MAX_SPEED
 from core.preview.preview import Preview
 from core.synthetic.testpattern import make_source
-from tui.draw import halfblock
+from tui.widgets import halfblock
 
 CLIPS = 500
 CLIP_SECONDS = 7.2

@@ -19,14 +19,14 @@ The same keys are also timed with ``--preview none`` (engine only, no libmpv) on
 cache, to show how much of the time the player's work on the UI thread takes.
 
 Headless, the preview pane draws its half blocks as Textual strips (the headless driver writes
-no bytes); on a real terminal it writes only the changed cells itself (``tui.draw.blockwriter``),
+no bytes); on a real terminal it writes only the changed cells itself (``tui.terminal.blockwriter``),
 so the bytes counted here are Textual's strips, not what a terminal gets: ``bench/graphics.py``
 measures that through a pty.
 
 Preview frame rate: a cached timeline plays in the app at each terminal size; a frame counts as
 drawn when a compositor update goes out after the pane received a new frame (so frames the pane
 skips under its ``max_fps`` cap, 30 locally and 12 over SSH, do not count). The pure cost of
-``tui.draw.halfblock.render`` is then timed on the last frames libmpv delivered, at the pane's size.
+``tui.widgets.halfblock.render`` is then timed on the last frames libmpv delivered, at the pane's size.
 
 Why 24 files: the brief's 3 clips of 10 s 1280×720 are all encoded in about 1 s by two workers,
 far less than 50 keypresses take. Each generated clip is remuxed into 8 files that differ only
@@ -67,10 +67,10 @@ from core.timebase import frames_to_timecode
 from tui.app import LivecutApp
 from tui.bridge.bridge import Bridge
 from tui.bridge.messages import PreviewFrame
-from tui.document import Document
-from tui.draw import halfblock
+from tui.editor.document import Document
 from tui.screens.editor import EditorScreen
 from tui.settings.config import Config
+from tui.widgets import halfblock
 from tui.widgets.preview_pane import PreviewPane
 
 KEYS_SIZE = (120, 36)

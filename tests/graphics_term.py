@@ -4,7 +4,7 @@ No terminal emulator with graphics runs here, so tests read what livecut writes 
 terminal would: every image sequence in a captured byte stream becomes an ``Event`` holding the
 decoded H×W×3 picture and the cursor cell it was drawn at (the last absolute ``CSI row;col H``
 before it), and kitty deletions become events too. Written independently of
-``tui.draw.encode``: it follows the protocols' documents, not the encoder's code.
+``tui.terminal.encode``: it follows the protocols' documents, not the encoder's code.
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ class CellScreen:
     """Enough of a character terminal to read half-block pictures back: cursor moves (CUP, CUF,
     CUB, CHA, save/restore), SGR colours (truecolour, 256, the basic eight), erase in line and
     display, and printable text. Every other sequence (graphics, queries, modes) is skipped.
-    Written from the VT/xterm documents, not from ``tui.draw.blockwriter``."""
+    Written from the VT/xterm documents, not from ``tui.terminal.blockwriter``."""
 
     def __init__(self, cols: int, rows: int) -> None:
         self.cols, self.rows = cols, rows

@@ -30,18 +30,19 @@ from core.errors import LivecutError
 from core.modes import PreviewChoice
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
-from tui.document import Document, file_stem
-from tui.draw import Graphics
+from tui.editor.document import Document, file_stem
+from tui.editor.suggest import PROJECT_EXTENSIONS
 from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.path_prompt import PathPrompt
 from tui.settings import keys, themes
 from tui.settings.config import Config, load_config, save_config
-from tui.suggest import PROJECT_EXTENSIONS, PathSuggester
-from tui.termguard import TerminalGuard
+from tui.terminal import Graphics
+from tui.terminal.termguard import TerminalGuard
+from tui.terminal.tmuxcolour import tmux_truecolour
 from tui.theming import to_textual
-from tui.tmuxcolour import tmux_truecolour
+from tui.widgets.path_input import PathSuggester
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from core.model import project as proj
 from core.synthetic.testpattern import make_source, read_index
 from tests.e2e.pty_term import TERMINALS, PtyTerminal
 from tests.graphics_term import CellScreen, Event, decode, unwrap_tmux
-from tui.draw.blockwriter import FRAME_BEGIN, FRAME_END
+from tui.terminal.blockwriter import FRAME_BEGIN, FRAME_END
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

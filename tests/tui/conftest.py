@@ -25,7 +25,7 @@ from core.synthetic.testpattern import make_source
 from tui.app import LivecutApp
 from tui.bridge.bridge import Bridge
 from tui.bridge.snapshot import StaticSnapshot
-from tui.document import Document
+from tui.editor.document import Document
 from tui.settings.config import Config
 
 

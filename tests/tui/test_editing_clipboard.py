@@ -9,9 +9,9 @@ import pytest
 from core.errors import EditError
 from core.model.timeline import Clip, gap
 from tests.tui.conftest import make_app, three_clips
-from tui import editing
 from tui.app import LivecutApp
-from tui.editing import Cursor
+from tui.editor import editing
+from tui.editor.editing import Cursor
 from tui.settings.config import Config
 from tui.widgets.status_line import StatusLine
 from tui.widgets.timeline_view import TimelineView

@@ -10,9 +10,9 @@ import pytest
 from core.errors import EditError
 from core.model.timeline import Clip, Marker
 from tests.tui.conftest import make_app, three_clips
-from tui import editing
 from tui.app import LivecutApp
-from tui.editing import Cursor
+from tui.editor import editing
+from tui.editor.editing import Cursor
 from tui.screens.path_prompt import PathPrompt
 from tui.settings.config import Config
 from tui.widgets.status_line import StatusLine

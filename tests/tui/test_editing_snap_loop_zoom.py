@@ -10,8 +10,8 @@ from textual import events
 
 from core.errors import EditError
 from tests.tui.conftest import make_app, three_clips
-from tui import editing, viewport
-from tui.editing import Cursor, LoopRange, SourceMarks
+from tui.editor import editing, viewport
+from tui.editor.editing import Cursor, LoopRange, SourceMarks
 from tui.widgets.timeline_view import TimelineView
 
 SIZE = (100, 30)

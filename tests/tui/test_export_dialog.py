@@ -24,7 +24,7 @@ from core.model import project as proj
 from core.synthetic.testpattern import make_source
 from tests.tui.conftest import demo_like, make_app, three_clips
 from tui.app import LivecutApp
-from tui.document import Document
+from tui.editor.document import Document
 from tui.screens import export as export_screen
 from tui.screens.choice import ChoiceScreen
 from tui.screens.export import ExportScreen

@@ -10,7 +10,7 @@ import pytest
 
 from core.model.project import Project
 from tests.tui.conftest import three_clips
-from tui.document import file_stem
+from tui.editor.document import file_stem
 from tui.screens.export import default_output
 
 

@@ -14,7 +14,7 @@ from core.model import project as proj
 from core.model.timeline import Clip, Timeline
 from tests.tui.conftest import make_app, three_clips
 from tui.app import LivecutApp, run_editor
-from tui.document import Document
+from tui.editor.document import Document
 from tui.screens.choice import ChoiceScreen
 from tui.screens.path_prompt import PathPrompt
 from tui.settings.config import Config, load_config

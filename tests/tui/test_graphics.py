@@ -15,10 +15,11 @@ from core.synthetic.testpattern import draw_frame, read_index
 from tests.e2e.pty_term import DA1_Q, TERMINALS
 from tests.graphics_term import decode, unwrap_tmux
 from tui.cli.play import Painter
-from tui.draw import encode, halfblock
-from tui.draw.graphics import GraphicsOutput, place
-from tui.draw.termcaps import Caps, Choice, choose, parse_replies, probe, queries, wrap_tmux
 from tui.settings.config import from_dict
+from tui.terminal import encode
+from tui.terminal.graphics import GraphicsOutput, place
+from tui.terminal.termcaps import Caps, Choice, choose, parse_replies, probe, queries, wrap_tmux
+from tui.widgets import halfblock
 
 FRAME = draw_frame(4321, 320, 180)
 

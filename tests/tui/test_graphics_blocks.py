@@ -1,5 +1,5 @@
-"""Half blocks written as escape codes (``tui.draw.blockwriter``) and the newest-job worker
-(``tui.draw.latest``): the bytes are fed to a character-cell screen (``tests.graphics_term``) and
+"""Half blocks written as escape codes (``tui.terminal.blockwriter``) and the newest-job worker
+(``tui.terminal.latest``): the bytes are fed to a character-cell screen (``tests.graphics_term``) and
 the picture read back from it must be the frame that was drawn."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from core.synthetic.testpattern import draw_frame, read_index
 from tests.graphics_term import CellScreen
-from tui.draw.blockwriter import FRAME_BEGIN, FRAME_END, Area, BlockWriter
-from tui.draw.latest import LatestWorker
+from tui.terminal.blockwriter import FRAME_BEGIN, FRAME_END, Area, BlockWriter
+from tui.terminal.latest import LatestWorker
 
 AREA = Area(1, 1, 100, 30, (20, 20, 20))
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from core.model.timeline import Clip
 from tests.tui.conftest import make_app, three_clips
-from tui import viewport
 from tui.app import LivecutApp
+from tui.editor import viewport
 from tui.screens.help import HelpScreen
 from tui.settings.config import Config
 from tui.widgets.timeline_view import TimelineView

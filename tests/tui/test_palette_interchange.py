@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.model import project as proj
 from tests.tui.conftest import make_app
-from tui.document import Document
+from tui.editor.document import Document
 
 
 async def test_export_and_import_a_timeline_from_the_palette(tmp_path: Path, tiny_media: dict[str, Path]) -> None:

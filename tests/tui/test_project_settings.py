@@ -14,10 +14,10 @@ import pytest
 from core.model.project import Project
 from core.model.timeline import Clip, Marker, Timeline, gap
 from tests.tui.conftest import make_app, ref, three_clips
-from tui import project_form
 from tui.app import LivecutApp
 from tui.bridge.bridge import Bridge
-from tui.document import Document, ProjectSettings
+from tui.editor import project_form
+from tui.editor.document import Document, ProjectSettings
 from tui.screens.project_settings import ProjectSettingsScreen
 
 SIZE = (100, 30)

@@ -9,8 +9,8 @@ from rich.color import Color
 
 from core.cells.plan import SegmentState
 from tests.tui.conftest import demo_like, synthetic_snapshot
-from tui.draw import halfblock
-from tui.viewport import Scale
+from tui.editor.viewport import Scale
+from tui.widgets import halfblock
 from tui.widgets.segment_bar import SegmentBar, human_bytes, summary
 
 

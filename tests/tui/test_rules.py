@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from core.errors import EditError
 from core.model.timeline import Clip
 from tests.tui.conftest import three_clips
-from tui import editing, viewport
-from tui.editing import Cursor
+from tui.editor import editing, viewport
+from tui.editor.editing import Cursor
+from tui.editor.suggest import MEDIA_EXTENSIONS, suggest_path
+from tui.editor.transport import Transport
 from tui.settings import keys
 from tui.settings.config import Config, from_dict, load_config, save_config
 from tui.settings.themes import load_themes, parse_theme, variable_defaults
-from tui.suggest import MEDIA_EXTENSIONS, suggest_path
 from tui.theming import to_textual
-from tui.transport import Transport
 
 TL = three_clips().timeline  # clips [0,60) a 0-60, [60,150) b 100-190, [150,180) a 200-230
 

@@ -1,4 +1,4 @@
-"""The selection rule (``tui.editing``): every clip key acts on the clip selected with tab, else
+"""The selection rule (``tui.editor.editing``): every clip key acts on the clip selected with tab, else
 on the clip under the playhead; moving the playhead keeps the selection, esc clears it, deleting
 the clip drops it. Through the real app (Pilot), and as rules."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from core.model.timeline import Clip
 from tests.tui.conftest import make_app, three_clips
-from tui import editing
 from tui.app import LivecutApp
-from tui.editing import Cursor
+from tui.editor import editing
+from tui.editor.editing import Cursor
 from tui.widgets.status_line import StatusLine
 from tui.widgets.timeline_view import TimelineView
 

@@ -17,7 +17,7 @@ from core.model.timeline import Clip
 from core.synthetic.testpattern import draw_frame
 from tests.tui.conftest import SyntheticBridge, demo_like, make_app, ref, synthetic_snapshot
 from tui.bridge.messages import PreviewFrame
-from tui.document import Document
+from tui.editor.document import Document
 
 S = SegmentState
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.suggest import PROJECT_EXTENSIONS, suggest_path
+from tui.editor.suggest import PROJECT_EXTENSIONS, suggest_path
 
 
 def test_open_offers_projects_and_folders_only(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 CHILD = r"""
 import fcntl, logging, os, sys, termios
 logging.basicConfig(filename=sys.argv[1], level=logging.INFO)
-from tui.termguard import TerminalGuard
+from tui.terminal.termguard import TerminalGuard
 with TerminalGuard() as guard:
     assert guard.active
     os.write(2, b"error: XDG_RUNTIME_DIR is invalid (native)\n")

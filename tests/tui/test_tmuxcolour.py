@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.tmuxcolour import tmux_truecolour
+from tui.terminal.tmuxcolour import tmux_truecolour
 
 
 def test_rgb_from_tmux_turns_truecolour_on() -> None:
@@ -40,7 +40,7 @@ def test_a_real_tmux_answers(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code = (
         f"import os, sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
-        "from tui.tmuxcolour import tmux_truecolour\n"
+        "from tui.terminal.tmuxcolour import tmux_truecolour\n"
         "env = dict(os.environ); env.pop('COLORTERM', None)\n"
         "note = tmux_truecolour(env)\n"
         f"open({str(out)!r}, 'w').write(repr((note, env.get('COLORTERM'))))\n"

@@ -17,7 +17,7 @@ from core.model.timeline import Timeline
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, need_chromium, wait_shown
 from tui.app import LivecutApp
 from tui.bridge.bridge import Bridge
-from tui.document import Document
+from tui.editor.document import Document
 from tui.settings.config import Config
 
 

@@ -20,7 +20,7 @@ from core.errors import LivecutError
 from core.modes import PREVIEW_CHOICES
 from tui.cli.command import Command
 from tui.cli.output import UsageError
-from tui.draw import GRAPHICS_CHOICES
+from tui.terminal import GRAPHICS_CHOICES
 
 _NOT_COMMANDS = {"__main__", "main", "command", "output", "engine_run"}
 
@@ -74,7 +74,7 @@ def _run_editor(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from tui.logsetup import setup_logging
+    from tui.terminal.logsetup import setup_logging
 
     setup_logging()
     from core.cells.limits import configure

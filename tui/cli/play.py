@@ -2,7 +2,7 @@
 
 With a display (and no SSH session) libmpv opens its own window; otherwise frames from
 libmpv's software renderer are drawn into the terminal: with kitty graphics, sixel or iTerm2
-images when the terminal says it can (``--graphics auto`` asks it; ``tui.draw.termcaps``), else
+images when the terminal says it can (``--graphics auto`` asks it; ``tui.terminal.termcaps``), else
 with half blocks, of which only the cells that changed are sent. Pictures are encoded on a thread
 (newest frame wins) while the main loop waits for keys and frames. The picture is drawn on the
 alternate screen, so after q the shell's screen comes back as it was (no last frame left over).
@@ -32,12 +32,12 @@ from core.modes import resolve_choice
 from core.timebase import frames_to_timecode, parse_time
 from tui.cli.command import Command
 from tui.cli.output import UsageError
-from tui.draw import GRAPHICS_CHOICES, Graphics
-from tui.draw.blockwriter import Area
-from tui.draw.latest import LatestWorker
+from tui.terminal import GRAPHICS_CHOICES, Graphics
+from tui.terminal.blockwriter import Area
+from tui.terminal.latest import LatestWorker
 
 if TYPE_CHECKING:
-    from tui.draw.termcaps import Choice
+    from tui.terminal.termcaps import Choice
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -198,8 +198,8 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 def _painter(args: argparse.Namespace, preview_height: int) -> Painter:
     """Ask the terminal (before cbreak mode and the player start) what to draw with."""
-    from tui.draw.termcaps import detect
     from tui.settings.config import load_config
+    from tui.terminal.termcaps import detect
 
     config, _ = load_config()
     requested: Graphics = args.graphics or config.graphics or "auto"
@@ -207,7 +207,7 @@ def _painter(args: argparse.Namespace, preview_height: int) -> Painter:
     try:
         choice = detect(requested, sys.stdin.fileno(), sys.stdout.fileno())
     except (OSError, ValueError):
-        from tui.draw.termcaps import Caps, choose
+        from tui.terminal.termcaps import Caps, choose
 
         choice = choose("halfblock", Caps())
     return Painter(choice, preview_height, rate)
@@ -215,11 +215,11 @@ def _painter(args: argparse.Namespace, preview_height: int) -> Painter:
 
 class Painter:
     """Frames to bytes for ``play``: a graphics protocol, or half blocks of which only the changed
-    cells are sent (``tui.draw.blockwriter``). Called on the encoder thread only."""
+    cells are sent (``tui.terminal.blockwriter``). Called on the encoder thread only."""
 
     def __init__(self, choice: Choice, preview_height: int, max_bytes_per_second: int | None) -> None:
-        from tui.draw.blockwriter import BlockWriter
-        from tui.draw.graphics import GraphicsOutput
+        from tui.terminal.blockwriter import BlockWriter
+        from tui.terminal.graphics import GraphicsOutput
 
         self.choice = choice
         self.preview_height = preview_height

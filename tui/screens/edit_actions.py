@@ -5,8 +5,8 @@ loop playback, the clip / frames zooms and the clips' waveforms.
 Why a mixin apart from ``tui.screens.editor``: the editor screen is the controller every feature
 touches; keeping these actions in their own module keeps that file small and lets them be read
 (and reviewed) as one feature. Like the rest of the controller they only call pure rules from
-``tui.editing`` and record edits through the screen's ``_edit``; they own no state except the
-trim mode, which is how the nudge keys are read (see ``tui.editing``), and the clipboard: clips
+``tui.editor.editing`` and record edits through the screen's ``_edit``; they own no state except the
+trim mode, which is how the nudge keys are read (see ``tui.editor.editing``), and the clipboard: clips
 (source ranges, gaps included) that stay valid across edits because they name media, not timeline
 positions. The clipboard lives as long as the editor and is not saved.
 
@@ -44,12 +44,12 @@ from core.media.fingerprint import fingerprint
 from core.media.waveform import Waveform, load_or_compute
 from core.model.timeline import Clip, MediaRef, Timeline
 from core.timebase import frames_to_timecode
-from tui import editing
-from tui.document import Document
-from tui.editing import Cursor, LoopRange, Outcome, SourceMarks, TrimMode
+from tui.editor import editing
+from tui.editor.document import Document
+from tui.editor.editing import Cursor, LoopRange, Outcome, SourceMarks, TrimMode
+from tui.editor.transport import Transport
+from tui.editor.viewport import FRAMES_FPC, Scale, clip_fpc
 from tui.screens.path_prompt import PathPrompt
-from tui.transport import Transport
-from tui.viewport import FRAMES_FPC, Scale, clip_fpc
 
 log = logging.getLogger(__name__)
 

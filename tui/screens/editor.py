@@ -1,7 +1,7 @@
 """The editor screen: preview, media bin, timeline, segment bar and status line, and their keys.
 
 Why it is the controller: each key maps to one small action here that calls a pure rule from
-``tui.editing`` / ``tui.transport``, records edits in the document's ``History`` and then
+``tui.editor.editing`` / ``tui.editor.transport``, records edits in the document's ``History`` and then
 redraws every view from the same state (``_refresh_views``), so no widget keeps its own copy of
 the truth. Engine and player events arrive as messages from ``tui.bridge.bridge`` and only
 update that state. File-level work (save, open, quit, autosave) belongs to the app.
@@ -34,20 +34,20 @@ from core.model.timeline import Clip, MediaRef, Timeline
 from core.modes import PreviewChoice
 from core.preview.seam import SnapshotView
 from core.timebase import frame_at_rate, frames_to_timecode, nominal_fps
-from tui import editing, viewport
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, PreviewState
-from tui.document import Document, ProjectSettings
-from tui.draw import Graphics
-from tui.editing import Cursor, Outcome
-from tui.project_form import rate_hint
+from tui.editor import editing, viewport
+from tui.editor.document import Document, ProjectSettings
+from tui.editor.editing import Cursor, Outcome
+from tui.editor.project_form import rate_hint
+from tui.editor.transport import Transport
 from tui.screens.edit_actions import EditActions
 from tui.screens.export import ExportScreen
 from tui.screens.project_settings import ProjectSettingsScreen
-from tui.suggest import PathSuggester
-from tui.transport import Transport
+from tui.terminal import Graphics
 from tui.widgets.media_bin import MediaBin
+from tui.widgets.path_input import PathSuggester
 from tui.widgets.preview_pane import PreviewPane, resolve_graphics
 from tui.widgets.segment_bar import SegmentBar
 from tui.widgets.status_line import Status, StatusLine, level_meter
@@ -433,7 +433,7 @@ class EditorScreen(EditActions, Screen[None]):
         except LivecutError as exc:
             self.app.notify(str(exc), severity="error")
             return
-        self.cursor = replace(self.cursor, playhead=start)  # a selection stays (see tui.editing)
+        self.cursor = replace(self.cursor, playhead=start)  # a selection stays (see tui.editor.editing)
         self.message = f"added {ref.name}"
         self.timeline_changed()
 

@@ -44,11 +44,10 @@ from core.export.render import (
     export_size,
 )
 from core.model.project import Project
-from tui.document import file_stem
+from tui.editor.document import file_stem
 from tui.screens.choice import Choice, ChoiceScreen
-from tui.suggest import PathSuggester
 from tui.widgets.ordered_input import OrderedInput
-from tui.widgets.path_input import PathInput
+from tui.widgets.path_input import PathInput, PathSuggester
 
 log = logging.getLogger(__name__)
 

@@ -82,7 +82,7 @@ def legend_table() -> Table:
 
 
 def selection_rule(keymap: dict[str, str]) -> Text:
-    """Which clip the keys act on (the rule of ``tui.editing``), with the user's keys."""
+    """Which clip the keys act on (the rule of ``tui.editor.editing``), with the user's keys."""
     k = {action: keys.display(spec).split(" / ")[0] for action, spec in keys.effective_keys(keymap).items()}
     return Text.assemble(
         ("Which clip the keys act on  ", "bold"),

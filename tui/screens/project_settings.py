@@ -1,7 +1,7 @@
 """The project settings dialog: name, frame rate, export size and preview height.
 
 Why a modal that only answers: it shows the settings, checks every field as it is typed (with the
-model's limits, ``tui.project_form``) and says what is wrong beside the field; it dismisses with the
+model's limits, ``tui.editor.project_form``) and says what is wrong beside the field; it dismisses with the
 new ``ProjectSettings`` or None. Applying them is the editor's job (one undoable edit through the
 document, then the preview engine starts again on the new rate and sizes), so the dialog never
 touches the document, and a cancelled dialog leaves nothing behind.
@@ -22,8 +22,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from core.cells.encode import preview_canvas
-from tui import project_form
-from tui.document import ProjectSettings
+from tui.editor import project_form
+from tui.editor.document import ProjectSettings
 from tui.widgets.ordered_input import OrderedInput
 
 CAPTIONS = {"name": "Name", "fps": "Frame rate", "size": "Export size", "preview_height": "Preview height"}

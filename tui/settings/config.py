@@ -31,8 +31,8 @@ import tomli_w
 
 from core.atomic import write_atomic
 from core.cells.limits import parse_size
-from tui.draw import GRAPHICS_CHOICES, Graphics
 from tui.settings.keys import BY_ID, resolve_keymap
+from tui.terminal import GRAPHICS_CHOICES, Graphics
 
 log = logging.getLogger(__name__)
 

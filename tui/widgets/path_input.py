@@ -10,11 +10,15 @@ too: a burst of keys must never apply a completion or close the prompt out of or
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.suggester import Suggester
 
+from tui.editor.suggest import MEDIA_EXTENSIONS, suggest_path
 from tui.widgets.ordered_input import OrderedInput
 
 
@@ -44,3 +48,19 @@ class PathInput(OrderedInput):
 
     def action_cancel(self) -> None:
         self.post_message(self.Cancelled(self))
+
+
+class PathSuggester(Suggester):
+    """Textual's ``Suggester`` over ``tui.editor.suggest.suggest_path``: the next path component
+    under ``base()`` for relative input."""
+
+    def __init__(
+        self, base: Callable[[], Path], extensions: Iterable[str] = MEDIA_EXTENSIONS, *, only: bool = False
+    ) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._base = base
+        self._extensions = frozenset(extensions)
+        self._only = only
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return suggest_path(value, self._base(), self._extensions, only=self._only)

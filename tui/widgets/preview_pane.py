@@ -8,14 +8,14 @@ together than ``max_fps`` allows are held back and only the newest is drawn.
 Why pictures are written past Textual: Textual writes every segment with its full style, and a
 video frame is thousands of segments (1.8 MB/s and ~10 ms of the UI thread per frame at 160×45).
 So on a real terminal every picture, half blocks included, is encoded on a worker thread
-(``tui.draw.latest``: newest frame wins, stale ones are dropped) into compact escape codes
-(``tui.draw.blockwriter`` for half blocks: only changed cells, paced by bytes;
-``tui.draw.graphics`` for kitty, sixel, iTerm2), and the UI thread only writes the ready bytes
+(``tui.terminal.latest``: newest frame wins, stale ones are dropped) into compact escape codes
+(``tui.terminal.blockwriter`` for half blocks: only changed cells, paced by bytes;
+``tui.terminal.graphics`` for kitty, sixel, iTerm2), and the UI thread only writes the ready bytes
 through Textual's driver, so they are ordered with Textual's own output. The UI thread never
 waits for an encoding.
 
 Textual still paints the pane when *it* repaints it (first frame, resize, a dialog closing, a theme
-change): half blocks from ``tui.draw.halfblock`` strips of the current frame, graphics as blank
+change): half blocks from ``tui.widgets.halfblock`` strips of the current frame, graphics as blank
 cells. After such a repaint the terminal's copy of the picture is not what the encoder last sent,
 so a *generation* counter is bumped: the worker then forgets what it sent, a result of an older
 generation is dropped, and the next picture is sent whole (sixel and iTerm2 at once, since text
@@ -45,11 +45,12 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
-from tui.draw import Graphics, halfblock
-from tui.draw.blockwriter import Area, BlockWriter, Colours
-from tui.draw.graphics import GraphicsOutput
-from tui.draw.latest import LatestWorker
-from tui.draw.termcaps import DEFAULT_CELL, Caps, Choice, choose, detect
+from tui.terminal import Graphics
+from tui.terminal.blockwriter import Area, BlockWriter, Colours
+from tui.terminal.graphics import GraphicsOutput
+from tui.terminal.latest import LatestWorker
+from tui.terminal.termcaps import DEFAULT_CELL, Caps, Choice, choose, detect
+from tui.widgets import halfblock
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from core.cells.plan import SegmentState
 from core.preview.seam import SnapshotView
 from tui.bridge.snapshot import StaticSnapshot
-from tui.viewport import Scale
+from tui.editor.viewport import Scale
 from tui.widgets.charrow import CellRow
 
 PRIORITY = {

@@ -31,8 +31,8 @@ from textual.widget import Widget
 from core.media.waveform import Waveform
 from core.model.timeline import GAP, Placed, Timeline
 from core.timebase import format_seconds, frames_to_timecode, nominal_fps
-from tui.editing import Edge
-from tui.viewport import Scale
+from tui.editor.editing import Edge
+from tui.editor.viewport import Scale
 from tui.widgets.charrow import CellRow
 
 _NO_SCALE = Scale()

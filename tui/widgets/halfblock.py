@@ -24,7 +24,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from tui.draw.scale import UPPER_HALF, centre, fit, pack_pairs, resize_nearest
+from tui.terminal.scale import UPPER_HALF, centre, fit, pack_pairs, resize_nearest
 
 _LEVELS = 12
 _QUANT = ((np.arange(256) * _LEVELS // 256) * 255 // (_LEVELS - 1)).astype(np.uint8)

@@ -1,7 +1,7 @@
 """Fitting and scaling a frame to terminal cells: the pure numpy half of terminal drawing.
 
-Shared by the Textual strips of ``tui.draw.halfblock`` and the escape-code writers
-``tui.draw.blockwriter``, which must not import Textual (``livecut play``).
+Shared by the Textual strips of ``tui.widgets.halfblock`` and the escape-code writers
+``tui.terminal.blockwriter``, which must not import Textual (``livecut play``).
 """
 
 from __future__ import annotations

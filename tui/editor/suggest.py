@@ -1,7 +1,9 @@
-"""Path completion for the inputs that ask for files (add media, open, save as).
+"""Path completion for the inputs that ask for files (add media, open, save as): the pure rule.
 
-Why a custom ``Suggester``: ``SuggestFromList`` needs every candidate up front, but a path is
-completed one folder at a time. This one lists the folder being typed into (relative paths
+Why apart from the widget: completing a path is a question about a folder, not about Textual, so
+the rule lives here (tested without an app) and ``tui.widgets.path_input.PathSuggester`` adapts it
+to Textual's ``Suggester``. ``SuggestFromList`` needs every candidate up front, but a path is
+completed one folder at a time. This rule lists the folder being typed into (relative paths
 start at a base folder, ``~`` is expanded for the lookup and kept in the text) and suggests the
 first entry that extends what was typed, folders with a trailing ``/``. Entries with a wanted
 extension (media files, or ``.toml`` for projects) come before other files.
@@ -10,10 +12,7 @@ extension (media files, or ``.toml`` for projects) come before other files.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
 from pathlib import Path
-
-from textual.suggester import Suggester
 
 MEDIA_EXTENSIONS = frozenset(
     {
@@ -40,21 +39,6 @@ MEDIA_EXTENSIONS = frozenset(
     }
 )
 PROJECT_EXTENSIONS = frozenset({".toml"})
-
-
-class PathSuggester(Suggester):
-    """Suggests the next path component under ``base()`` for relative input."""
-
-    def __init__(
-        self, base: Callable[[], Path], extensions: Iterable[str] = MEDIA_EXTENSIONS, *, only: bool = False
-    ) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self._base = base
-        self._extensions = frozenset(extensions)
-        self._only = only
-
-    async def get_suggestion(self, value: str) -> str | None:
-        return suggest_path(value, self._base(), self._extensions, only=self._only)
 
 
 def suggest_path(value: str, base: Path, extensions: frozenset[str], *, only: bool = False) -> str | None:

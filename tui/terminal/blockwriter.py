@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 
-from tui.draw.scale import centre, fit, resize_nearest
+from tui.terminal.scale import centre, fit, resize_nearest
 
 Colours = Literal["truecolor", "256"]
 
@@ -55,7 +55,7 @@ so colour codes are fewer. Measured on the demo media at 156×41 cells, 30 fps, 
 screen against the video (0-255): without a byte cap 16 levels cost 1.07 MB/s (error 4.5) and 12
 levels 0.92 MB/s (5.9); under a 320 kB/s cap the count mattered little (10: 14.7, 12: 16.6,
 16: 16.9), the cap decides how far behind moving detail is. 12 is also what the Textual strips
-(``tui.draw.halfblock``) use."""
+(``tui.widgets.halfblock``) use."""
 _GAP = 1
 """Unchanged cells between two changed runs that are rewritten instead of skipped (a cursor move
 costs about as much as one cell)."""
@@ -118,7 +118,7 @@ class BlockWriter:
     def assume(self, rgb: np.ndarray, area: Area) -> None:
         """The terminal shows ``rgb`` in ``area`` (Textual repainted the whole pane from it): the
         next frame is sent as changes from it, not whole. Textual's colours are quantised
-        (``tui.draw.halfblock``) within about the tolerance of these."""
+        (``tui.widgets.halfblock``) within about the tolerance of these."""
         self._sent, self._area = self.cells(rgb, area), area
 
     # -- frames ------------------------------------------------------------------------------

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tui.draw import encode
-from tui.draw.scale import resize_nearest
-from tui.draw.termcaps import Choice, wrap_tmux
+from tui.terminal import encode
+from tui.terminal.scale import resize_nearest
+from tui.terminal.termcaps import Choice, wrap_tmux
 
 SYNC_BEGIN = "\x1b[?2026h"
 SYNC_END = "\x1b[?2026l"

@@ -5,7 +5,7 @@ dependency-free (no Pillow), they return plain strings that both the editor (thr
 driver) and ``livecut play`` (straight to the tty) write, and they are shaped for video: kitty
 and iTerm2 frames are PNGs with the "up" row filter (vectorised, zlib level 1), sixel uses a fixed colour cube
 so the palette never has to be computed per frame, and the run-length pass is vectorised. See
-``tui/draw/graphics.py`` for pacing, de-duplication and tmux wrapping.
+``tui/terminal/graphics.py`` for pacing, de-duplication and tmux wrapping.
 
 Every function here is pure: an H×W×3 uint8 array in, a ``str`` of escape sequences out.
 """

@@ -116,7 +116,7 @@ class Document:
         """Take ``settings`` as one undoable edit; returns its label (None: nothing changed).
 
         A new frame rate converts the timeline by time (``Timeline.at_rate``). The values must be
-        valid already (``tui.project_form`` checks them with the model's limits)."""
+        valid already (``tui.editor.project_form`` checks them with the model's limits)."""
         before = self.history.present
         changed = [
             what

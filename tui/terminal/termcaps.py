@@ -30,7 +30,7 @@ import time
 import tty
 from dataclasses import dataclass
 
-from tui.draw import Graphics
+from tui.terminal import Graphics
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from core.model.project import MAX_AREA, MAX_PREVIEW_HEIGHT, MAX_SIZE
 from core.timebase import parse_fps
-from tui.document import ProjectSettings
+from tui.editor.document import ProjectSettings
 
 FIELDS = ("name", "fps", "size", "preview_height")
 """The form's fields, in order (the dialog's input ids)."""
