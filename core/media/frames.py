@@ -9,10 +9,20 @@ Why it is shaped like this:
   time the run retries a little further back, and finally decodes from a fresh open.
 * **Frame rate conversion by timestamp, never by counting.** Project frame ``n`` shows the last
   source frame whose presentation time, relative to the first frame (``VideoInfo.start``), is
-  at most ``n / fps`` (plus half a source tick, capped at 1 ms, to absorb pts rounding in
-  millisecond time bases). VFR phone footage, dropped frames, 25 → 30 fps and 60 → 30 fps all
+  at most ``n / fps + ε``. VFR phone footage, dropped frames, 25 → 30 fps and 60 → 30 fps all
   follow from that one rule; before the first frame the first is shown, after the last the
   last is held.
+* **ε absorbs timestamp jitter, never a rate conversion.** Phones stamp frames a fraction of a
+  millisecond off their grid; with no tolerance a frame 0.4 ms late misses its instant and its
+  neighbour is doubled. ε is 1/8 of the shorter of the source's and the project's frame
+  periods (and at least half a source tick, capped at 1 ms, for pts rounded to coarse time
+  bases). Bounded by the source period it can never reach the next source frame; bounded by the
+  project period a frame is never shown noticeably early. Between two rates whose ratio, in
+  lowest terms, is a/b, source frames miss project instants by multiples of
+  ``min(source, project period) / min(a, b)`` or more, so every conversion with
+  ``min(a, b) < 8`` (25 ↔ 30, 24 ↔ 30, 50 ↔ 60, 60 → 30, 24 → 60, …) gives exactly what the
+  plain rule gives. Only near-equal rates (29.97 ↔ 30, 24 ↔ 25) change: a source a little slower
+  than the project no longer runs a whole frame late from its second frame on.
 * **Damage is concealed, not fatal.** A packet the decoder rejects is skipped and decoding
   goes on; its slot keeps the last good picture (black when there is none yet). Lost frames
   are found by timestamps (frame threads report errors a few packets late) and remembered in
@@ -59,6 +69,9 @@ log = logging.getLogger(__name__)
 _SEEK_MARGINS_S = (Fraction(0), Fraction(1), Fraction(4))
 """How far before the wanted time each seek attempt aims; after these, decode from the start."""
 _MAX_TOLERANCE = Fraction(1, 1000)
+_JITTER_FRACTION = Fraction(1, 8)
+"""ε's share of the shorter frame period: conversions whose rate ratio is a/b with min(a, b) < 8
+are untouched (module docstring), phone jitter (under a millisecond) is absorbed up to 240 fps."""
 _BLACK = (16, 128, 128)
 """Limited-range black for the Y, U and V planes of the letterbox bars."""
 _ACCURATE = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
@@ -516,9 +529,11 @@ def _time_base(info: MediaInfo, stream: av.video.stream.VideoStream) -> Fraction
     return Fraction(stream.time_base)
 
 
-def _tolerance(info: MediaInfo, stream: av.video.stream.VideoStream) -> Fraction:
-    """Half a source tick (pts are rounded to it), capped so coarse AVI ticks keep floor semantics."""
-    return min(_time_base(info, stream) / 2, _MAX_TOLERANCE)
+def _tolerance(info: MediaInfo, stream: av.video.stream.VideoStream, fps: Fraction) -> Fraction:
+    """ε of the timestamp rule (module docstring): 1/8 of the shorter frame period, at least
+    half a source tick (pts are rounded to it) capped so coarse AVI ticks keep floor semantics."""
+    rounding = min(_time_base(info, stream) / 2, _MAX_TOLERANCE)
+    return max(rounding, min(1 / _video(info).fps, 1 / fps) * _JITTER_FRACTION)
 
 
 def decode_lead(info: MediaInfo, frame: int, fps: Fraction) -> int | None:
@@ -577,7 +592,7 @@ def iter_project_frames(
     stats = stats if stats is not None else DecodeStats()
     with _open(info, threads) as opened:
         stream = opened[1]
-        tolerance = _tolerance(info, stream)
+        tolerance = _tolerance(info, stream, fps)
         converter = _Converter(canvas, video.rotation, _sample_aspect(stream), max(0, threads), video.colour)
         timed = _decoded_from(info, opened, Fraction(first) / fps, tolerance, threads, stats, cancel)
         source: Iterator[Timed] = _Deinterlacer(stream).run(timed) if video.interlaced else timed

@@ -1,7 +1,8 @@
 """Probing media files and fingerprinting their content.
 
 ``probe`` answers everything the engine needs before it decodes a frame: the frame rate measured
-from real packet timestamps (``average_rate`` lies for VFR phone footage), the display rotation,
+from real packet timestamps (``average_rate`` lies for VFR phone footage; one interval lies for
+phones, whose stamps wander a fraction of a millisecond off the grid), the display rotation,
 sizes, pixel aspect, field order, audio layout and length. It demuxes only a few hundred packets
 and decodes a single frame, so opening a project stays fast. Every failure becomes one
 ``MediaError`` naming the file.
@@ -54,7 +55,8 @@ class VideoInfo:
     pix_fmt: str
     """Pixel format of decoded frames, e.g. ``yuv420p``."""
     fps: Fraction
-    """Frame rate measured from packet timestamps (median interval), snapped to NTSC rates."""
+    """Frame rate measured from packet timestamps (fitted over them, so rounding and phone jitter
+    cancel; the median interval where the stream is too variable), snapped to NTSC rates."""
     frame_count: int
     """Frames that play: counted from the container's index (edit-list pre-roll excluded), or
     estimated from the length × fps where the container keeps no per-frame index."""
@@ -192,12 +194,13 @@ def _measure_rate(
     if deltas:
         median = statistics.median_low(deltas)
         fps = 1 / (Fraction(median) * tb)
-        # Millisecond time bases round each interval; the mean over the span is exact for CFR.
-        # Intervals far below the median are hidden frames (VP9 alt-ref), not real frames.
-        real = sum(1 for d in deltas if d * 2 > median)
-        mean = Fraction(real) / (Fraction(stamps[-1] - stamps[0]) * tb)
-        if tb.numerator == 1 and tb.denominator <= 1000 and abs(mean - fps) / fps < Fraction(1, 20):
-            fps = mean
+        # One interval is only as exact as its two stamps: millisecond time bases round them and
+        # phones jitter them. Unless the stamps sit exactly on a grid of the median interval, the
+        # slope fitted over all of them (exact for CFR) stands in for the median, unless the
+        # stream is so variable that the two disagree altogether.
+        fitted = _fitted_period(stamps, median)
+        if fitted is not None and abs(fitted - median) < Fraction(median, 8):
+            fps = 1 / (fitted * tb)
         fps = snap_fps(fps.limit_denominator(100_000))
     else:
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
@@ -206,6 +209,29 @@ def _measure_rate(
         fps = snap_fps(Fraction(rate))
     start = Fraction(stamps[0]) * tb if stamps else Fraction(0)
     return fps, start
+
+
+def _fitted_period(stamps: list[int], median: int) -> Fraction | None:
+    """Ticks per frame: the least-squares slope of the stamps over their frame slots.
+
+    Each stamp's slot counts the whole median intervals since the previous one, so a dropped
+    frame (a double interval) leaves its slot empty instead of stretching the period; stamps far
+    closer than the median to the previous one are hidden frames (VP9 alt-ref) and take no slot.
+    """
+    slots, kept = [0], [stamps[0]]
+    for stamp in stamps[1:]:
+        gap = stamp - kept[-1]
+        if gap * 2 <= median:
+            continue
+        slots.append(slots[-1] + max(1, round(Fraction(gap, median))))
+        kept.append(stamp)
+    if slots[-1] == 0:
+        return None
+    if kept[-1] - kept[0] == median * slots[-1]:
+        return Fraction(median)  # on the grid end to end: exact, whatever wobbles in between
+    n = len(kept)
+    spread = n * sum(x * x for x in slots) - sum(slots) ** 2
+    return Fraction(n * sum(x * y for x, y in zip(slots, kept, strict=True)) - sum(slots) * sum(kept), spread)
 
 
 def _first_frame(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> av.VideoFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -91,15 +92,17 @@ def test_30_fps_project_at_ntsc_rate(sources: dict[str, MediaInfo]) -> None:
 
 def test_vfr_source_shows_last_frame_at_or_before_each_instant(sources: dict[str, MediaInfo]) -> None:
     stamps_ms = [0, 33, 80, 100, 167, 170, 250, 300]
-    tick = Fraction(1, 16000)  # the MP4 muxer's timescale for a 1/1000 s stream; 167 ms is exact in it
+    # ε: 1/8 of the shorter frame period, here the project's (the source's median interval is 47 ms).
+    epsilon = Fraction(1, 30) / 8
 
     def shown(n: int) -> int:
-        return max(i for i, ms in enumerate(stamps_ms) if Fraction(ms, 1000) <= Fraction(n, 30) + tick / 2)
+        return max(i for i, ms in enumerate(stamps_ms) if Fraction(ms, 1000) <= Fraction(n, 30) + epsilon)
 
     frames = sources["vfr"].frames_at(FPS30)
     expected = [shown(n) for n in range(frames)]
-    # 80 ms is first shown at 100 ms (frame 3); 167 ms misses 166.7 ms and 170 ms replaces it.
-    assert expected[:8] == [0, 1, 1, 3, 3, 3, 5, 5]
+    # 80 ms is first shown at 100 ms (frame 3); 167 ms and 170 ms are both within ε of 166.7 ms
+    # (frame 5), where the later of the two is shown.
+    assert expected[:8] == [0, 1, 1, 3, 3, 5, 5, 5]
     assert indices(sources["vfr"], 0, frames) == expected
     assert indices(sources["vfr"], 5, frames) == expected[5:]
 
@@ -254,3 +257,60 @@ def test_other_codecs_and_containers(tmp_path: Path, codec: str, suffix: str) ->
     expected = [n * 25 // 30 for n in range(24)]
     assert indices(info, 0, 24) == expected
     assert indices(info, 13, 24) == expected[13:]
+
+
+def jittered_ticks(frames: int, fps: Fraction, seed: int | None) -> list[int]:
+    """Phone-like stamps in a 1/90000 s time base: each frame up to 0.4 ms (36 ticks) off the
+    ``fps`` grid, alternately early and late (``seed`` None) or at random (seeded)."""
+    rng = random.Random(seed)
+    step = Fraction(90000) / fps
+    return [
+        36 + round(i * step) + (rng.randint(-36, 36) if seed is not None else 36 - 72 * (i % 2)) for i in range(frames)
+    ]
+
+
+def jittered_source(path: Path, frames: int, fps: Fraction, seed: int | None) -> MediaInfo:
+    stamps = jittered_ticks(frames, fps, seed)
+    return probe(
+        make_source(
+            path, frames=frames, width=96, height=72, fps=fps, bframes=0, audio=False,
+            vfr_timestamps=stamps, time_base=Fraction(1, 90000),
+        )
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("fps", [Fraction(30), Fraction(30000, 1001), Fraction(60)])
+@pytest.mark.parametrize("seed", [None, 7])
+def test_jittered_timestamps_show_every_frame_once(tmp_path: Path, fps: Fraction, seed: int | None) -> None:
+    # Issue 31: a frame stamped 0.4 ms after its instant used to be skipped and its neighbour doubled.
+    info = jittered_source(tmp_path / "j.mp4", 60, fps, seed)
+    assert info.video is not None and info.video.fps == fps  # measured through the jitter
+    assert info.frames_at(fps) == 60
+    assert indices(info, 0, 60, fps=fps, canvas=(96, 72)) == list(range(60))
+    assert indices(info, 37, 60, fps=fps, canvas=(96, 72)) == list(range(37, 60))  # after a seek
+
+
+@pytest.mark.parametrize(("source", "expected"), [(25, [n * 25 // 30 for n in range(48)]), (60, list(range(0, 96, 2)))])
+def test_jittered_rate_conversion_follows_the_rule(tmp_path: Path, source: int, expected: list[int]) -> None:
+    # ε absorbs the jitter, not the conversion: 25 → 30 and 60 → 30 pick what clean stamps pick.
+    info = jittered_source(tmp_path / "j.mp4", 100, Fraction(source), 3)
+    assert indices(info, 0, 48, canvas=(96, 72)) == expected
+
+
+def test_a_source_a_little_slower_than_the_project_is_not_a_frame_late(tmp_path: Path) -> None:
+    # A phone clip at 90000/3013 (29.87) fps in a 30 fps project: with no tolerance frame 1 showed
+    # source frame 0 and every frame after it was a whole frame late. Now the drift is taken up
+    # once it passes ε (1/8 of a frame), at frame 29.
+    stamps = [i * 3013 for i in range(40)]
+    info = probe(
+        make_source(
+            tmp_path / "slow.mp4", frames=40, width=96, height=72, fps=Fraction(90000, 3013), bframes=0,
+            audio=False, vfr_timestamps=stamps, time_base=Fraction(1, 90000),
+        )
+    )  # fmt: skip
+    epsilon = Fraction(1, 30) / 8
+    expected = [
+        max(i for i, t in enumerate(stamps) if Fraction(t, 90000) <= Fraction(n, 30) + epsilon) for n in range(39)
+    ]
+    assert expected[:30] == [*range(29), 28]
+    assert indices(info, 0, 39, canvas=(96, 72)) == expected
