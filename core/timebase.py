@@ -55,6 +55,30 @@ def snap_fps(fps: Fraction) -> Fraction:
     return fps
 
 
+COMMON_RATES = tuple(
+    sorted(
+        {Fraction(n) for n in (10, 12, 15, 20, 24, 25, 30, 48, 50, 60, 90, 100, 120, 240)}
+        | {Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120, 240)}
+    )
+)
+"""Rates cameras, phones and editors record at; a project made from a clip snaps to the nearest."""
+_PROJECT_SNAP = Fraction(1, 500)
+"""How near (0.2 %) a clip's rate must be to a common rate for a project made from it to take
+that rate: wide enough for a phone's measured 10000/333 (30.03, 0.1 % off 30), narrow enough to
+keep a Pixel's real 90000/3013 (29.87, 0.3 % off 29.97)."""
+
+
+def project_rate(fps: Fraction) -> Fraction:
+    """The rate of a project made from a clip measured at ``fps``: the nearest common rate within
+    0.2 %, else ``fps`` itself (10.5 fps stays 10.5).
+
+    Phones stamp frames off their grid and measured rates land just off a whole number
+    (90000/8993 for 10 fps); a project at such a rate would have odd cell boundaries and timecode.
+    """
+    nearest = min(COMMON_RATES, key=lambda rate: abs(fps - rate))
+    return nearest if abs(fps - nearest) <= nearest * _PROJECT_SNAP else fps
+
+
 def frames_to_seconds(frames: int, fps: Fraction) -> Fraction:
     """Exact seconds of ``frames`` frames."""
     return Fraction(frames) / fps

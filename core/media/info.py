@@ -124,8 +124,16 @@ class MediaInfo:
         return self.audio is not None
 
     def frames_at(self, fps: Fraction) -> int:
-        """Length in project frames at ``fps`` (a source frame is held until the next one)."""
-        return max(1, math.floor(self.duration * fps + Fraction(1, 1000)))
+        """Length in project frames at ``fps`` (a source frame is held until the next one).
+
+        The end is given the frames' own tolerance (``core.media.frames``: ε, 1/8 of the shorter
+        frame period): a clip stamped a hair fast (a phone's 30.03 fps in a 30 fps project) keeps
+        its last frame, and no conversion the tolerance leaves alone changes length either.
+        """
+        slack = Fraction(1, 1000)
+        if self.video is not None:
+            slack = max(slack, min(fps / self.video.fps, Fraction(1)) / 8)
+        return max(1, math.floor(self.duration * fps + slack))
 
     def to_dict(self) -> dict[str, object]:
         """JSON-friendly summary for ``livecut probe --json``."""

@@ -32,7 +32,7 @@ from core.errors import MediaError, ProjectError
 from core.media.info import probe
 from core.model import comments
 from core.model.timeline import GAP, MAX_GAIN_DB, MAX_MARKER_NAME, MIN_GAIN_DB, Clip, Marker, MediaRef, Timeline, gap
-from core.timebase import parse_fps, parse_time
+from core.timebase import parse_fps, parse_time, project_rate
 
 log = logging.getLogger(__name__)
 
@@ -512,7 +512,8 @@ def _comments_for(project: Project, target: Path) -> comments.Comments | None:
 
 
 def new_from_media(path: str | os.PathLike[str], media: list[str], fps: str | None = None) -> Project:
-    """A project with one whole clip per file (``livecut new``); the rate follows the first video."""
+    """A project with one whole clip per file (``livecut new``); the rate follows the first video
+    (snapped to the common rate it is measured just off, ``core.timebase.project_rate``)."""
     target = Path(path).resolve()
     base = target.parent
     refs: list[MediaRef] = []
@@ -523,7 +524,7 @@ def new_from_media(path: str | os.PathLike[str], media: list[str], fps: str | No
             raise MediaError(ref.resolved, ref.error or "cannot be used")
         refs.append(ref)
     first_video = next((r.info.video for r in refs if r.info and r.info.video), None)
-    rate = parse_fps(fps) if fps else (first_video.fps if first_video else Fraction(30))
+    rate = parse_fps(fps) if fps else (project_rate(first_video.fps) if first_video else Fraction(30))
     width, height = fit_export_size(*(first_video.display_size if first_video else (1920, 1080)))
     timeline = Timeline(rate, tuple(refs))
     for ref in refs:

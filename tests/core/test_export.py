@@ -273,3 +273,20 @@ def test_ntsc_rate_is_frame_exact(tmp_path: Path) -> None:
         indices = [picture_index(f.to_ndarray(format="rgb24"), (160, 120)) for f in c.decode(video=0)]
     assert pts == list(range(32))  # every frame exactly on the 30000/1001 grid
     assert indices == [*range(25, 40), *range(3, 20)]
+
+
+def test_jittered_phone_clip_exports_every_frame_once(tmp_path: Path) -> None:
+    # Issue 31: stamps ±0.4 ms off a 30 fps grid (1/90000 s, alternately early and late, no
+    # B-frames) exported in a 30 fps project had 60 of 120 frames wrong.
+    stamps = [36 + 3000 * i + (36 if i % 2 else -36) for i in range(120)]
+    src = make_source(
+        tmp_path / "phone.mp4", frames=120, width=160, height=120, fps=30, bframes=0,
+        vfr_timestamps=stamps, time_base=Fraction(1, 90000),
+    )  # fmt: skip
+    p = proj.new_from_media(tmp_path / "p.toml", [str(src)])
+    assert p.fps == 30 and p.timeline.duration == 120
+    p = replace(p, width=160, height=120)
+    result = export(p, tmp_path / "out.mp4", OPTS, store=CellStore(tmp_path / "c"))
+    with av.open(str(result.output)) as c:
+        indices = [picture_index(f.to_ndarray(format="rgb24"), (160, 120)) for f in c.decode(video=0)]
+    assert indices == list(range(120))

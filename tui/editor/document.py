@@ -25,6 +25,7 @@ from core.model import project as proj
 from core.model.history import History
 from core.model.project import Project
 from core.model.timeline import Timeline
+from core.timebase import project_rate
 
 log = logging.getLogger(__name__)
 
@@ -154,13 +155,15 @@ class Document:
         return label
 
     def adopt_format(self, fps: Fraction, width: int, height: int) -> None:
-        """Take the rate and export size of the first clip of a new, empty project."""
+        """Take the rate (snapped to the common rate it is measured just off) and export size of
+        the first clip of a new, empty project."""
         if self.timeline.clips or self.timeline.media:
             raise ValueError("only an empty project adopts a format")
         w, h = proj.fit_export_size(width, height)
         present = self.history.present
+        rate = project_rate(fps)
         # nothing to undo yet: the project was empty
-        self.history = History(replace(present, width=w + w % 2, height=h + h % 2, timeline=Timeline(fps)))
+        self.history = History(replace(present, width=w + w % 2, height=h + h % 2, timeline=Timeline(rate)))
 
     # -- files -----------------------------------------------------------------------------------
     def save(self, path: Path | None = None) -> Path:
