@@ -357,3 +357,29 @@ async def test_a_player_that_stops_answering_hands_the_transport_to_the_clock() 
             assert "stopped answering" in str(app.editor.query_one(StatusLine).render())
     finally:
         HangingPreview.release.set()
+
+
+async def test_quality_reaches_the_engine_and_the_label_reads_the_playing_rung() -> None:
+    bridge = Bridge(preview="terminal", backend=FakeBackend())
+    app = make_app(three_clips(), bridge=bridge)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        engine, player = FakeEngine.instances[0], FakePreview.instances[0]
+        assert engine.qualities == [bridge.quality]  # the setting reached the engine on open
+        bridge.set_quality("half")
+        assert engine.qualities[-1] == "half"
+        assert bridge.quality_label() == "full → half"  # the full rung still plays
+        player.playing_rung = 1
+        assert bridge.quality_label() == "half (pinned)"
+        bridge.set_quality("auto")
+        assert engine.qualities[-1] == "auto" and bridge.quality_label() == "half (auto)"
+
+
+async def test_an_engine_without_a_stream_gives_the_browser_preview_nothing_to_stream() -> None:
+    bridge = Bridge(preview="none", backend=FakeBackend())
+    app = make_app(three_clips(), bridge=bridge)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert bridge.engine_running
+        assert bridge.start_web(port=0).startswith("http://127.0.0.1:")
+        assert bridge._hub is not None and bridge._hub.source is None  # asked the flag, not the fake
