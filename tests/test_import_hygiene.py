@@ -1,4 +1,5 @@
-"""core and the headless CLI run without a terminal UI: importing them never loads textual or rich.
+"""core and the headless CLI run without a terminal UI: importing them never loads textual or rich;
+the browser preview and the seam run without libmpv.
 
 Every module is found by walking the packages recursively (a module moved into a subpackage
 stays covered), and each is imported in a fresh interpreter so that nothing imported earlier in
@@ -117,6 +118,22 @@ def test_headless_commands_run_without_textual(tmp_path: Path) -> None:
         "rc = main(['encoders', '--json'])\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
         "assert rc == 0 and not bad, (rc, bad)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+LIBMPV_FREE = ("core.web.server", "core.preview.seam", "core.playback", "core.preview", "tui.bridge.bridge")
+"""What must work on a machine without libmpv: the browser preview (it streams the assembler's
+bytes to the page, no player involved), the seam and its events, and the editor's bridge."""
+
+
+@pytest.mark.parametrize("module", LIBMPV_FREE)
+def test_the_browser_preview_and_the_seam_never_load_libmpv(module: str) -> None:
+    code = (
+        f"import sys, {module}\n"
+        "bad = sorted(m for m in sys.modules if m == 'mpv' or m.startswith('core.player'))\n"
+        "assert not bad, bad\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -145,7 +145,13 @@ def default_workers() -> int:
 
 
 class Engine:
-    """Owns the store and the scheduler for one project; ``close()`` stops the workers."""
+    """Owns the store and the scheduler for one project; ``close()`` stops the workers.
+
+    It is the production ``EngineHandle`` of ``core.preview.seam`` and has both optional features:
+    a quality ladder and cells a browser preview can stream (it is its own ``StreamSource``)."""
+
+    implements_quality = True
+    implements_stream = True
 
     def __init__(
         self,
@@ -534,6 +540,10 @@ class Engine:
         self.controller.pin(rung_index(quality))
         self._reschedule()
         self._forward(PlanChanged(len(self.segments)))
+
+    def stream_source(self) -> Engine:
+        """What a browser preview streams from: the engine itself (store, plan, ``resolve``)."""
+        return self
 
     def ahead_seconds(self) -> tuple[float, bool]:
         """Seconds of stream ready (at any rung) from the playhead on, and whether that is all of it."""

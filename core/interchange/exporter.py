@@ -36,7 +36,7 @@ META = "livecut"
 
 
 @dataclass(frozen=True)
-class ExportResult:
+class ConvertResult:
     """What ``export_timeline`` wrote."""
 
     path: Path
@@ -145,7 +145,7 @@ def reel_name(stem: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "", stem)[:8] or "AX"
 
 
-def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | Format | None = None) -> ExportResult:
+def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | Format | None = None) -> ConvertResult:
     """Write ``project``'s timeline to ``path`` as ``fmt`` (default: from the suffix); atomic."""
     target = Path(path)
     chosen = fmt if isinstance(fmt, Format) else format_for(target, fmt)
@@ -173,7 +173,7 @@ def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | F
     clips = [p for p in tl.placed() if p.clip.media != GAP]
     left_out = sum(1 for m in tl.markers if not any(p.start <= m.frame < p.end for p in clips)) if edl else 0
     log.info("exported %d clips to %s (%s)", len(clips), target, chosen.name)
-    return ExportResult(target, chosen, len(clips), tl.duration, left_out)
+    return ConvertResult(target, chosen, len(clips), tl.duration, left_out)
 
 
 _LOC = re.compile(r"^(\* LOC: )(\d\d:\d\d:\d\d;\d\d)", re.MULTILINE)

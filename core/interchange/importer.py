@@ -7,7 +7,7 @@ one ``InterchangeError`` line naming the file.
 
 Conversion keeps what livecut can represent exactly (whole frames at the project rate, computed
 with fractions from OTIO's value/rate pairs; gaps and an EDL's black events as gaps; sequence,
-track and clip markers; gain/mute livecut wrote) and turns everything else into a ``Note`` with
+track and clip markers; gain/mute livecut wrote) and turns everything else into an ``ImportNote`` with
 its place: extra video tracks, audio that is not the video clips' own, transitions (which become
 cuts), effects and speed changes (dropped), generators (dropped), nested compositions (flattened
 to their first video track). Media that cannot be found become offline clips with their
@@ -48,7 +48,7 @@ DEFAULT_EDL_FPS = Fraction(24)
 
 
 @dataclass(frozen=True)
-class Note:
+class ImportNote:
     """Something in the imported file livecut could not keep as it was."""
 
     place: str
@@ -65,7 +65,7 @@ class ImportResult:
     """The imported project (saved at ``project.path`` unless asked not to) and what was lost."""
 
     project: Project
-    notes: tuple[Note, ...]
+    notes: tuple[ImportNote, ...]
     source: Path
     format: Format
 
@@ -198,7 +198,7 @@ class _Converter:
     base: Path
     """Folder that relative media paths in the file are relative to."""
     media_dir: Path | None
-    notes: list[Note] = field(default_factory=list)
+    notes: list[ImportNote] = field(default_factory=list)
 
     # -- time ------------------------------------------------------------------------------------
     def frames(self, t: Any, where: str) -> int:
@@ -221,7 +221,7 @@ class _Converter:
         return frames_to_timecode(frames, self.fps)
 
     def note(self, place: str, what: str) -> None:
-        self.notes.append(Note(place, what))
+        self.notes.append(ImportNote(place, what))
 
     # -- media -----------------------------------------------------------------------------------
     def media_path(self, ref: Any, name: str) -> Path | None:
@@ -456,7 +456,7 @@ def from_otio(
     fps: Fraction | None = None,
     media_dir: Path | None = None,
     base: Path | None = None,
-) -> tuple[Project, tuple[Note, ...]]:
+) -> tuple[Project, tuple[ImportNote, ...]]:
     """Convert an OTIO timeline to a project to be saved at ``target`` (not written here)."""
     from core.interchange.formats import otio_module
 

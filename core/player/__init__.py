@@ -8,13 +8,13 @@ libmpv. Importing this package loads libmpv.
 
 from __future__ import annotations
 
-from core.player.events import Ended, Error, Paused, PlayerError, PlayerEvent, PlayerTime, Speed, Waiting
+from core.player.events import Ended, Failed, Paused, PlayerError, PlayerEvent, PlayerTime, Speed, Waiting
 from core.player.player import MAX_SPEED, Player, detect_display
 
 __all__ = [
     "MAX_SPEED",
     "Ended",
-    "Error",
+    "Failed",
     "Paused",
     "Player",
     "PlayerError",

@@ -9,6 +9,10 @@ Why it is shaped so:
 * **One module for the vocabulary.** The stream protocol, the seek queue and the player all raise
   ``PlayerError`` and the player's callers match on the events, so both live apart from the
   machinery that produces them; ``core.player.player`` re-exports everything.
+* **Shared events are not redefined.** ``Waiting``, ``Paused``, ``Ended`` and ``Failed`` are the
+  preview seam's own (``core.playback``, which loads no libmpv): the player emits them and the
+  preview passes them on unchanged. Only what is in the player's unit stays here: ``PlayerTime``
+  (seconds, which the preview turns into frames) and ``Speed``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import LivecutError
+from core.playback import Ended, Failed, Paused, PlaybackEvent, Waiting
+
+__all__ = [
+    "Ended",
+    "Failed",
+    "Paused",
+    "PlayerError",
+    "PlayerEvent",
+    "PlayerTime",
+    "Speed",
+    "Waiting",
+]
 
 
 class PlayerError(LivecutError):
@@ -31,27 +47,6 @@ class PlayerTime:
 
 
 @dataclass(frozen=True)
-class Waiting:
-    """Playback is (or stopped being) held up because the stream has no data yet."""
-
-    waiting: bool
-    """True while libmpv waits for bytes that the assembler has not produced yet."""
-
-
-@dataclass(frozen=True)
-class Paused:
-    """The pause state changed (by a command, or libmpv pausing at the end)."""
-
-    paused: bool
-    """True when playback is paused."""
-
-
-@dataclass(frozen=True)
-class Ended:
-    """Playback reached the end of a finished stream (the last frame stays on screen)."""
-
-
-@dataclass(frozen=True)
 class Speed:
     """The shuttle speed changed."""
 
@@ -59,12 +54,5 @@ class Speed:
     """Signed speed: 1.0 normal, negative for reverse shuttle, 0.0 when stopped."""
 
 
-@dataclass(frozen=True)
-class Error:
-    """libmpv failed to play the stream; the player itself stays usable."""
-
-    message: str
-    """One sentence for the user."""
-
-
-PlayerEvent = PlayerTime | Waiting | Paused | Ended | Speed | Error
+PlayerEvent = PlayerTime | Speed | PlaybackEvent
+"""Everything the player emits: its own seconds and speed, and the shared playback events."""

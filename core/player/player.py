@@ -37,7 +37,7 @@ import mpv
 import numpy as np
 
 from core.modes import VideoOutput
-from core.player.events import Ended, Error, Paused, PlayerError, PlayerEvent, PlayerTime, Speed, Waiting
+from core.player.events import Ended, Failed, Paused, PlayerError, PlayerEvent, PlayerTime, Speed, Waiting
 from core.player.frameloop import FrameLoop
 from core.player.log import MPV_LOG_OPTIONS, MpvLog
 from core.player.options import mpv_options
@@ -52,7 +52,7 @@ __all__ = [
     "MAX_SPEED",
     "PROTOCOL",
     "Ended",
-    "Error",
+    "Failed",
     "Paused",
     "Player",
     "PlayerError",
@@ -457,7 +457,7 @@ class Player:
             logger.exception("player event callback failed on %r", event)
 
     def _emit_error(self, exc: Exception) -> None:
-        self._emit(Error(str(exc)))
+        self._emit(Failed(str(exc)))
 
     def _log_expected(self, url: str | None) -> bool:
         """True when libmpv's log lines about the session at ``url`` (None: no session opened yet)

@@ -26,7 +26,7 @@ from typing import Any
 
 import mpv
 
-from core.player.events import Ended, Error, Paused, PlayerEvent, PlayerTime, Waiting
+from core.player.events import Ended, Failed, Paused, PlayerEvent, PlayerTime, Waiting
 from core.player.protocol import PlayerSession
 from core.player.seek import Seeker
 from core.player.software import mpv_error_string
@@ -145,7 +145,7 @@ class PlaybackState:
                 return
             if session.entry_id is not None and data.playlist_entry_id != session.entry_id:
                 return  # a replaced session failing on its way out
-            self._emit(Error(f"the preview stream could not be played: {mpv_error_string(data.error)}"))
+            self._emit(Failed(f"the preview stream could not be played: {mpv_error_string(data.error)}"))
 
     def on_stream_state(self, session: PlayerSession) -> None:
         """A reader of ``session`` started or stopped blocking for data (libmpv thread)."""

@@ -7,9 +7,11 @@ segment that is not encoded yet moves the engine's priority there and the sessio
 ("loading"), then plays as soon as the cell arrives.
 
 Events go out in timeline frames (``core.preview.seam``); the player's seconds are converted
-here and nowhere else.
+here and nowhere else. The other playback events (``core.playback``) are the player's own,
+passed on unchanged.
 
-Memory is bounded by configuration, not by how long someone plays (``PREVIEW_WINDOW_MB``): libmpv's
+Memory is bounded by configuration, not by how long someone plays (``PREVIEW_WINDOW_MB`` in
+``core.stream.window``, shared with the browser preview): libmpv's
 demuxer cache holds at most the window behind the playhead (what can be sought to) and the window
 ahead of it, and the session's ``GrowingStream`` keeps nothing behind libmpv's reader and makes the
 assembler wait once it is a slice of the window ahead. A seek outside what libmpv still holds is a
@@ -38,64 +40,14 @@ from core.cells.plan import Segment, segment_at
 from core.engine.engine import Engine
 from core.model.timeline import Timeline
 from core.modes import VideoOutput
-from core.player.player import Ended, Error, Paused, Player, PlayerError, PlayerEvent, PlayerTime, Waiting
-from core.preview import seam
-from core.preview.seam import Position, PreviewEvent
+from core.playback import Ended, Failed, Paused, Position, PreviewEvent, Waiting
+from core.player.player import Player, PlayerError, PlayerEvent, PlayerTime
 from core.stream.assembler import Assembler, StreamSession
-from core.stream.bytestream import GrowingStream, StreamWindow
+from core.stream.bytestream import GrowingStream
+from core.stream.window import MIB, preview_window_bytes, stream_window
 from core.timebase import displayed_frame
 
 log = logging.getLogger(__name__)
-
-MIB = 1024 * 1024
-
-PREVIEW_WINDOW_MB = 48
-"""Default preview window in MiB (``LIVECUT_PREVIEW_WINDOW_MB`` overrides it).
-
-It bounds the preview's memory whatever the length of the session: libmpv keeps at most this much
-already-played stream behind the playhead (how far back a seek is served from memory; ~30 s at
-the 1.6 MB/s a 360p all-intra preview of camera footage takes, minutes of flat material) and at
-most this much read ahead of it, and the stream buffer adds an eighth of it. So the preview path
-holds about 2.1× the window at worst. Seeks behind it start a new session from the cells on
-disk, which costs about 10 ms, so a larger window buys little.
-"""
-
-WINDOW_ENV = "LIVECUT_PREVIEW_WINDOW_MB"
-"""Environment variable that overrides ``PREVIEW_WINDOW_MB`` (a number of MiB, at least 4)."""
-
-MIN_WINDOW_MB = 4
-"""Smallest window accepted: below it libmpv cannot hold even a couple of fragments."""
-
-
-def preview_window_bytes() -> int:
-    """The preview window in bytes: ``LIVECUT_PREVIEW_WINDOW_MB`` if set and valid, else the default.
-
-    A value that is not a number, or below ``MIN_WINDOW_MB``, is logged and ignored (clamped up),
-    so a typo never stops the editor.
-    """
-    raw = os.environ.get(WINDOW_ENV, "").strip()
-    if not raw:
-        return PREVIEW_WINDOW_MB * MIB
-    try:
-        mb = float(raw)
-    except ValueError:
-        log.warning("%s=%r is not a number of MiB; using %d", WINDOW_ENV, raw, PREVIEW_WINDOW_MB)
-        return PREVIEW_WINDOW_MB * MIB
-    if not mb >= MIN_WINDOW_MB:  # also catches nan
-        log.warning("%s=%r is below %d MiB; using %d", WINDOW_ENV, raw, MIN_WINDOW_MB, MIN_WINDOW_MB)
-        mb = MIN_WINDOW_MB
-    return int(mb * MIB)
-
-
-def stream_window(window_bytes: int) -> StreamWindow:
-    """The ``GrowingStream`` window of a session for a preview window of ``window_bytes``.
-
-    Nothing is kept behind libmpv's reader: the stream is non-seekable, so libmpv never reads a
-    byte twice, and its demuxer cache already holds the played part. Ahead, an eighth of the
-    window (at least 1 MiB) lets the assembler keep a few fragments ready without racing to the
-    end of a fully cached timeline.
-    """
-    return StreamWindow(behind=0, ahead=max(MIB, window_bytes // 8))
 
 
 class Preview:
@@ -146,16 +98,11 @@ class Preview:
             self.engine.set_playhead(frame)
             self._emit(Position(frame))
             self._maybe_switch(frame)
-        elif isinstance(event, Waiting):
-            self._emit(seam.Waiting(event.waiting))
-        elif isinstance(event, Paused):
-            self._emit(seam.Paused(event.paused))
-        elif isinstance(event, Ended):
-            if not self._maybe_switch(None):
-                self._emit(seam.Ended())
-        elif isinstance(event, Error) and not self._maybe_switch(None):
-            # (a stream that ended for a rung change before its first frame is no failure)
-            self._emit(seam.Failed(event.message))
+        elif isinstance(event, Waiting | Paused):
+            self._emit(event)
+        elif isinstance(event, Ended | Failed) and not self._maybe_switch(None):
+            # (a stream that ended for a rung change, even before its first frame, is no end and no failure)
+            self._emit(event)
 
     def _emit(self, event: PreviewEvent) -> None:
         if self._on_event is not None:

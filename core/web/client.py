@@ -26,10 +26,11 @@ from typing import Any
 from aiohttp import web
 
 from core.cells.plan import segment_at
-from core.preview.preview import preview_window_bytes, stream_window
+from core.preview.seam import StreamSource
 from core.stream.assembler import Assembler, StreamSession
 from core.stream.bytestream import GrowingStream, StreamReader
-from core.web.hub import StreamSource, WebHub
+from core.stream.window import preview_window_bytes, stream_window
+from core.web.hub import WebHub
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ QUEUE_FRAMES = 4
 
 
 class Client:
-    """One page's WebSocket (create and use on the server loop)."""
+    """One page's WebSocket (create and use on the server loop); the hub's ``Page``."""
 
     def __init__(self, ws: web.WebSocketResponse, hub: WebHub, executor: concurrent.futures.Executor) -> None:
         self.ws = ws
@@ -205,3 +206,7 @@ class Client:
         if self._assembler is not None:
             self._assembler.close()
             self._assembler = None
+
+    async def disconnect(self) -> None:
+        self.close()
+        await self.ws.close()

@@ -3,7 +3,11 @@
 Why a hub apart from the server: the editor's bridge (and ``livecut serve``) call into it from
 their own threads — an edit, a seek, play or pause — while pages live on the server's event
 loop. Every public method here is thread-safe: it records the new state and schedules the work
-on the loop, where each ``Client`` restarts its stream or forwards the message to its page.
+on the loop, where each page's client restarts its stream or forwards the message to it.
+
+The hub knows a page only as a ``Page`` (what it sends and restarts), and an engine only as the
+seam's ``StreamSource``: ``core.web.client`` imports the hub, never the reverse, and nothing here
+needs the player (or libmpv).
 """
 
 from __future__ import annotations
@@ -14,16 +18,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from core.cells.plan import Segment
-from core.cells.store import CellStore
-from core.model.timeline import Timeline
-from core.preview.seam import SnapshotView
+from core.preview.seam import StreamSource
 from core.timebase import nominal_fps
-
-if TYPE_CHECKING:
-    from core.web.client import Client
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +29,21 @@ SEGMENTS_POLL_SECONDS = 0.25
 """How often the segment states are compared and, when they changed, sent to the pages."""
 
 
-class StreamSource(Protocol):
-    """What the hub streams from: ``core.engine.Engine`` (its store, plan and ``resolve``)."""
+class Page(Protocol):
+    """What the hub asks of one open page (``core.web.client.Client``), on the server loop."""
 
-    store: CellStore
-    fps: Fraction
+    def send_later(self, message: dict[str, Any]) -> None:
+        """Queue a JSON message for the page."""
 
-    @property
-    def timeline(self) -> Timeline: ...
+    def restart_later(self, frame: int, *, edit: bool) -> None:
+        """Start a new stream session at ``frame`` (``edit``: after a timeline change)."""
 
-    @property
-    def segments(self) -> list[Segment]: ...
-
-    def resolve(self, seg: Segment, cancel: threading.Event) -> str | None: ...
-
-    def snapshot(self) -> SnapshotView: ...
-
-    def set_playhead(self, frame: int) -> None: ...
+    async def disconnect(self) -> None:
+        """Stop the page's sessions and close its connection (the server is stopping)."""
 
 
 @dataclass(frozen=True)
-class Transport:
+class PageTransport:
     """The transport the pages follow: an editor's, or the page's own when there is no editor."""
 
     speed: float = 0.0
@@ -71,9 +63,9 @@ class WebHub:
         self._source = source
         self.following = following
         """True when an editor drives the transport (the page says it follows the editor)."""
-        self._transport = Transport()
+        self._transport = PageTransport()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.clients: set[Client] = set()
+        self.clients: set[Page] = set()
         """Open pages (touched on the loop only)."""
         self._last_segments: dict[str, Any] | None = None
         self.bytes_sent = 0
@@ -88,7 +80,7 @@ class WebHub:
             return self._source
 
     @property
-    def transport(self) -> Transport:
+    def transport(self) -> PageTransport:
         with self._lock:
             return self._transport
 
@@ -130,7 +122,7 @@ class WebHub:
         """Serve another engine (the editor opened another project), or none."""
         with self._lock:
             self._source = source
-            self._transport = Transport(0.0, frame)
+            self._transport = PageTransport(0.0, frame)
         self._on_loop(self._restart_all, frame, True, True)
 
     def timeline_changed(self, frame: int) -> None:
@@ -187,11 +179,3 @@ class WebHub:
                     self._last_segments = message
                     self._broadcast(message)
             await asyncio.sleep(SEGMENTS_POLL_SECONDS)
-
-
-def engine_source(engine: object) -> StreamSource | None:
-    """``engine`` as something the hub can stream from, or None (a test's stand-in engine has no
-    cells to stream)."""
-    from core.engine.engine import Engine
-
-    return engine if isinstance(engine, Engine) else None

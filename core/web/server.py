@@ -219,8 +219,7 @@ class WebServer:
         finally:
             watcher.cancel()
             for client in list(self.hub.clients):
-                client.close()
-                await client.ws.close()
+                await client.disconnect()
             await runner.cleanup()
             sock.close()
 

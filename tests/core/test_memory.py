@@ -19,9 +19,10 @@ from core.engine.engine import Engine
 from core.model import project as proj
 from core.model.timeline import Clip, Timeline
 from core.player.player import MAX_SPEED
-from core.preview import preview as preview_module
-from core.preview.preview import MIB, PREVIEW_WINDOW_MB, Preview, preview_window_bytes, stream_window
+from core.preview.preview import Preview
 from core.preview.seam import Position, PreviewEvent
+from core.stream import window as window_module
+from core.stream.window import MIB, PREVIEW_WINDOW_MB, preview_window_bytes, stream_window
 from core.synthetic.testpattern import make_source
 
 WINDOW = 1 * MIB
@@ -104,13 +105,13 @@ def test_long_playback_holds_a_bounded_window(long_project: proj.Project, tmp_pa
 
 
 def test_window_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(preview_module.WINDOW_ENV, raising=False)
+    monkeypatch.delenv(window_module.WINDOW_ENV, raising=False)
     assert preview_window_bytes() == PREVIEW_WINDOW_MB * MIB
-    monkeypatch.setenv(preview_module.WINDOW_ENV, "96")
+    monkeypatch.setenv(window_module.WINDOW_ENV, "96")
     assert preview_window_bytes() == 96 * MIB
-    monkeypatch.setenv(preview_module.WINDOW_ENV, "1")
-    assert preview_window_bytes() == preview_module.MIN_WINDOW_MB * MIB
-    monkeypatch.setenv(preview_module.WINDOW_ENV, "lots")
+    monkeypatch.setenv(window_module.WINDOW_ENV, "1")
+    assert preview_window_bytes() == window_module.MIN_WINDOW_MB * MIB
+    monkeypatch.setenv(window_module.WINDOW_ENV, "lots")
     assert preview_window_bytes() == PREVIEW_WINDOW_MB * MIB
 
 

@@ -23,7 +23,7 @@ import pytest
 
 from core.player.player import (
     Ended,
-    Error,
+    Failed,
     Paused,
     Player,
     PlayerError,
@@ -329,7 +329,7 @@ def test_a_session_dropped_before_its_first_bytes_logs_no_errors(
     if order != "replace-then-abort":
         first.abort()
     if order == "abort-fails-then-replace":
-        events.wait(lambda e: isinstance(e, Error))  # libmpv gave up on it before the replacement
+        events.wait(lambda e: isinstance(e, Failed))  # libmpv gave up on it before the replacement
     mark = events.mark()
     player.load(finished_stream(fmp4))
     first.abort()
@@ -348,7 +348,7 @@ def test_an_unplayable_stream_reports_an_error_and_the_player_stays_usable(
     player: Player, events: Events, fmp4: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     player.load(finished_stream(b"this is not an mp4 file" * 100))
-    failed = events.wait(lambda e: isinstance(e, Error))
+    failed = events.wait(lambda e: isinstance(e, Failed))
     # libmpv hands out events before queued log lines: the record may come after the event
     wait_until(
         lambda: any(r.name == "core.player.player" and r.levelno == logging.ERROR for r in caplog.records),

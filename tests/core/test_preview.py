@@ -12,7 +12,7 @@ import pytest
 from core.cells.store import CellStore
 from core.engine.engine import Engine
 from core.model import project as proj
-from core.player.player import Ended
+from core.playback import Ended
 from core.preview.preview import Preview
 from core.preview.seam import Position, PreviewEvent
 from core.preview.still import first_frame

@@ -28,6 +28,7 @@ from core.preview.seam import (
     PreviewEvent,
     PreviewHandle,
     SnapshotView,
+    StreamSource,
 )
 from tests.tui.conftest import make_app, synthetic_snapshot, three_clips
 from tui.bridge.bridge import UNAVAILABLE, Bridge
@@ -39,9 +40,12 @@ SIZE = (100, 30)
 
 
 class FakeEngine:
-    """An ``EngineHandle`` whose readiness the test sets."""
+    """An ``EngineHandle`` whose readiness the test sets; it records the quality asked for and
+    has no cells a browser could stream."""
 
     instances: ClassVar[list[FakeEngine]] = []
+    implements_quality = True
+    implements_stream = False
 
     def __init__(self, project: Project, on_event: Callable[[EngineChanged], None]) -> None:
         self.on_event = on_event
@@ -49,6 +53,7 @@ class FakeEngine:
         self.playheads: list[int] = []
         self.ready = 0
         self.closed = False
+        self.qualities: list[str] = []
         FakeEngine.instances.append(self)
 
     def set_timeline(self, timeline: Timeline) -> None:
@@ -62,6 +67,12 @@ class FakeEngine:
 
     def close(self) -> None:
         self.closed = True
+
+    def set_quality(self, quality: str) -> None:
+        self.qualities.append(quality)
+
+    def stream_source(self) -> StreamSource:
+        raise NotImplementedError("a fake engine has no cells to stream")
 
 
 class FakePreview:
@@ -80,7 +91,12 @@ class FakePreview:
         self.engine, self.mode, self.frame_size = engine, mode, frame_size
         self.frame_sink, self.on_event = on_frame, on_event
         self.calls: list[tuple[str, object]] = []
+        self.playing_rung = 0
         FakePreview.instances.append(self)
+
+    @property
+    def rung(self) -> int:
+        return self.playing_rung
 
     def on_frame(self, rgb: np.ndarray) -> None:
         assert self.frame_sink is not None, "terminal mode hands frames to the bridge"
@@ -107,6 +123,10 @@ class FakePreview:
         self.calls.append(("close", None))
 
 
+def _ignore(_event: PreviewEvent) -> None:
+    """An ``on_event`` for a preview nobody watches."""
+
+
 class FakeBackend:
     """A ``Backend`` of fakes; ``engine_error`` makes the engine fail to start."""
 
@@ -115,6 +135,9 @@ class FakeBackend:
 
     def detect_display(self) -> bool:
         return False
+
+    def display_problem(self) -> str:
+        return ""
 
     def start_engine(
         self, project: Project, workers: int | None, on_event: Callable[[EngineChanged], None]
@@ -139,7 +162,12 @@ class FakeBackend:
 
 
 _CHECKED: Backend = FakeBackend()
-"""The type checker proves the fakes fit the seam (a renamed method or event fails ``make lint``)."""
+_CHECKED_ENGINE: EngineHandle = FakeEngine(three_clips(), lambda _event: None)
+_CHECKED_PREVIEW: PreviewHandle = FakePreview(
+    FakeEngine(three_clips(), lambda _event: None), "none", SIZE, None, _ignore
+)
+"""The type checker proves the fakes fit the seam (a renamed method or event fails ``make lint``);
+the ``autouse`` fixture forgets these instances before each test."""
 
 
 @pytest.fixture(autouse=True)
@@ -329,3 +357,29 @@ async def test_a_player_that_stops_answering_hands_the_transport_to_the_clock() 
             assert "stopped answering" in str(app.editor.query_one(StatusLine).render())
     finally:
         HangingPreview.release.set()
+
+
+async def test_quality_reaches_the_engine_and_the_label_reads_the_playing_rung() -> None:
+    bridge = Bridge(preview="terminal", backend=FakeBackend())
+    app = make_app(three_clips(), bridge=bridge)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        engine, player = FakeEngine.instances[0], FakePreview.instances[0]
+        assert engine.qualities == [bridge.quality]  # the setting reached the engine on open
+        bridge.set_quality("half")
+        assert engine.qualities[-1] == "half"
+        assert bridge.quality_label() == "full → half"  # the full rung still plays
+        player.playing_rung = 1
+        assert bridge.quality_label() == "half (pinned)"
+        bridge.set_quality("auto")
+        assert engine.qualities[-1] == "auto" and bridge.quality_label() == "half (auto)"
+
+
+async def test_an_engine_without_a_stream_gives_the_browser_preview_nothing_to_stream() -> None:
+    bridge = Bridge(preview="none", backend=FakeBackend())
+    app = make_app(three_clips(), bridge=bridge)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert bridge.engine_running
+        assert bridge.start_web(port=0).startswith("http://127.0.0.1:")
+        assert bridge._hub is not None and bridge._hub.source is None  # asked the flag, not the fake

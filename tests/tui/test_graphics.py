@@ -18,7 +18,7 @@ from tui.cli.play import Painter
 from tui.settings.config import from_dict
 from tui.terminal import encode
 from tui.terminal.graphics import GraphicsOutput, place
-from tui.terminal.termcaps import Caps, Choice, choose, parse_replies, probe, queries, wrap_tmux
+from tui.terminal.termcaps import Caps, GraphicsChoice, choose, parse_replies, probe, queries, wrap_tmux
 from tui.widgets import halfblock
 
 FRAME = draw_frame(4321, 320, 180)
@@ -95,7 +95,7 @@ def test_byte_cap_skips_frames_instead_of_queueing() -> None:
 
 def test_tmux_wrapping_doubles_escapes_and_decodes_the_same() -> None:
     assert wrap_tmux("\x1b_Ga=d;\x1b\\") == "\x1bPtmux;\x1b\x1b_Ga=d;\x1b\x1b\\\x1b\\"
-    choice = Choice("kitty", "", Caps(), (10, 20), tmux=True)
+    choice = GraphicsChoice("kitty", "", Caps(), (10, 20), tmux=True)
     data = GraphicsOutput(choice).frame(FRAME, 0, 0, 32, 9)
     assert data is not None and data.count("\x1bPtmux;") == 2  # transmit, place
     event = next(e for e in decode(unwrap_tmux(data.encode())) if e.kind == "kitty")

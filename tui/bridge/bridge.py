@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from textual.message import Message
@@ -53,7 +53,16 @@ from core.preview.seam import (
 )
 from tui.bridge.clock import ClockPlayer
 from tui.bridge.control import DEADLINE, PreviewControl
-from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, PreviewState
+from tui.bridge.messages import (
+    EngineUpdated,
+    PreviewChanged,
+    PreviewEnded,
+    PreviewFailed,
+    PreviewFrame,
+    PreviewPaused,
+    PreviewPosition,
+    PreviewWaiting,
+)
 from tui.bridge.snapshot import StaticSnapshot, planned_snapshot
 
 if TYPE_CHECKING:
@@ -67,13 +76,6 @@ CHECKING = "checking the display for a window preview…"
 START_WAIT = 10.0
 """Seconds ``open`` waits for a terminal preview to start before the clock plays instead."""
 LABELS: dict[VideoOutput, str] = {"window": "window preview", "terminal": "terminal preview", "none": "preview off"}
-
-
-@runtime_checkable
-class ExplainsDisplay(Protocol):
-    """A backend that can say why ``detect_display`` said False (``CoreBackend`` can)."""
-
-    def display_problem(self) -> str: ...
 
 
 def _drop(_message: Message) -> None:
@@ -151,7 +153,7 @@ class Bridge:
 
         The engine starts here; the player starts on the preview-control thread. A terminal
         preview is waited for (briefly); a window preview first needs the display check, so the
-        clock plays until it is up and a ``PreviewState("changed")`` message says it is.
+        clock plays until it is up and a ``PreviewChanged`` message says it is.
         """
         self._shutdown()  # the browser preview, if any, stays and follows the new engine
         self._timeline = project.timeline
@@ -199,7 +201,7 @@ class Bridge:
     ) -> None:
         """Control thread: check the display (bounded), then start the window or terminal preview."""
         usable = backend.detect_display()
-        problem = backend.display_problem() if isinstance(backend, ExplainsDisplay) else ""
+        problem = backend.display_problem()
         forced = self._choice == "window"
         if usable:
             mode: VideoOutput = "window"
@@ -218,7 +220,7 @@ class Bridge:
         with self._lock:
             if generation == self._generation and self.status == CHECKING:
                 self.status = ""
-        self._post(PreviewState("changed"))
+        self._post(PreviewChanged())
 
     def _start(
         self,
@@ -300,18 +302,18 @@ class Bridge:
 
     def _apply_quality(self) -> None:
         engine = self._engine
-        set_quality = getattr(engine, "set_quality", None)  # the test fakes have no ladder
-        if set_quality is not None:
+        if engine is not None and engine.implements_quality:
             try:
-                set_quality(self.quality)
+                engine.set_quality(self.quality)
             except Exception:
                 log.exception("setting the preview quality failed")
 
     def quality_label(self) -> str:
         """What the status line shows about quality: the rung playing unless it is the full one
         chosen automatically ("" then), and whether it is pinned."""
-        rung = getattr(self._preview, "rung", None)
-        name = LADDER[rung].name if isinstance(rung, int) and 0 <= rung < len(LADDER) else None
+        preview = self._preview
+        rung = preview.rung if preview is not None else None
+        name = LADDER[rung].name if rung is not None and 0 <= rung < len(LADDER) else None
         if self.quality != "auto":
             return f"{name or self.quality} (pinned)" if name in (None, self.quality) else f"{name} → {self.quality}"
         return "" if name in (None, "full") else f"{name} (auto)"
@@ -413,12 +415,10 @@ class Bridge:
 
     def _serve_engine(self) -> None:
         """Point the browser preview at the current engine and playhead."""
-        hub = self._hub
+        hub, engine = self._hub, self._engine
         if hub is None:
             return
-        from core.web.hub import engine_source
-
-        hub.set_source(engine_source(self._engine), self._frame)
+        hub.set_source(engine.stream_source() if engine is not None and engine.implements_stream else None, self._frame)
 
     def close(self) -> None:
         """Stop the browser preview, the player and the engine."""
@@ -470,7 +470,7 @@ class Bridge:
             clock.seek(self._frame)
             if self._speed:
                 clock.play(self._speed)
-        self._post(PreviewState("error", True, f"the {self.mode} preview stopped answering: playing on the clock"))
+        self._post(PreviewFailed(f"the {self.mode} preview stopped answering: playing on the clock"))
 
     # -- callbacks (worker threads: post only) ------------------------------------------------
     def _on_engine_event(self, _event: EngineChanged) -> None:
@@ -484,10 +484,10 @@ class Bridge:
             self._frame = event.frame
             self._post(PreviewPosition(event.frame))
         elif isinstance(event, Waiting):
-            self._post(PreviewState("waiting", event.waiting))
+            self._post(PreviewWaiting(event.waiting))
         elif isinstance(event, Paused):
-            self._post(PreviewState("paused", event.paused))
+            self._post(PreviewPaused(event.paused))
         elif isinstance(event, Ended):
-            self._post(PreviewState("ended"))
+            self._post(PreviewEnded())
         elif isinstance(event, Failed):
-            self._post(PreviewState("error", True, event.message))
+            self._post(PreviewFailed(event.message))

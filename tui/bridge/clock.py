@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from textual.message import Message
 
-from tui.bridge.messages import PreviewPosition, PreviewState
+from tui.bridge.messages import PreviewEnded, PreviewPosition
 
 
 class ClockPlayer:
@@ -100,4 +100,4 @@ class ClockPlayer:
                     self._speed = 0.0
             self._post(PreviewPosition(frame))
             if ended:
-                self._post(PreviewState("ended"))
+                self._post(PreviewEnded())

@@ -5,6 +5,11 @@ touched from the UI thread. ``post_message`` is thread-safe, so each callback po
 these and returns at once. Progress-like messages say ``can_replace`` for their own kind: when
 the UI is busy, a queued older one is dropped in favour of the newest, so the UI never drowns
 in per-frame events and always shows the latest state.
+
+One message class per state, each with its own typed fields, so a handler never dispatches on a
+string. Each playback event of the seam (``core.playback``) has its message here under a
+``Preview…`` name: the event is core's value, the message is the UI thread's envelope for it,
+and two classes of one name would be told apart only by their import.
 """
 
 from __future__ import annotations
@@ -44,11 +49,35 @@ class PreviewPosition(Message):
         return isinstance(message, PreviewPosition)
 
 
-class PreviewState(Message):
-    """The player's state changed: ``kind`` is ``waiting``, ``paused`` or ``ended``."""
+class PreviewWaiting(Message):
+    """Playback is (or stopped being) held up for stream data (``core.playback.Waiting``)."""
 
-    def __init__(self, kind: str, value: bool = True, text: str = "") -> None:
+    def __init__(self, waiting: bool) -> None:
         super().__init__()
-        self.kind = kind
-        self.value = value
-        self.text = text
+        self.waiting = waiting
+
+
+class PreviewPaused(Message):
+    """The player paused or resumed by itself or on command (``core.playback.Paused``)."""
+
+    def __init__(self, paused: bool) -> None:
+        super().__init__()
+        self.paused = paused
+
+
+class PreviewEnded(Message):
+    """Playback reached the end (or, backwards, the start) of the timeline (``core.playback.Ended``)."""
+
+
+class PreviewFailed(Message):
+    """The preview could not play, or stopped answering (``core.playback.Failed``, or the bridge's
+    own watchdog); ``message`` is one sentence for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class PreviewChanged(Message):
+    """Which preview plays was decided (window, terminal, or the stand-in clock): redraw what
+    names it."""

@@ -37,7 +37,7 @@ from tui.terminal.blockwriter import Area
 from tui.terminal.latest import LatestWorker
 
 if TYPE_CHECKING:
-    from tui.terminal.termcaps import Choice
+    from tui.terminal.termcaps import GraphicsChoice
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -217,7 +217,7 @@ class Painter:
     """Frames to bytes for ``play``: a graphics protocol, or half blocks of which only the changed
     cells are sent (``tui.terminal.blockwriter``). Called on the encoder thread only."""
 
-    def __init__(self, choice: Choice, preview_height: int, max_bytes_per_second: int | None) -> None:
+    def __init__(self, choice: GraphicsChoice, preview_height: int, max_bytes_per_second: int | None) -> None:
         from tui.terminal.blockwriter import BlockWriter
         from tui.terminal.graphics import GraphicsOutput
 

@@ -36,7 +36,16 @@ from core.preview.seam import SnapshotView
 from core.timebase import frame_at_rate, frames_to_timecode, nominal_fps
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
-from tui.bridge.messages import EngineUpdated, PreviewFrame, PreviewPosition, PreviewState
+from tui.bridge.messages import (
+    EngineUpdated,
+    PreviewChanged,
+    PreviewEnded,
+    PreviewFailed,
+    PreviewFrame,
+    PreviewPaused,
+    PreviewPosition,
+    PreviewWaiting,
+)
 from tui.editor import editing, viewport
 from tui.editor.document import Document, ProjectSettings
 from tui.editor.editing import Cursor, Outcome
@@ -367,16 +376,31 @@ class EditorScreen(EditActions, Screen[None]):
             self.message = "reached the start of the timeline"
             self._set_transport(self.transport.stop())  # reverse shuttle reached the start
 
-    @on(PreviewState)
-    def _preview_state(self, message: PreviewState) -> None:
-        if message.kind == "waiting":
-            self.waiting = message.value
-        elif message.kind == "ended" or (message.kind == "paused" and message.value and self.transport.speed > 0):
-            if self.transport.playing and message.kind == "ended":
-                self.message = "reached the end of the timeline" if self.transport.speed > 0 else "reached the start"
+    @on(PreviewWaiting)
+    def _preview_waiting(self, message: PreviewWaiting) -> None:
+        self.waiting = message.waiting
+        self._preview_changed()
+
+    @on(PreviewPaused)
+    def _preview_paused(self, message: PreviewPaused) -> None:
+        if message.paused and self.transport.speed > 0:
             self.transport = self.transport.stop()  # the player stopped by itself (reverse shuttle pauses it)
-        elif message.kind == "error":
-            self.app.notify(message.text, severity="error")
+        self._preview_changed()
+
+    @on(PreviewEnded)
+    def _preview_ended(self) -> None:
+        if self.transport.playing:
+            self.message = "reached the end of the timeline" if self.transport.speed > 0 else "reached the start"
+        self.transport = self.transport.stop()
+        self._preview_changed()
+
+    @on(PreviewFailed)
+    def _preview_failed(self, message: PreviewFailed) -> None:
+        self.app.notify(message.message, severity="error")
+        self._preview_changed()
+
+    @on(PreviewChanged)
+    def _preview_changed(self) -> None:
         self.query_one(PreviewPane).border_title = self._preview_title()  # the preview may have changed
         self._refresh_views()
 

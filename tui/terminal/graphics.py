@@ -27,7 +27,7 @@ import numpy as np
 
 from tui.terminal import encode
 from tui.terminal.scale import resize_nearest
-from tui.terminal.termcaps import Choice, wrap_tmux
+from tui.terminal.termcaps import GraphicsChoice, wrap_tmux
 
 SYNC_BEGIN = "\x1b[?2026h"
 SYNC_END = "\x1b[?2026l"
@@ -78,7 +78,7 @@ class GraphicsOutput:
 
     def __init__(
         self,
-        choice: Choice,
+        choice: GraphicsChoice,
         *,
         max_bytes_per_second: float | None = None,
         sixel_levels: int | None = None,

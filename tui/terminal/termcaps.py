@@ -70,7 +70,7 @@ class Caps:
 
 
 @dataclass(frozen=True)
-class Choice:
+class GraphicsChoice:
     """The output chosen and why, for the status line."""
 
     mode: Graphics
@@ -197,27 +197,27 @@ def probe(fd_in: int, fd_out: int, timeout: float = DEFAULT_TIMEOUT, *, tmux: bo
     return caps
 
 
-def choose(requested: Graphics, caps: Caps) -> Choice:
+def choose(requested: Graphics, caps: Caps) -> GraphicsChoice:
     """The output for ``requested`` given ``caps``: ``auto`` prefers kitty, then iTerm2, then sixel."""
     cell = caps.cell_px or DEFAULT_CELL
     if caps.tmux and not caps.passthrough and requested != "halfblock":
-        return Choice(
+        return GraphicsChoice(
             "halfblock", "tmux without allow-passthrough: half blocks (tmux set -g allow-passthrough on)", caps, cell
         )
     wrap = caps.tmux and caps.passthrough
     if requested != "auto":
-        return Choice(requested, f"{requested} (--graphics)", caps, cell, wrap)
+        return GraphicsChoice(requested, f"{requested} (--graphics)", caps, cell, wrap)
     for mode, ok in (("kitty", caps.kitty), ("iterm", caps.iterm), ("sixel", caps.sixel)):
         if ok:
-            return Choice(mode, f"{mode}: the terminal said so", caps, cell, wrap)  # type: ignore[arg-type]
+            return GraphicsChoice(mode, f"{mode}: the terminal said so", caps, cell, wrap)  # type: ignore[arg-type]
     why = "no reply from the terminal" if not caps.answered else "no graphics protocol in the terminal's replies"
-    return Choice("halfblock", f"half blocks: {why}", caps, cell, wrap)
+    return GraphicsChoice("halfblock", f"half blocks: {why}", caps, cell, wrap)
 
 
-def detect(requested: Graphics, fd_in: int, fd_out: int, timeout: float = DEFAULT_TIMEOUT) -> Choice:
+def detect(requested: Graphics, fd_in: int, fd_out: int, timeout: float = DEFAULT_TIMEOUT) -> GraphicsChoice:
     """``choose`` after probing when that can tell anything (``halfblock`` asks nothing)."""
     if not (os.isatty(fd_in) and os.isatty(fd_out)):
-        return Choice("halfblock", "", Caps(), DEFAULT_CELL)  # no terminal: nothing to say either
+        return GraphicsChoice("halfblock", "", Caps(), DEFAULT_CELL)  # no terminal: nothing to say either
     if requested == "halfblock":
         return choose(requested, Caps())
     return choose(requested, probe(fd_in, fd_out, timeout))

@@ -49,7 +49,7 @@ from tui.terminal import Graphics
 from tui.terminal.blockwriter import Area, BlockWriter, Colours
 from tui.terminal.graphics import GraphicsOutput
 from tui.terminal.latest import LatestWorker
-from tui.terminal.termcaps import DEFAULT_CELL, Caps, Choice, choose, detect
+from tui.terminal.termcaps import DEFAULT_CELL, Caps, GraphicsChoice, choose, detect
 from tui.widgets import halfblock
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 _frozen_after_first_frame = False
 
 
-def resolve_graphics(requested: Graphics, timeout: float | None = None) -> Choice:
+def resolve_graphics(requested: Graphics, timeout: float | None = None) -> GraphicsChoice:
     """Decide the pane's output before Textual starts (it would eat the terminal's replies).
 
     Asks the terminal on ``sys.__stdin__``/``__stdout__`` (the tty the terminal guard gave
@@ -66,7 +66,7 @@ def resolve_graphics(requested: Graphics, timeout: float | None = None) -> Choic
     try:
         fd_in, fd_out = sys.__stdin__.fileno(), sys.__stdout__.fileno()  # type: ignore[union-attr]
     except (AttributeError, OSError, ValueError):
-        return Choice("halfblock", "", Caps(), DEFAULT_CELL)
+        return GraphicsChoice("halfblock", "", Caps(), DEFAULT_CELL)
     try:
         return detect(requested, fd_in, fd_out, *(() if timeout is None else (timeout,)))
     except OSError:
@@ -130,13 +130,13 @@ class PreviewPane(Widget):
         id: str | None = None,
         max_fps: float | None = None,
         graphics: Graphics = "auto",
-        choice: Choice | None = None,
+        choice: GraphicsChoice | None = None,
         max_bytes_per_second: float | None = None,
     ) -> None:
         super().__init__(id=id)
         self.graphics: Graphics = graphics
         """What the user asked for (``--graphics``)."""
-        self.choice: Choice = choice or choose("halfblock", Caps())
+        self.choice: GraphicsChoice = choice or choose("halfblock", Caps())
         """What is drawn (``resolve_graphics``); ``auto`` without a choice means half blocks."""
         self.output: GraphicsOutput | None = (
             GraphicsOutput(self.choice, max_bytes_per_second=max_bytes_per_second)
