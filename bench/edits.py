@@ -59,7 +59,7 @@ async def _rolls(project: proj.Project, folder: Path) -> dict[str, Any]:
         middle = project.timeline.starts()[CLIPS // 2] + 5
         await pilot.press("g", *str(middle), "enter", "right_square_bracket", "t")
         await pilot.pause()
-        if editor.trim_mode != "roll" or editor.cursor.edge != "out":
+        if editor.state.trim_mode != "roll" or editor.cursor.edge != "out":
             return {"error": "could not enter roll mode on an edge"}
         latencies: list[float] = []
         missed = 0

@@ -74,7 +74,7 @@ async def test_multi_selection_copy_paste_cut() -> None:
         await pilot.pause()
         assert "2 marked" in ed.query_one(StatusLine).render_line(0).text
         await pilot.press("ctrl+c")
-        assert ed.clipboard == (A, C) and ed.message == "copied 2 clips"
+        assert ed.state.clipboard == (A, C) and ed.message == "copied 2 clips"
         await pilot.press("home", "down", "ctrl+v")  # insert at 60
         assert clips(app) == (A, A, C, B, C) and ed.cursor.playhead == 150
         assert ed.cursor.marked == frozenset()  # an edit clears the marks
@@ -85,7 +85,7 @@ async def test_multi_selection_copy_paste_cut() -> None:
         await pilot.press("escape")
         assert ed.cursor.marked == frozenset()
         await pilot.press("home", "ctrl+x")  # cut = copy + extract
-        assert ed.clipboard == (A,) and clips(app)[0] == C
+        assert ed.state.clipboard == (A,) and clips(app)[0] == C
         assert app.document.history.undo_label == "extract clip"
 
 

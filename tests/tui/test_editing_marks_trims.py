@@ -161,7 +161,7 @@ async def test_trim_mode_key_roll_slip_slide() -> None:
     async with app.run_test(size=SIZE) as pilot:
         ed = app.editor
         await pilot.press("down", "t")
-        assert ed.trim_mode == "roll" and ed.message == "trim mode: roll (edit point)"
+        assert ed.state.trim_mode == "roll" and ed.message == "trim mode: roll (edit point)"
         await pilot.press("left", "right")  # moving clears the message: the selection shows the mode
         await pilot.pause()
         assert "· roll" in ed.query_one(StatusLine).render_line(0).text
@@ -172,13 +172,13 @@ async def test_trim_mode_key_roll_slip_slide() -> None:
         await pilot.press("comma")
         assert clips(app)[1:] == (Clip("b", 100, 218), Clip("a", 228, 230))
         await pilot.press("t", "full_stop")
-        assert ed.trim_mode == "slip" and clips(app)[1] == Clip("b", 101, 219)
+        assert ed.state.trim_mode == "slip" and clips(app)[1] == Clip("b", 101, 219)
         await pilot.press("t", "less_than_sign")
-        assert ed.trim_mode == "slide"
+        assert ed.state.trim_mode == "slide"
         assert clips(app) == (Clip("a", 0, 30), Clip("b", 101, 219), Clip("a", 198, 230))
         assert app.document.history.undo_label == "slide clip"
         await pilot.press("t")
-        assert ed.trim_mode == "trim"
+        assert ed.state.trim_mode == "trim"
         await pilot.press(*["ctrl+z"] * 5)
         assert clips(app) == three_clips().timeline.clips and not app.document.dirty
 
@@ -190,6 +190,6 @@ async def test_new_keys_are_remappable(tmp_path: Path) -> None:
         await pilot.press("m", "right", "n")
         assert [m.frame for m in app.document.timeline.markers] == [1]
         await pilot.press("r")
-        assert app.editor.trim_mode == "roll"
+        assert app.editor.state.trim_mode == "roll"
         await pilot.press("ctrl+g")
         assert isinstance(app.screen, PathPrompt)

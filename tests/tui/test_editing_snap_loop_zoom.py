@@ -62,7 +62,7 @@ async def test_snapping_key_and_second_steps() -> None:
         await pilot.press("shift+right")
         assert ed.cursor.playhead == 90  # stopped at the marker at 90
         await pilot.press("S")
-        assert not ed.snapping and ed.message == "snapping off"
+        assert not ed.state.snapping and ed.message == "snapping off"
         await goto(pilot, "40")
         await pilot.press("shift+right")
         assert ed.cursor.playhead == 70
@@ -84,11 +84,11 @@ async def test_loop_playback_stays_in_the_range() -> None:
         await pilot.press("I")
         await goto(pilot, "30")
         await pilot.press("O")
-        assert ed.range_marks == SourceMarks(10, 31)
+        assert ed.state.range_marks == SourceMarks(10, 31)
         await pilot.pause()
         assert ed.query_one(TimelineView).state.loop == (10, 31)
         await pilot.press("L")
-        assert ed.loop == LoopRange(10, 31) and ed.transport.speed == 1
+        assert ed.state.loop == LoopRange(10, 31) and ed.transport.speed == 1
         seen = []
         for _ in range(16):  # the stand-in clock plays 30 fps: 1.6 s is two passes of 21 frames
             await asyncio.sleep(0.1)
@@ -97,7 +97,7 @@ async def test_loop_playback_stays_in_the_range() -> None:
         assert all(10 <= f <= 30 for f in seen), seen
         assert len(set(seen)) > 3 and ed.transport.playing
         await pilot.press("L")
-        assert ed.loop is None and ed.message == "loop off"
+        assert ed.state.loop is None and ed.message == "loop off"
         await pilot.press("k")
 
 
@@ -108,16 +108,16 @@ async def test_zoom_keys_and_wheel() -> None:
         view = ed.query_one(TimelineView)
         await pilot.press("down", "9")  # clip 2: frames 60..149
         width = view.size.width
-        assert ed.zoom == viewport.clip_fpc(90, width)
+        assert ed.state.zoom == viewport.clip_fpc(90, width)
         assert ed.scale.col(60) >= 0 and ed.scale.col(150) <= width
         await pilot.press("1")
         assert ed.scale.fpc == Fraction(1, 4) and 0 <= ed.scale.col(60) < width
         await pilot.press("0")
-        assert ed.zoom is None
+        assert ed.state.zoom is None
         fit = ed.scale.fpc
         view.post_message(events.MouseScrollUp(view, 5, 1, 0, -1, 0, False, False, False))
         await pilot.pause()
         assert ed.scale.fpc == fit / 2
         view.post_message(events.MouseScrollDown(view, 5, 1, 0, 1, 0, False, False, False))
         await pilot.pause()
-        assert ed.zoom is None
+        assert ed.state.zoom is None

@@ -59,10 +59,10 @@ async def test_source_view_marks_and_three_point_insert_and_overwrite() -> None:
         ed = app.editor
         await pilot.press("down")  # the timeline's playhead at 60
         await pilot.press("b")
-        assert ed.source_view is not None and ed.shown.clips == (Clip("a", 0, 300),)
+        assert ed.state.source.view is not None and ed.shown.clips == (Clip("a", 0, 300),)
         assert ed.cursor.playhead == 0 and ed.query_one(TimelineView).state.timeline == ed.shown
         await pilot.press(*["right"] * 10, "i", "shift+right", "o")
-        assert ed.source_marks["a"] == SourceMarks(10, 41) and clips(app) == (A, B, C)  # i/o marked, not trimmed
+        assert ed.state.source.marks["a"] == SourceMarks(10, 41) and clips(app) == (A, B, C)  # i/o marked, not trimmed
         await pilot.press("x", "s", "m", "z")  # edits do nothing in the source view
         assert clips(app) == (A, B, C) and app.document.timeline.markers == ()
         assert ed.message.startswith("source 00:00:00:10–00:00:01:11 (31 frames)")
@@ -72,17 +72,17 @@ async def test_source_view_marks_and_three_point_insert_and_overwrite() -> None:
         assert "SOURCE a.mp4 · in 00:00:00:10 out 00:00:01:11" in status
         assert "IN" in ed.query_one(TimelineView).render_line(0).text
         await pilot.press("escape")
-        assert ed.source_view is None and ed.cursor.playhead == 60 and ed.shown == app.document.timeline
+        assert ed.state.source.view is None and ed.cursor.playhead == 60 and ed.shown == app.document.timeline
         await pilot.press("n")  # insert the marked range at the playhead
         assert clips(app) == (A, Clip("a", 10, 41), B, C) and ed.cursor.playhead == 91
         await pilot.press("home", "f9")  # again: a bin item can be used many times
         assert clips(app)[:2] == (Clip("a", 10, 41), A)
         await pilot.press("b")  # back in the source view of a, where it was, marks kept
-        assert ed.cursor.playhead == 40 and ed.source_marks["a"] == SourceMarks(10, 41)
+        assert ed.cursor.playhead == 40 and ed.state.source.marks["a"] == SourceMarks(10, 41)
         await pilot.press("b")  # the next bin item
-        assert ed.source_media == "b" and ed.shown.clips == (Clip("b", 0, 300),)
+        assert ed.state.source.media == "b" and ed.shown.clips == (Clip("b", 0, 300),)
         await pilot.press("end", "shift+left", "i", "r")  # overwrite from the source view: back to the timeline
-        assert ed.source_view is None
+        assert ed.state.source.view is None
         # at the playhead (31, after the last insert), over the first 31 frames of A
         assert clips(app) == (Clip("a", 10, 41), Clip("b", 269, 300), Clip("a", 31, 60), Clip("a", 10, 41), B, C)
         assert app.document.history.undo_label == "overwrite b.mp4"
@@ -97,7 +97,7 @@ async def test_i_and_o_still_trim_on_the_timeline_and_b_cycles_back() -> None:
         await pilot.press("right", "i")
         assert clips(app)[0] == Clip("a", 1, 60)
         await pilot.press("b", "b", "b")  # a, b, then back to the timeline
-        assert ed.source_view is None and ed.cursor.playhead == 0
+        assert ed.state.source.view is None and ed.cursor.playhead == 0
         await pilot.press("f10")  # the last source shown (b, unmarked: all of it) over the timeline
         assert clips(app)[0] == Clip("b", 0, 300)
 
@@ -114,4 +114,4 @@ async def test_source_keys_are_remappable(tmp_path: Path) -> None:
     app = make_app(three_clips(), config=config)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+t", "right", "I")
-        assert app.editor.source_marks["a"] == SourceMarks(1, None)
+        assert app.editor.state.source.marks["a"] == SourceMarks(1, None)

@@ -24,7 +24,7 @@ async def test_waveform_row_shows_the_burst_at_its_column(tmp_path: Path, monkey
     async with app.run_test(size=SIZE) as pilot:
         ed = app.editor
         for _ in range(100):
-            if ed.waveforms:
+            if ed.waves.ready:
                 break
             await asyncio.sleep(0.05)
         await pilot.pause()

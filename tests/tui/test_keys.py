@@ -172,7 +172,7 @@ async def test_zoom_keys() -> None:
         await pilot.press("equals_sign", "minus")
         assert ed.scale.fpc == fit / 2
         await pilot.press("0")
-        assert ed.zoom is None and ed.scale.fpc == fit
+        assert ed.state.zoom is None and ed.scale.fpc == fit
         await pilot.press(*["plus"] * 6, "end")
         view = ed.query_one(TimelineView)
         assert 0 <= ed.scale.col(179) < view.size.width  # the view follows the playhead

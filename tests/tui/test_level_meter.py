@@ -21,7 +21,7 @@ async def test_meter_shows_while_playing_and_follows_gain() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         editor = app.editor
         first = app.document.timeline.clips[0].media
-        editor.waveforms = {first: Waveform(np.full(1000, 128, dtype=np.uint8))}  # half scale: -6 dB
+        editor.waves.ready = {first: Waveform(np.full(1000, 128, dtype=np.uint8))}  # half scale: -6 dB
         await pilot.press("right")
         assert "♪" not in editor.query_one(StatusLine).render().plain  # paused: no meter
         await pilot.press("space")

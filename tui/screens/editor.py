@@ -1,10 +1,12 @@
 """The editor screen: preview, media bin, timeline, segment bar and status line, and their keys.
 
-Why it is the controller: each key maps to one small action here that calls a pure rule from
-``tui.editor.editing`` / ``tui.editor.transport``, records edits in the document's ``History`` and then
-redraws every view from the same state (``_refresh_views``), so no widget keeps its own copy of
-the truth. Engine and player events arrive as messages from ``tui.bridge.bridge`` and only
-update that state. File-level work (save, open, quit, autosave) belongs to the app.
+Why it is a shell: what a key does is plain code in ``tui.editor.actions`` (one module per area,
+``table.ACTIONS`` maps each key id of ``tui.settings.keys.KEYS`` to its action). The screen holds
+the ``Document`` and one ``EditorState``, runs the action of each key (``run``) and applies the
+``Step`` it returns: the new state, then its effects in order (seek or play the bridge, redraw
+every view from the state, a prompt, a toast), so no widget keeps its own copy of the truth.
+Engine and player events arrive as messages from ``tui.bridge.bridge`` and only update that
+state. File-level work (save, open, quit, autosave) belongs to the app.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from fractions import Fraction
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,15 +26,16 @@ from textual.message import Message
 from textual.screen import Screen
 
 from core.cells.plan import SegmentState, segment_at
-from core.errors import EditError, LivecutError
+from core.errors import LivecutError
 from core.export.render import ExportResult
 from core.media.damage import Damage, scan
 from core.media.info import MediaInfo
+from core.media.waveform import Waveform
 from core.model import project as proj
 from core.model.timeline import Clip, MediaRef, Timeline
 from core.modes import PreviewChoice
 from core.preview.seam import SnapshotView
-from core.timebase import frame_at_rate, frames_to_timecode, nominal_fps
+from core.timebase import frames_to_timecode
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.bridge.messages import (
@@ -47,12 +49,31 @@ from tui.bridge.messages import (
     PreviewWaiting,
 )
 from tui.editor import editing, viewport
+from tui.editor.actions import edit, loop, navigate, source
+from tui.editor.actions.sound import Waveforms
+from tui.editor.actions.state import EditorState
+from tui.editor.actions.step import (
+    Action,
+    Ask,
+    Context,
+    Notify,
+    Play,
+    Redraw,
+    RestartPreview,
+    Scroll,
+    Seek,
+    Step,
+    Still,
+    TimelineChanged,
+    move,
+    set_transport,
+)
+from tui.editor.actions.table import ACTIONS, allowed
 from tui.editor.document import Document, ProjectSettings
-from tui.editor.editing import Cursor, Outcome
-from tui.editor.project_form import rate_hint
+from tui.editor.editing import Cursor
 from tui.editor.transport import Transport
-from tui.screens.edit_actions import EditActions
 from tui.screens.export import ExportScreen
+from tui.screens.path_prompt import PathPrompt
 from tui.screens.project_settings import ProjectSettingsScreen
 from tui.terminal import Graphics
 from tui.widgets.media_bin import MediaBin
@@ -62,9 +83,10 @@ from tui.widgets.segment_bar import SegmentBar
 from tui.widgets.status_line import Status, StatusLine, level_meter
 from tui.widgets.timeline_view import TimelineState, TimelineView
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from tui.app import LivecutApp
 
-Rule = Callable[[Timeline, Cursor], Outcome]
+log = logging.getLogger(__name__)
 
 
 class MediaProbed(Message):
@@ -77,7 +99,23 @@ class MediaProbed(Message):
         """Frames of the file that cannot be decoded (they will show the last good frame)."""
 
 
-class EditorScreen(EditActions, Screen[None]):
+def _dispatching(cls: type[EditorScreen]) -> type[EditorScreen]:
+    """Give the screen one ``action_<id>`` per entry of ``ACTIONS``: Textual finds a binding's
+    method by that name, and each of them only runs its action (``EditorScreen.run``)."""
+
+    def runner(action: Action) -> Callable[[EditorScreen], None]:
+        def run(screen: EditorScreen) -> None:
+            screen.run(action)
+
+        return run
+
+    for name, action in ACTIONS.items():
+        setattr(cls, f"action_{name}", runner(action))
+    return cls
+
+
+@_dispatching
+class EditorScreen(Screen[None]):
     """The main (and default) screen of the app."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("editor")
@@ -98,18 +136,58 @@ class EditorScreen(EditActions, Screen[None]):
         """How the preview pane draws frames (``--graphics``)."""
         self.graphics_choice = resolve_graphics(graphics)  # asks the terminal: before Textual reads it
         self.document = document
-        self.bridge = bridge or Bridge(preview=preview, workers=workers)
+        self.bridge: Bridge = bridge or Bridge(preview=preview, workers=workers)
         self.bridge.attach(self.post_message)
-        self.cursor = Cursor()
-        self.transport = Transport()
-        self.zoom: Fraction | None = None
+        self.state = EditorState()
+        """Cursor, transport, message, trim mode, clipboard, source view, zoom, loop…: what the
+        actions change (``tui.editor.actions``)."""
         self.scale = viewport.Scale()
+        """The timeline's scroll and zoom as drawn (follows the playhead; see ``_refresh_views``)."""
+        self.waves = Waveforms(self._deliver_waveform)
         self.snapshot: SnapshotView = self.bridge.snapshot()
-        self.message = ""
         self.waiting = False
         self._frame_size = (0, 0)
         self.help_hint = "? help"
         """Set by the app from the user's key map."""
+
+    # -- the state, as the preview handlers and the app read it ---------------------------------
+    @property
+    def cursor(self) -> Cursor:
+        return self.state.cursor
+
+    @cursor.setter
+    def cursor(self, cursor: Cursor) -> None:
+        self.state = replace(self.state, cursor=cursor)
+
+    @property
+    def transport(self) -> Transport:
+        return self.state.transport
+
+    @transport.setter
+    def transport(self, transport: Transport) -> None:
+        self.state = replace(self.state, transport=transport)
+
+    @property
+    def message(self) -> str:
+        return self.state.message
+
+    @message.setter
+    def message(self, message: str) -> None:
+        self.state = replace(self.state, message=message)
+
+    @property
+    def shown(self) -> Timeline:
+        """What the timeline widget, preview and navigation keys work on now."""
+        return self.state.shown(self.document.timeline)
+
+    @property
+    def livecut(self) -> LivecutApp:
+        """The app, typed: the editor runs in livecut's app only."""
+        from tui.app import LivecutApp  # here: the app imports this module
+
+        app = self.app
+        assert isinstance(app, LivecutApp)
+        return app
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -126,7 +204,7 @@ class EditorScreen(EditActions, Screen[None]):
     def _start_bridge(self) -> None:
         pane = self.query_one(PreviewPane)
         self._frame_size = pane.pixel_size
-        self.bridge.quality = getattr(getattr(self.app, "config", None), "quality", self.bridge.quality)
+        self.bridge.quality = self.livecut.config.quality
         self.bridge.open(self.document.project, self._frame_size)
         pane.border_title = self._preview_title()
         self.timeline_changed()
@@ -146,13 +224,72 @@ class EditorScreen(EditActions, Screen[None]):
                 self.bridge.seek(self.cursor.playhead)  # a paused player shows the frame at the new size
         self._refresh_views()
 
+    # -- actions: run one, apply its step ----------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys bound twice (``i``/``o``, ``esc``) go to the binding of the view shown
+        (``tui.editor.actions.table.allowed``)."""
+        return allowed(action, in_source=self.state.source.view is not None)
+
+    def context(self) -> Context:
+        """What an action reads now."""
+        return Context(self.document, self.state, self.query_one(TimelineView).size.width)
+
+    def run(self, action: Callable[[Context], Step]) -> None:
+        """Run ``action`` on the present context and apply its step."""
+        self.apply(action(self.context()))
+
+    def apply(self, step: Step) -> None:
+        """Take the step's state, then do its effects in order."""
+        self.state = step.state
+        for effect in step.effects:
+            match effect:
+                case Seek(frame):
+                    self.bridge.seek(frame)
+                case Play(transport):
+                    if transport.playing:
+                        self.bridge.play(transport.speed)
+                    else:
+                        self.bridge.pause()
+                case Redraw():
+                    self._refresh_views()
+                case Still():
+                    self._request_still()
+                case TimelineChanged():
+                    self.timeline_changed()
+                case Notify(text, severity):
+                    self.app.notify(text, severity=severity)
+                case Ask():
+                    self._ask(effect)
+                case Scroll(first):
+                    self.scale = viewport.Scale(max(0, first), self.state.zoom or self.scale.fpc)
+                case RestartPreview():
+                    self._restart_preview()
+
+    def _ask(self, ask: Ask) -> None:
+        def answered(text: str | None) -> None:
+            self.apply(ask.answer(self.context(), text))
+
+        self.app.push_screen(PathPrompt(ask.title, ask.initial, None, hint=ask.hint), answered)
+
+    def _restart_preview(self) -> None:
+        """The project's rate or a size changed: the preview engine starts again."""
+        pane = self.query_one(PreviewPane)
+        self._frame_size = pane.pixel_size  # it follows the project's preview height
+        self.bridge.open(self.document.project, self._frame_size)
+        pane.border_title = self._preview_title()
+
     # -- state changes ---------------------------------------------------------------------------
     def load_document(self, document: Document) -> None:
         """Show another project (after open): new engine, playhead at the start."""
         self.document = document
-        self.source_view, self.source_media, self.source_marks = None, None, {}
-        self.cursor, self.transport, self.zoom = Cursor(), Transport(), None
-        self.message = f"opened {document.title}"  # never a message about the project before
+        self.state = replace(
+            self.state,
+            source=replace(self.state.source, view=None, media=None, marks={}),
+            cursor=Cursor(),
+            transport=Transport(),
+            zoom=None,
+            message=f"opened {document.title}",  # never a message about the project before
+        )
         self.query_one(PreviewPane).show_frame(None)
         self.bridge.open(document.project, self._frame_size)
         self.timeline_changed()
@@ -165,7 +302,7 @@ class EditorScreen(EditActions, Screen[None]):
         self.snapshot = self.bridge.snapshot()
         self._refresh_views()
         self._request_still()
-        self.request_waveforms()
+        self.waves.request(self.document.timeline)
 
     def document_saved(self, message: str) -> None:
         """Saving changed only the title and the dirty marker."""
@@ -174,45 +311,25 @@ class EditorScreen(EditActions, Screen[None]):
 
     def _move(self, cursor: Cursor, *, seek: bool = True) -> None:
         """Move the playhead / selection (no edit)."""
-        moved = cursor.playhead != self.cursor.playhead
-        self.cursor = cursor
-        if moved and seek:
-            self.bridge.seek(cursor.playhead)
-        self._refresh_views()
-        if moved:
-            self._request_still()
-
-    def _navigate(self, rule: Callable[[Timeline, Cursor], Cursor]) -> None:
-        if self.transport.playing:
-            self._set_transport(self.transport.stop())
-        self.message = ""
-        self._move(rule(self.shown, self.cursor))
-
-    def _edit(self, rule: Rule) -> None:
-        try:
-            outcome = rule(self.document.timeline, self.cursor)
-        except EditError as exc:
-            self.app.notify(str(exc), severity="warning")
-            return
-        self.document.apply(outcome.label, lambda _tl: outcome.timeline)
-        self.cursor = outcome.cursor
-        self.message = outcome.label
-        self.timeline_changed()
+        self.apply(move(self.context(), cursor, seek=seek))
 
     def _set_transport(self, transport: Transport) -> None:
-        tl = self.shown
-        if transport.playing:  # nothing to play past: say so instead of showing ▶ with no motion
-            if tl.duration == 0:
-                transport, self.message = transport.stop(), "nothing to play: the timeline is empty"
-            elif transport.speed > 0 and self.cursor.playhead >= editing.last_frame(tl):
-                transport, self.message = transport.stop(), "at the end of the timeline"
-            elif transport.speed < 0 and self.cursor.playhead <= 0:
-                transport, self.message = transport.stop(), "at the start of the timeline"
-        self.transport = transport
-        if transport.playing:
-            self.bridge.play(transport.speed)
-        else:
-            self.bridge.pause()
+        self.apply(set_transport(self.context(), transport))
+
+    def loop_wrapped(self, frame: int) -> bool:
+        """Called with each playback position: True when it jumped back into the loop range."""
+        step = loop.wrapped(self.context(), frame)
+        if step is None:
+            return False
+        self.apply(step)
+        return True
+
+    def _deliver_waveform(self, media_id: str, wave: Waveform) -> None:
+        """On the waveform worker: hand the waveform to the UI thread (raises once the app closes)."""
+        self.app.call_from_thread(self._waveform_ready, media_id, wave)
+
+    def _waveform_ready(self, media_id: str, wave: Waveform) -> None:
+        self.waves.arrived(media_id, wave)
         self._refresh_views()
 
     # -- views -----------------------------------------------------------------------------------
@@ -222,7 +339,7 @@ class EditorScreen(EditActions, Screen[None]):
         sel = editing.selected(tl, cur)
         picked = editing.is_picked(tl, cur)
         width = self.query_one(TimelineView).size.width
-        self.scale = viewport.layout(self.zoom, self.scale, cur.playhead, max(width, 1), tl.duration)
+        self.scale = viewport.layout(self.state.zoom, self.scale, cur.playhead, max(width, 1), tl.duration)
         self.query_one(TimelineView).show(
             TimelineState(
                 tl,
@@ -231,8 +348,8 @@ class EditorScreen(EditActions, Screen[None]):
                 cur.edge if sel is not None else None,
                 self.scale,
                 cur.marked,
-                self.loop_shown(),
-                tuple(self.waveforms.items()),
+                loop.shown_range(self.state, self.document.timeline.duration),
+                tuple(self.waves.ready.items()),
                 picked,
             )
         )
@@ -274,7 +391,7 @@ class EditorScreen(EditActions, Screen[None]):
         if shown is None:
             return ""
         clip, source = shown
-        wave = self.waveforms.get(clip.media)
+        wave = self.waves.ready.get(clip.media)
         if wave is None:
             return ""
         t = source / float(tl.fps)
@@ -290,14 +407,14 @@ class EditorScreen(EditActions, Screen[None]):
 
     def _selection_text(self, tl: Timeline, sel: int | None, *, short: bool = False) -> str:
         """Which clip the keys act on and why: ``clip 2/5 selected`` (tab) or ``under playhead``."""
-        if self.source_view is not None:
-            return "" if short else self.source_text()
+        if self.state.source.view is not None:
+            return "" if short else source.source_text(self.state)
         if sel is None:
             return "no clip"
         clip = tl.clips[sel]
         how = "selected" if editing.is_picked(tl, self.cursor) else "under playhead"
         edge = {"in": " [start", "out": " end]", None: ""}[self.cursor.edge]
-        mode = "" if self.trim_mode == "trim" else f" · {self.trim_mode}"
+        mode = "" if self.state.trim_mode == "trim" else f" · {self.state.trim_mode}"
         marked = f" · {len(self.cursor.marked)} marked" if self.cursor.marked else ""
         if short:  # tight: the usual case (under the playhead) goes unsaid, a selection never does
             picked = " selected" if editing.is_picked(tl, self.cursor) else ""
@@ -461,99 +578,16 @@ class EditorScreen(EditActions, Screen[None]):
         self.message = f"added {ref.name}"
         self.timeline_changed()
 
-    # -- actions: transport ----------------------------------------------------------------------
-    def action_play_pause(self) -> None:
-        self._set_transport(self.transport.toggle())
-
-    def action_shuttle_forward(self) -> None:
-        self._set_transport(self.transport.forward())
-
-    def action_shuttle_back(self) -> None:
-        self._set_transport(self.transport.backward())
-
-    def action_stop(self) -> None:
-        self._set_transport(self.transport.stop())
-
-    # -- actions: navigation ---------------------------------------------------------------------
-    def _step(self, frames: int) -> None:
-        self._navigate(lambda tl, cur: editing.seek(tl, cur, cur.playhead + frames))
-
-    def _second(self) -> int:
-        return nominal_fps(self.document.timeline.fps)
-
-    def action_frame_back(self) -> None:
-        self._step(-1)
-
-    def action_frame_forward(self) -> None:
-        self._step(1)
-
-    def action_prev_edit(self) -> None:
-        self._navigate(editing.prev_edit)
-
-    def action_next_edit(self) -> None:
-        self._navigate(editing.next_edit)
-
     def on_timeline_view_clicked(self, message: TimelineView.Clicked) -> None:
-        self._navigate(lambda tl, cur: editing.seek(tl, cur, min(message.frame, editing.last_frame(tl))))
+        self.run(lambda ctx: navigate.click(ctx, message.frame))
 
-    def action_go_start(self) -> None:
-        self._navigate(lambda tl, cur: editing.seek(tl, cur, 0))
-
-    def action_go_end(self) -> None:
-        self._navigate(lambda tl, cur: editing.seek(tl, cur, editing.last_frame(tl)))
-
-    def action_select_next(self) -> None:
-        self._move(editing.pick(self.shown, self.cursor, 1))
-
-    def action_select_prev(self) -> None:
-        self._move(editing.pick(self.shown, self.cursor, -1))
-
-    def action_edge_in(self) -> None:
-        self._move(editing.toggle_edge(self.cursor, "in"))
-
-    def action_edge_out(self) -> None:
-        self._move(editing.toggle_edge(self.cursor, "out"))
-
-    # -- actions: edits --------------------------------------------------------------------------
-    def action_trim_in(self) -> None:
-        self._edit(editing.trim_in)
-
-    def action_trim_out(self) -> None:
-        self._edit(editing.trim_out)
-
-    # the nudge keys (by trim mode), markers and go to: tui.screens.edit_actions
-
-    def action_split(self) -> None:
-        self._edit(editing.split)
-
-    def action_delete_clip(self) -> None:
-        self._edit(editing.delete)
-
-    def action_move_left(self) -> None:
-        self._edit(lambda tl, cur: editing.move(tl, cur, -1))
-
-    def action_move_right(self) -> None:
-        self._edit(lambda tl, cur: editing.move(tl, cur, 1))
-
-    def _history(self, step: Callable[[], str | None], verb: str) -> None:
-        before = self.document.settings
-        label = step()
-        if label is None:
-            self.app.notify(f"nothing to {verb.lower()}", severity="information")
-            return
-        self._settings_moved(before)  # undo / redo of a settings change restores the preview too
-        self.cursor = editing.after_history(self.document.timeline, self.cursor)
-        self.message = f"{verb} {label}"
-        self.timeline_changed()
-
-    def action_undo(self) -> None:
-        self._history(self.document.undo, "Undo")
-
-    def action_redo(self) -> None:
-        self._history(self.document.redo, "Redo")
-
+    # -- actions the screen runs itself (tui.editor.actions.table.SCREEN_ACTIONS) -----------------
     def action_add_media(self) -> None:
         self.query_one(MediaBin).open_input()
+
+    def action_quality(self) -> None:
+        self.message = f"preview quality: {self.bridge.cycle_quality()}"
+        self._refresh_views()
 
     def action_export(self) -> None:
         if not self.document.timeline.clips:
@@ -570,59 +604,10 @@ class EditorScreen(EditActions, Screen[None]):
             )
             self._refresh_views()
 
-    # -- project settings ------------------------------------------------------------------------
     def action_project_settings(self) -> None:
         tl = self.document.timeline
         self.app.push_screen(ProjectSettingsScreen(self.document.settings, len(tl.clips)), self._settings_chosen)
 
     def _settings_chosen(self, settings: ProjectSettings | None) -> None:
         """The dialog's answer: one undoable edit, then the preview on the new rate and sizes."""
-        if settings is None:
-            return
-        before = self.document.settings
-        label = self.document.change_settings(settings)
-        if label is None:
-            self.message = "project settings unchanged"
-            self._refresh_views()
-            return
-        self._settings_moved(before)
-        self.message = f"{label}: {settings.name} · {rate_hint(settings.fps)} · {settings.width}×{settings.height}"
-        self.timeline_changed()
-
-    def _settings_moved(self, before: ProjectSettings) -> None:
-        """The document's settings may differ from ``before`` (an apply, undo or redo): positions
-        follow a new rate by time, and the preview engine starts again on a new rate or size."""
-        after = self.document.settings
-        if after.fps != before.fps:
-            old, new = before.fps, after.fps
-            self.cursor = editing.cursor_at_rate(self.cursor, old, new)
-            self.range_marks = editing.marks_at_rate(self.range_marks, old, new)
-            self.source_marks = {m: editing.marks_at_rate(k, old, new) for m, k in self.source_marks.items()}
-            self.source_playheads = {m: frame_at_rate(f, old, new) for m, f in self.source_playheads.items()}
-            self.loop, self.zoom = None, None
-        if after.restarts_preview != before.restarts_preview:
-            self.transport = Transport()
-            pane = self.query_one(PreviewPane)
-            self._frame_size = pane.pixel_size  # it follows the project's preview height
-            self.bridge.open(self.document.project, self._frame_size)
-            pane.border_title = self._preview_title()
-
-    # -- actions: view ---------------------------------------------------------------------------
-    def _zoom(self, step: int) -> None:
-        width = max(1, self.query_one(TimelineView).size.width)
-        duration = self.shown.duration
-        self.zoom = None if step == 0 else viewport.zoom(self.zoom, duration, width, step)
-        self._refresh_views()
-
-    def action_zoom_in(self) -> None:
-        self._zoom(1)
-
-    def action_zoom_out(self) -> None:
-        self._zoom(-1)
-
-    def action_quality(self) -> None:
-        self.message = f"preview quality: {self.bridge.cycle_quality()}"
-        self._refresh_views()
-
-    def action_zoom_fit(self) -> None:
-        self._zoom(0)
+        self.run(lambda ctx: edit.apply_settings(ctx, settings))
