@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core import locations
 from core.cells.plan import Segment, segment_at
 from core.engine.engine import Engine
 from core.model.timeline import Timeline
@@ -60,7 +61,7 @@ holds about 2.1× the window at worst. Seeks behind it start a new session from 
 disk, which costs about 10 ms, so a larger window buys little.
 """
 
-WINDOW_ENV = "LIVECUT_PREVIEW_WINDOW_MB"
+WINDOW_ENV = locations.PREVIEW_WINDOW_MB_ENV
 """Environment variable that overrides ``PREVIEW_WINDOW_MB`` (a number of MiB, at least 4)."""
 
 MIN_WINDOW_MB = 4
@@ -73,7 +74,7 @@ def preview_window_bytes() -> int:
     A value that is not a number, or below ``MIN_WINDOW_MB``, is logged and ignored (clamped up),
     so a typo never stops the editor.
     """
-    raw = os.environ.get(WINDOW_ENV, "").strip()
+    raw = locations.preview_window_mb_text()
     if not raw:
         return PREVIEW_WINDOW_MB * MIB
     try:
