@@ -464,9 +464,13 @@ class LivecutApp(App[int]):
             self._asking = False
 
 
-def run_editor(args: argparse.Namespace) -> int:
-    """Open ``args.project`` (or a new project) in the editor; returns the exit status."""
-    config, problems = load_config()
+def run_editor(args: argparse.Namespace, loaded: tuple[Config, list[str]] | None = None) -> int:
+    """Open ``args.project`` (or a new project) in the editor; returns the exit status.
+
+    ``loaded`` is the config and its problems as ``tui.cli.main`` read them at start, so the file
+    is read once per run; without it (a test calling this directly) it is read here."""
+    config, problems = loaded if loaded is not None else load_config()
+    problems = list(problems)
     path = Path(args.project) if args.project else None
     if path is None:
         document = Document.new()

@@ -19,7 +19,6 @@ encoder's own options so cells stay all-intra whatever encodes them.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -28,11 +27,12 @@ from typing import cast
 
 import av
 
+from core import locations
 from core.errors import EncodeError
 
 log = logging.getLogger(__name__)
 
-ENV_VAR = "LIVECUT_ENCODER"
+ENV_VAR = locations.ENCODER_ENV
 """Environment variable that forces an encoder by name."""
 
 SOFTWARE = "libx264"
@@ -214,7 +214,7 @@ def detect_encoders(forced: str | None = None) -> EncoderChoice:
     Cached per process and per forced name; thread-safe (concurrent callers wait for one
     detection). Raises ``EncodeError`` when a forced encoder is unknown or cannot encode.
     """
-    wanted = (forced or os.environ.get(ENV_VAR, "")).strip()
+    wanted = (forced or locations.encoder()).strip()
     with _lock:
         cached = _cache.get(wanted)
         if cached is not None:

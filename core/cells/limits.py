@@ -12,14 +12,15 @@ when it reads its settings; ``core`` never reads the TUI's files), then the defa
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass
 
+from core import locations
+
 log = logging.getLogger(__name__)
 
-ENV = "LIVECUT_CACHE_LIMIT"
+ENV = locations.CACHE_LIMIT_ENV
 DEFAULT_TOTAL = 6 * 1024**3
 PREVIEW_SHARE = 1 / 3
 """Of the limit, the preview cells' part; the export segments get the rest."""
@@ -111,7 +112,7 @@ def cache_limits() -> CacheLimits:
     A malformed ``LIVECUT_CACHE_LIMIT`` is reported in the log and ignored rather than stopping
     the editor; ``livecut cache stats`` shows the source actually used.
     """
-    raw = os.environ.get(ENV, "").strip()
+    raw = locations.cache_limit_text()
     if raw:
         try:
             return CacheLimits(parse_size(raw), ENV)

@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
 import xxhash
 
+from core import locations
 from core.atomic import write_atomic
 from core.cells.claims import open_here
 from core.cells.limits import cache_limits
@@ -55,9 +55,8 @@ STALE_TMP_S = 600.0
 
 
 def default_cache_dir() -> Path:
-    """``LIVECUT_CACHE_DIR`` if set, else the user cache dir (XDG on Linux)."""
-    override = os.environ.get("LIVECUT_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir("livecut"))
+    """``LIVECUT_CACHE_DIR`` if set, else the user cache dir (XDG on Linux): ``core.locations``."""
+    return locations.cache_dir()
 
 
 @dataclass(frozen=True)

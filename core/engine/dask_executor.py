@@ -36,12 +36,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from core import locations
 from core.engine.executor import ProgressFn, Run, TaskFn
 from core.errors import Cancelled, EncodeError, LivecutError
 
 log = logging.getLogger(__name__)
 
-ENV = "LIVECUT_CLUSTER"
+ENV = locations.CLUSTER_ENV
 """Environment variable naming the Dask scheduler (``tcp://HOST:8786``) when no option does."""
 HWENC = "hwenc"
 """The Dask worker resource a hardware-encoder job asks for."""

@@ -68,9 +68,10 @@ from core.export.segments import (
     probe,
     read_segment,
 )
-from core.media.audio import AAC_FRAME, RATE, AacTrack, packet_pts, samples_at, timeline_audio
-from core.media.damage import Concealed, concealed_in
+from core.media.audio import AAC_FRAME, RATE, AacTrack, packet_pts, samples_at
+from core.media.damage import Concealed
 from core.media.info import MediaInfo
+from core.model.playout import concealed_in, timeline_audio
 from core.model.project import Project
 
 if TYPE_CHECKING:

@@ -22,7 +22,6 @@ import numpy as np
 
 from core.errors import MediaError
 from core.media.info import MediaInfo
-from core.model.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -114,28 +113,6 @@ def _decoded(info: MediaInfo, start: Fraction, count: int, chunk: int) -> Iterat
                 break
         if have:
             yield np.concatenate(pending, axis=1)
-
-
-def timeline_audio(timeline: Timeline, first_sample: int, chunk: int = RATE // 2) -> Iterator[np.ndarray]:
-    """The timeline's audio from sample ``first_sample`` to its end, in chunks of ≤ ``chunk``; each clip
-    at its gain (``Clip.gain_db``), silent when muted."""
-    fps = timeline.fps
-    for placed in timeline.placed():
-        c_start, c_end = samples_at(placed.start, fps), samples_at(placed.end, fps)
-        if c_end <= first_sample:
-            continue
-        ref = timeline.media_by_id(placed.clip.media)
-        pos = max(c_start, first_sample)
-        gain = placed.clip.audio_gain  # the clip's gain_db, 0 when muted
-        if ref.info is None or ref.info.audio is None or gain == 0.0:
-            while pos < c_end:
-                n = min(chunk, c_end - pos)
-                pos += n
-                yield np.zeros((CHANNELS, n), dtype=np.float32)
-            continue
-        source_s = Fraction(placed.clip.in_, 1) / fps + Fraction(pos - c_start, RATE)
-        blocks = iter_source_audio(ref.info, source_s, c_end - pos, chunk)
-        yield from blocks if gain == 1.0 else (block * np.float32(gain) for block in blocks)
 
 
 class AacTrack:

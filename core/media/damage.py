@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import threading
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,7 +24,6 @@ from pathlib import Path
 import av
 
 from core.media.info import MediaInfo
-from core.model.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
@@ -132,34 +130,9 @@ class Concealed:
         }
 
 
-def concealed_in(timeline: Timeline) -> list[Concealed]:
-    """Every run of timeline frames that shows a concealed (undecodable) source frame.
-
-    By the timestamp rule of ``core.media.frames`` a damaged frame at ``t`` owns the project
-    frames whose instants fall in ``[t, next frame)``; those show the last good picture.
-    """
-    fps = timeline.fps
-    out: list[Concealed] = []
-    for placed in timeline.placed():
-        ref = timeline.media_by_id(placed.clip.media)
-        info = ref.info
-        if info is None or info.video is None:
-            continue
-        clip = placed.clip
-        step = 1 / info.video.fps  # a source frame's slot (VFR: the median one)
-        for damage in scan(info, Fraction(clip.in_) / fps, Fraction(clip.out) / fps):
-            first = max(clip.in_, math.ceil(damage.at * fps - Fraction(1, 1000)))
-            last = min(clip.out, math.ceil((damage.at + step) * fps - Fraction(1, 1000))) - 1
-            if last < first:
-                continue  # a higher-rate source: the damaged frame is never shown
-            shift = placed.start - clip.in_
-            out.append(Concealed(info.path, first + shift, last + shift, damage.at, damage.reason))
-    return out
-
-
 def _reason(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return text.split(":")[0].strip()
 
 
-__all__ = ["Concealed", "Damage", "concealed_in", "note", "scan"]
+__all__ = ["Concealed", "Damage", "note", "scan"]

@@ -28,11 +28,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core import locations
+
 log = logging.getLogger(__name__)
 
-PROBE_SECONDS = float(os.environ.get("LIVECUT_DISPLAY_CHECK_SECONDS", "1.0"))
-"""How long the editor waits for the answer; a display that needs longer counts as unusable.
-``LIVECUT_DISPLAY_CHECK_SECONDS`` overrides it (a slow remote display, or a busy test machine)."""
+PROBE_SECONDS = locations.DISPLAY_CHECK_SECONDS
+"""How long the editor waits for the answer by default; a display that needs longer counts as
+unusable. ``LIVECUT_DISPLAY_CHECK_SECONDS`` overrides it, read when a check starts
+(``core.locations.display_check_seconds``: a slow remote display, or a busy test machine)."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,11 @@ _PROBE_OPTIONS = {
 }
 
 
-def probe_window(timeout: float = PROBE_SECONDS, env: Mapping[str, str] | None = None) -> WindowProbe:
-    """Ask a child process to open a libmpv window here; at most ``timeout`` seconds."""
+def probe_window(timeout: float | None = None, env: Mapping[str, str] | None = None) -> WindowProbe:
+    """Ask a child process to open a libmpv window here; at most ``timeout`` seconds (None:
+    ``LIVECUT_DISPLAY_CHECK_SECONDS``, else ``PROBE_SECONDS``)."""
+    if timeout is None:
+        timeout = locations.display_check_seconds()
     started = time.monotonic()
     environ = dict(os.environ if env is None else env)
     tries = candidates(environ)
@@ -207,7 +213,7 @@ def _display_key() -> tuple[str, str]:
     return os.environ.get("DISPLAY", ""), os.environ.get("WAYLAND_DISPLAY", "")
 
 
-def window_output(timeout: float = PROBE_SECONDS) -> WindowProbe:
+def window_output(timeout: float | None = None) -> WindowProbe:
     """The probe's answer for the current display: asked on first use, then remembered.
 
     The player's ``window`` output uses it, so the editor's libmpv opens exactly what the

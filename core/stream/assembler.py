@@ -39,7 +39,8 @@ import av
 from core.cells.plan import RungChange, Segment
 from core.cells.store import CellStore
 from core.errors import EncodeError
-from core.media.audio import AAC_FRAME, AacTrack, packet_pts, samples_at, timeline_audio
+from core.media.audio import AAC_FRAME, AacTrack, packet_pts, samples_at
+from core.model.playout import timeline_audio
 from core.model.timeline import Timeline
 from core.stream.bytestream import GrowingStream
 from core.stream.fmp4 import iter_boxes, set_base_times, timescales, top_level

@@ -14,8 +14,8 @@ of the window ahead.
 from __future__ import annotations
 
 import logging
-import os
 
+from core import locations
 from core.stream.bytestream import StreamWindow
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ holds about 2.1× the window at worst. Seeks behind it start a new session from 
 disk, which costs about 10 ms, so a larger window buys little.
 """
 
-WINDOW_ENV = "LIVECUT_PREVIEW_WINDOW_MB"
+WINDOW_ENV = locations.PREVIEW_WINDOW_MB_ENV
 """Environment variable that overrides ``PREVIEW_WINDOW_MB`` (a number of MiB, at least 4)."""
 
 MIN_WINDOW_MB = 4
@@ -46,7 +46,7 @@ def preview_window_bytes() -> int:
     A value that is not a number, or below ``MIN_WINDOW_MB``, is logged and ignored (clamped up),
     so a typo never stops the editor.
     """
-    raw = os.environ.get(WINDOW_ENV, "").strip()
+    raw = locations.preview_window_mb_text()
     if not raw:
         return PREVIEW_WINDOW_MB * MIB
     try:

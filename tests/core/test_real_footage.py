@@ -22,10 +22,11 @@ from core.cells.store import CellStore
 from core.engine.engine import Engine
 from core.export.render import ExportOptions, export
 from core.media.audio import RATE, iter_source_audio
-from core.media.damage import concealed_in, scan
+from core.media.damage import scan
 from core.media.frames import DecodeStats, iter_project_frames
 from core.media.info import MediaInfo, probe
 from core.model import project as proj
+from core.model.playout import concealed_in
 from core.synthetic.testpattern import make_source, read_index
 from tests.conftest import SHARED_MEDIA
 

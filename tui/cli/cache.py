@@ -8,7 +8,6 @@ removes the part files killed exports left beside their outputs (``core.export.l
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from tui.cli.command import Command
@@ -21,12 +20,13 @@ def _setup_cache(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
+    from core import locations
     from core.cells.limits import ENV, cache_limits, format_size, parse_size
     from core.cells.store import CellStore, default_cache_dir
     from core.export import leftovers
     from core.export.render import export_store
 
-    raw = os.environ.get(ENV, "").strip()
+    raw = locations.cache_limit_text()
     if raw:
         try:
             parse_size(raw)

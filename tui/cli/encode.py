@@ -15,11 +15,11 @@ never as ready, and the command exits 1 naming the limit to raise.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import TYPE_CHECKING
 
+from core import locations
 from tui.cli.command import Command
 from tui.cli.engine_run import start_engine, status
 from tui.cli.output import Progress, emit_json, say
@@ -36,8 +36,8 @@ def _setup_encode(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--cluster",
         metavar="tcp://HOST:8786",
-        default=os.environ.get("LIVECUT_CLUSTER") or None,
-        help="encode the cells on this Dask scheduler (default: $LIVECUT_CLUSTER; needs livecut[cluster])",
+        default=locations.cluster(),
+        help=f"encode the cells on this Dask scheduler (default: ${locations.CLUSTER_ENV}; needs livecut[cluster])",
     )
     p.add_argument(
         "--verify",

@@ -13,7 +13,6 @@ so that the next run can tell a dead export's file from a running one's.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
@@ -21,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import locations
 from core.export.limits import CRF_RANGE, DEFAULT_CRF, HEIGHT_RANGE, X264_PRESETS
 from tui.cli.command import Command
 
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 from tui.cli.output import Progress, UsageError, bar, emit_json, say
 
-CLUSTER_ENV = "LIVECUT_CLUSTER"
-"""Names the Dask scheduler when ``--cluster`` is not given (``core.engine.dask_executor.ENV``)."""
+CLUSTER_ENV = locations.CLUSTER_ENV
+"""Names the Dask scheduler when ``--cluster`` is not given (``core.locations.cluster``)."""
 _CLEANUP_WAIT_S = 10.0
 """How long an interrupted export may take to clean up before the command gives up waiting."""
 
@@ -54,7 +54,7 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-offline", action="store_true", help="render offline media as black instead of failing")
     p.add_argument(
         "--cluster",
-        default=os.environ.get(CLUSTER_ENV) or None,
+        default=locations.cluster(),
         metavar="tcp://HOST:8786",
         help=f"encode the segments on this Dask scheduler (default: ${CLUSTER_ENV}; needs livecut[cluster])",
     )

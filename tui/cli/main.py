@@ -14,13 +14,16 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core import __version__
 from core.errors import LivecutError
 from core.modes import PREVIEW_CHOICES
 from tui.cli.command import Command
 from tui.cli.output import UsageError
 from tui.terminal import GRAPHICS_CHOICES
+
+if TYPE_CHECKING:
+    from tui.settings.config import Config
 
 _NOT_COMMANDS = {"__main__", "main", "command", "output", "engine_run"}
 
@@ -41,6 +44,20 @@ COMMANDS: dict[str, Command] = _discover()
 
 
 # -- entry point -----------------------------------------------------------------------------------
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, read only when asked (``core.__version__``
+    reads package metadata, which costs tens of milliseconds an editor start need not pay)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        import core
+
+        sys.stdout.write(f"livecut {core.__version__}\n")
+        parser.exit()
+
+
 def _editor_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="livecut",
@@ -49,7 +66,7 @@ def _editor_parser() -> argparse.ArgumentParser:
         + " (livecut COMMAND --help).",
     )
     parser.add_argument("project", nargs="?", help="project TOML file to open (none: a new project)")
-    parser.add_argument("--version", action="version", version=f"livecut {__version__}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--theme", help="colour theme (dark, light, high-contrast, or a user theme file)")
     parser.add_argument(
         "--preview", choices=PREVIEW_CHOICES, default="auto", help="where the preview plays (default: auto)"
@@ -66,10 +83,10 @@ def _editor_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_editor(args: argparse.Namespace) -> int:
+def _run_editor(args: argparse.Namespace, config: Config, problems: list[str]) -> int:
     from tui.app import run_editor
 
-    return run_editor(args)
+    return run_editor(args, (config, problems))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.cells.limits import configure
     from tui.settings.config import load_config
 
-    config, problems = load_config()
+    config, problems = load_config()  # read once per run: the editor is handed it (run_editor)
     configure(config.cache_limit)  # [cache] limit in the config; LIVECUT_CACHE_LIMIT wins
     try:
         if argv and argv[0] in COMMANDS:
@@ -93,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _editor_parser().parse_args(argv)
         if args.project and not args.project.endswith(".toml") and not Path(args.project).exists():
             raise UsageError(f"unknown command or project {args.project!r} (try livecut --help)")
-        return _run_editor(args)
+        return _run_editor(args, config, problems)
     except UsageError as exc:
         sys.stderr.write(f"livecut: {exc}\n")
         return 2

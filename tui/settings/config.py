@@ -14,23 +14,23 @@ from the command palette), how the preview picture reaches the terminal, and key
     [keys]
     split = "ctrl+k"          # binding id = keys (comma separated)
 
-``LIVECUT_CONFIG_DIR`` overrides the folder (tests, portable setups). Writes are atomic.
+``LIVECUT_CONFIG_DIR`` overrides the folder (tests, portable setups; ``core.locations.config_dir``).
+Writes are atomic.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import tomli_w
 
 from core.atomic import write_atomic
 from core.cells.limits import parse_size
+from core.locations import config_dir
 from tui.settings.keys import BY_ID, resolve_keymap
 from tui.terminal import GRAPHICS_CHOICES, Graphics
 
@@ -64,11 +64,6 @@ class Config:
 
     def with_theme(self, theme: str) -> Config:
         return replace(self, theme=theme)
-
-
-def config_dir() -> Path:
-    override = os.environ.get("LIVECUT_CONFIG_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir("livecut"))
 
 
 def config_path() -> Path:

@@ -29,7 +29,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.settings.config import config_dir
+from core.locations import config_dir
 
 log = logging.getLogger(__name__)
 

@@ -1,18 +1,13 @@
-"""Logging to a file in the XDG state dir: the TUI owns the screen, so nothing logs to it."""
+"""Logging to a file in the log folder (``core.locations.log_dir``: the XDG state dir unless
+``LIVECUT_LOG_DIR`` moves it): the TUI owns the screen, so nothing logs to it."""
 
 from __future__ import annotations
 
 import logging
-import os
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-import platformdirs
-
-
-def log_dir() -> Path:
-    override = os.environ.get("LIVECUT_LOG_DIR")
-    return Path(override) if override else Path(platformdirs.user_log_dir("livecut"))
+from core.locations import log_dir
 
 
 def setup_logging(level: int = logging.INFO) -> Path | None:
