@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from core.cells.encode import PreviewProfile, preview_canvas
+from core.modes import QUALITY_CHOICES, RUNG_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,8 @@ LADDER: tuple[Rung, ...] = (
 """Top rung first. The top rung is the project's preview profile exactly as before adaptation
 existed (so its cells keep their keys); the lower ones cut scaled pixels by 4× and 16×."""
 
-QUALITY_CHOICES = ("auto", *(r.name for r in LADDER))
-"""Values of the ``quality`` setting and the cycle of the quality key."""
+if tuple(r.name for r in LADDER) != RUNG_NAMES:  # pragma: no cover - a ladder edit must rename both
+    raise AssertionError("core.modes.RUNG_NAMES must name LADDER's rungs in order")
 
 ALPHA = 0.3
 """Weight of a new sample in the moving average of a rung's speed."""

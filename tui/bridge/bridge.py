@@ -32,11 +32,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from textual.message import Message
 
-from core.engine.quality import LADDER, QUALITY_CHOICES
 from core.media.info import MediaInfo
 from core.model.project import Project
 from core.model.timeline import Timeline
-from core.modes import PreviewChoice, VideoOutput, resolve_choice
+from core.modes import QUALITY_CHOICES, RUNG_NAMES, PreviewChoice, VideoOutput, resolve_choice
 from core.preview.backend import CoreBackend
 from core.preview.seam import (
     Backend,
@@ -313,7 +312,7 @@ class Bridge:
         chosen automatically ("" then), and whether it is pinned."""
         preview = self._preview
         rung = preview.rung if preview is not None else None
-        name = LADDER[rung].name if rung is not None and 0 <= rung < len(LADDER) else None
+        name = RUNG_NAMES[rung] if rung is not None and 0 <= rung < len(RUNG_NAMES) else None
         if self.quality != "auto":
             return f"{name or self.quality} (pinned)" if name in (None, self.quality) else f"{name} → {self.quality}"
         return "" if name in (None, "full") else f"{name} (auto)"

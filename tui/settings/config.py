@@ -31,15 +31,13 @@ import tomli_w
 from core.atomic import write_atomic
 from core.cells.limits import parse_size
 from core.locations import config_dir
+from core.modes import QUALITY_CHOICES
 from tui.settings.keys import BY_ID, resolve_keymap
 from tui.terminal import GRAPHICS_CHOICES, Graphics
 
 log = logging.getLogger(__name__)
 
 VERSION = 1
-QUALITY_CHOICES = ("auto", "full", "half", "quarter")
-"""Values of ``quality``; the same as ``core.engine.quality.QUALITY_CHOICES`` (kept literal so
-reading the config does not import the engine)."""
 
 
 @dataclass(frozen=True)
