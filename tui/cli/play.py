@@ -15,14 +15,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import select
 import shutil
 import sys
-import termios
 import threading
 import time
-import tty
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,6 +31,7 @@ from tui.cli.output import UsageError
 from tui.terminal import GRAPHICS_CHOICES, Graphics
 from tui.terminal.blockwriter import Area
 from tui.terminal.latest import LatestWorker
+from tui.terminal.rawmode import cbreak, wait_key
 
 if TYPE_CHECKING:
     from tui.terminal.termcaps import GraphicsChoice
@@ -54,37 +51,6 @@ def _setup(p: argparse.ArgumentParser) -> None:
         help="how the terminal draws the picture (default: the config's, else auto: ask the terminal)",
     )
     p.add_argument("--max-bytes-per-second", type=int, default=None, help="cap on picture bytes sent (slow links)")
-
-
-@contextlib.contextmanager
-def _cbreak() -> Iterator[bool]:
-    """Single-key input when stdin is a terminal; yields whether keys can be read."""
-    if not sys.stdin.isatty():
-        yield False
-        return
-    fd = sys.stdin.fileno()
-    old = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)
-        yield True
-    finally:
-        # FLUSH, not DRAIN: keys typed for play but not read yet (a q as playback ends) must not
-        # spill into the shell's next line
-        termios.tcsetattr(fd, termios.TCSAFLUSH, old)
-
-
-def _wait(wake_fd: int, keys: bool, timeout: float) -> str:
-    """Sleep until a key, a frame or a player event (``wake_fd`` readable), or ``timeout``; the
-    key pressed, if any. Waking on frames matters: a fixed poll interval capped the frame rate."""
-    fds = [wake_fd, sys.stdin.fileno()] if keys else [wake_fd]
-    ready, _, _ = select.select(fds, [], [], timeout)
-    if wake_fd in ready:
-        with contextlib.suppress(BlockingIOError):
-            os.read(wake_fd, 4096)
-    if not keys or sys.stdin.fileno() not in ready:
-        return ""
-    data = os.read(sys.stdin.fileno(), 8).decode(errors="ignore")
-    return {"\x1b[C": "right", "\x1b[D": "left"}.get(data, data[:1])
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -159,7 +125,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             on_event,
             audio=not args.no_audio,
         ) as preview,
-        _cbreak() as keys,
+        cbreak() as keys,
     ):
         preview.set_timeline(project.timeline, start)
         preview.play()
@@ -173,7 +139,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             out.flush()
         try:
             while not state["ended"]:
-                key = _wait(wake_r, keys, 0.25)
+                key = wait_key(wake_r, keys, 0.25)
                 if key == "q":
                     break
                 if key == " ":

@@ -5,7 +5,8 @@ changed cells, paced by bytes: the editor's preview pane and ``livecut play``), 
 ``graphics`` (kitty, sixel, iTerm2), ``latest`` (the encoder thread: newest frame wins).
 Capabilities and modes: ``termcaps`` (asking the terminal what it can draw), ``tmuxcolour``
 (24-bit colour inside tmux), ``termguard`` (the terminal kept Textual's alone while the editor
-runs), ``logsetup`` (logs to a file, never the screen). ``livecut play`` uses all of these
+runs), ``logsetup`` (logs to a file, never the screen), ``rawmode`` (single keys for ``livecut
+play``). ``livecut play`` uses all of these
 without Textual; ``tui.widgets.halfblock`` is the Textual-strip twin of ``blockwriter``.
 ``tests/test_import_hygiene.py`` walks this package and fails if anything in it loads Textual."""
 
