@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -470,7 +471,7 @@ def run_editor(args: argparse.Namespace) -> int:
     path = Path(args.project) if args.project else None
     if path is None:
         document = Document.new()
-    elif path.exists():
+    elif os.path.lexists(path):  # a dangling link or a link loop is opened, and refused by the loader
         document = Document.open(path)
     else:
         document = Document.new(path)
