@@ -25,10 +25,12 @@ from rich.console import RenderableType
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from core.errors import LivecutError
 from core.modes import PreviewChoice
+from core.text import printable
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.editor.document import Document, file_stem
@@ -115,6 +117,20 @@ class LivecutApp(App[int]):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return themes.variable_defaults(self.current_theme.to_color_system().generate())
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification of the editor (screens call this one too): the names and paths in
+        it are shown with their control characters escaped, never written to the terminal raw."""
+        shown = "\n".join(printable(line) for line in message.split("\n"))
+        super().notify(shown, title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
     def on_mount(self) -> None:
         if self.check_autosave:  # first, so the answer comes before any keystroke reaches the editor
