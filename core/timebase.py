@@ -13,6 +13,11 @@ from fractions import Fraction
 
 _TIMECODE = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})[:;](\d{1,3})$")
 _SECONDS = re.compile(r"^(\d+(?:\.\d+)?)s$")
+_RATE = re.compile(r"^[+-]?(?:\d{1,20}(?:\.\d{0,20})?|\.\d{1,20})(?:[eE][+-]?\d{1,3})?(?:/\d{1,20})?$")
+"""What a rate may look like as text, checked before any Fraction or float work: ``Fraction``
+of ``"1e999999999"`` builds a billion-digit integer (minutes of CPU, hundreds of MB), so the
+digits and the exponent are bounded here (a bound far above any real rate)."""
+MAX_RATE_TEXT = 64
 
 
 def parse_fps(value: str | int | float | Fraction) -> Fraction:
@@ -29,12 +34,20 @@ def parse_fps(value: str | int | float | Fraction) -> Fraction:
             fps = Fraction(value).limit_denominator(1001)
         else:
             text = value.strip()
+            if len(text) > MAX_RATE_TEXT or not _RATE.match(text):
+                raise ValueError
             fps = Fraction(text) if "/" in text else Fraction(text).limit_denominator(1001)
     except (ValueError, ZeroDivisionError, TypeError, AttributeError, OverflowError):
-        raise ValueError(f'{value!r} is not a frame rate (use e.g. "30" or "30000/1001")') from None
+        raise ValueError(f'{_shown(value)} is not a frame rate (use e.g. "30" or "30000/1001")') from None
     if fps <= 0 or fps > 1000:
-        raise ValueError(f"{value!r} is not a frame rate between 0 and 1000")
+        raise ValueError(f"{_shown(value)} is not a frame rate between 0 and 1000")
     return snap_fps(fps)
+
+
+def _shown(value: object) -> str:
+    """The rejected value for a message: its repr, cut to a line's worth."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _NTSC = tuple(Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120))

@@ -259,3 +259,182 @@ def test_export_never_writes_over_a_folder_or_a_device(target: str, tiny: Path, 
     )
     _one_line(result, "is a folder" if target == "folder" else "not a regular file")
     assert Path("/dev/full").is_char_device()
+
+
+# -- issue #31: hangs, tracebacks and raw escapes -------------------------------------------------
+LONG = "x" * 300
+
+
+def _link_loop(name: str) -> Callable[[Path], list[str]]:
+    def make(tmp: Path) -> list[str]:
+        (tmp / name).symlink_to(f"{name}.other")
+        (tmp / f"{name}.other").symlink_to(name)
+        return [name]
+
+    return make
+
+
+def _edl(tmp: Path) -> None:
+    (tmp / "cut.edl").write_text("TITLE: cut\n\n001  AX V C 00:00:00:00 00:00:00:10 00:00:00:00 00:00:00:10\n")
+
+
+def _import_long(tmp: Path) -> list[str]:
+    _edl(tmp)
+    return ["import", "cut.edl", "-o", LONG + ".toml"]
+
+
+ISSUE_31: dict[str, tuple[Callable[[Path], list[str]], str]] = {
+    "fps 1e999999999 (a billion-digit number)": (
+        _write("p.toml", _project('"1e999999999"')),
+        "project.fps: '1e999999999' is not a frame rate",
+    ),
+    "a 50,000-part dotted key": (
+        _write("p.toml", HEAD + 'fps = "30"\n' + "a" + ".a" * 50_000 + " = 1\n"),
+        "a dotted key has more than 256 parts",
+    ),
+    "new --fps 2000": (lambda _tmp: ["new", "p.toml", "a.mp4", "--fps", "2000"], "--fps: '2000' is not a frame rate"),
+    "new --fps abc": (lambda _tmp: ["new", "p.toml", "a.mp4", "--fps", "abc"], "--fps: 'abc' is not a frame rate"),
+    "new --fps 0": (lambda _tmp: ["new", "p.toml", "a.mp4", "--fps", "0"], "--fps: '0' is not a frame rate"),
+    "new --fps -1": (lambda _tmp: ["new", "p.toml", "a.mp4", "--fps=-1"], "--fps: '-1' is not a frame rate"),
+    "encode --workers 100000": (
+        lambda _tmp: ["encode", "x.toml", "--workers", "100000"],
+        "--workers must be at most 256",
+    ),
+    "the editor on a .toml link loop": (_link_loop("loop.toml"), "Too many levels of symbolic links"),
+    "the editor on a link loop without .toml": (_link_loop("loop"), "Too many levels of symbolic links"),
+    "new with a 300-byte name": (lambda _tmp: ["new", LONG + ".toml", "a.mp4"], "File name too long"),
+    "probe a 300-byte name": (lambda _tmp: ["probe", LONG + ".mp4"], "File name too long"),
+    "import -o a 300-byte name": (_import_long, "File name too long"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ISSUE_31))
+def test_issue_31_mistakes_give_one_line(case: str, tmp_path: Path) -> None:
+    make, expected = ISSUE_31[case]
+    result = run(tmp_path, *make(tmp_path))
+    _one_line(result, expected)
+    usage = case.startswith(("new --fps", "encode --workers"))
+    assert result.returncode == (2 if usage else 1), result.stderr
+
+
+@pytest.mark.parametrize("command", ["export", "preview", "convert"])
+def test_a_300_byte_output_name_is_one_line(command: str, tiny: Path, tmp_path: Path) -> None:
+    out = LONG + (".edl" if command == "convert" else ".mp4")
+    args = [command, str(tiny / "p.toml"), out] if command == "convert" else [command, str(tiny / "p.toml"), "-o", out]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVECUT_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env
+    )
+    _one_line(result, "File name too long")
+
+
+def test_a_header_only_avi_is_called_truncated(tmp_path: Path) -> None:
+    import av
+    import numpy as np
+
+    with av.open(str(tmp_path / "full.avi"), "w") as container:
+        stream = container.add_stream("mpeg4", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    data = (tmp_path / "full.avi").read_bytes()
+    (tmp_path / "h.avi").write_bytes(data[: data.index(b"movi") + 4])  # the headers, then no frames
+    _one_line(run(tmp_path, "probe", "h.avi"), "no frames after its headers: a truncated file?")
+
+
+ESC_NAME = "n\x1b]0;pwned\x07\x1b[2J\x00x"
+ESC_MEDIA = "a\x1b[2Jb.mp4"
+
+
+def _escaped_project(tmp: Path, media: str) -> None:
+    text = (
+        'version = 1\n[project]\nname = "n\\u001b]0;pwned\\u0007\\u001b[2J\\u0000x"\nfps = "30"\n'
+        '[[media]]\nid = "a"\npath = "'
+        + media.replace("\x1b", "\\u001b")
+        + '"\n[[clips]]\nmedia = "a"\nin = 0\nout = 10\n'
+    )
+    (tmp / "p.toml").write_text(text, encoding="utf-8")
+
+
+def test_control_characters_in_names_are_shown_escaped(tiny: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(tiny / "tiny.mp4", tmp_path / ESC_MEDIA)
+    _escaped_project(tmp_path, ESC_MEDIA)
+    result = run(tmp_path, "info", "p.toml")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x00" not in result.stdout and "\x07" not in result.stdout
+    assert "n\\x1b]0;pwned\\x07\\x1b[2J\\x00x: 1 clips" in result.stdout
+    assert "media a: a\\x1b[2Jb.mp4" in result.stdout
+
+
+def test_control_characters_in_error_lines_are_shown_escaped(tmp_path: Path) -> None:
+    _escaped_project(tmp_path, "gone\x1b[2J.mp4")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVECUT_CACHE_DIR": str(tmp_path / "cache")}
+    for args in (["encode", "p.toml"], ["export", "p.toml", "-o", "o.mp4"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "tui.cli", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env
+        )
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert "\x1b" not in result.stderr and "gone\\x1b[2J.mp4" in result.stderr, result.stderr
+    bad = tmp_path / "bad\x1b[2J.toml"
+    bad.write_text("version = 1\n[project\n")
+    result = run(tmp_path, "info", bad.name)
+    assert "\x1b" not in result.stderr and "bad\\x1b[2J.toml" in result.stderr, result.stderr
+
+
+def test_sigterm_during_an_export_cleans_up_like_ctrl_c(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from core.synthetic.testpattern import make_source
+
+    make_source(tmp_path / "long.mp4", frames=300, width=160, height=120, fps=30, audio=False)
+    assert run(tmp_path, "new", "p.toml", "long.mp4").returncode == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVECUT_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "export", "p.toml", "-o", "out/o.mp4", "--workers", "1"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(out.iterdir()) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)  # the export has started writing: its lock is in the folder
+        assert any(out.iterdir()), "the export never started writing"
+        proc.send_signal(signal.SIGTERM)
+        _stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr and "export cancelled" in stderr, stderr
+    assert sorted(p.name for p in out.iterdir()) == []  # neither the .lc lock nor a .part file
+
+
+def test_a_full_disk_during_export_names_the_output(tiny: Path, tmp_path: Path) -> None:
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(small)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a full disk is simulated with a 4 KiB tmpfs, which needs mount rights: {mounted.stderr!r}")
+    try:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVECUT_CACHE_DIR": str(tmp_path / "cache")}
+        result = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "export", str(tiny / "p.toml"), "-o", str(small / "o.mp4")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        _one_line(result, f"{small / 'o.mp4'}: the export cannot be written (No space left on device)")
+        assert ".part" not in result.stderr
+        assert list(small.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(small)], check=True)

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -24,10 +25,12 @@ from rich.console import RenderableType
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from core.errors import LivecutError
 from core.modes import PreviewChoice
+from core.text import printable
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.editor.document import Document, file_stem
@@ -114,6 +117,20 @@ class LivecutApp(App[int]):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return themes.variable_defaults(self.current_theme.to_color_system().generate())
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification of the editor (screens call this one too): the names and paths in
+        it are shown with their control characters escaped, never written to the terminal raw."""
+        shown = "\n".join(printable(line) for line in message.split("\n"))
+        super().notify(shown, title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
     def on_mount(self) -> None:
         if self.check_autosave:  # first, so the answer comes before any keystroke reaches the editor
@@ -474,7 +491,7 @@ def run_editor(args: argparse.Namespace, loaded: tuple[Config, list[str]] | None
     path = Path(args.project) if args.project else None
     if path is None:
         document = Document.new()
-    elif path.exists():
+    elif os.path.lexists(path):  # a dangling link or a link loop is opened, and refused by the loader
         document = Document.open(path)
     else:
         document = Document.new(path)

@@ -253,7 +253,7 @@ def export(
         sent.extend(_encode_missing(store, plan.missing, infos, plan.profile, opts, link, cancel, tagged))
         _check_cancel(cancel)
         with _staged(target, opts.force) as temp:
-            _join(temp, store, plan.segments, project, plan.probed, audio, cancel, tagged, repair)
+            _join(temp, target, store, plan.segments, project, plan.probed, audio, cancel, tagged, repair)
     finally:
         audio.close()
         store.pin(())
@@ -458,11 +458,14 @@ def _staged(output: Path, force: bool) -> Iterator[Path]:
     temp = Path(name)
     try:
         yield temp
-        with temp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        if output.exists() and not force:
-            raise OutputExistsError(f"{output} appeared during the export (use --force to overwrite)")
-        os.replace(temp, output)
+        try:
+            with temp.open("rb+") as fh:
+                os.fsync(fh.fileno())
+            if output.exists() and not force:
+                raise OutputExistsError(f"{output} appeared during the export (use --force to overwrite)")
+            os.replace(temp, output)
+        except OSError as exc:  # a full disk at the flush: named by the output, not the part file
+            raise EncodeError(f"{output}: the export cannot be written ({exc.strerror or exc})") from None
     finally:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -603,6 +606,7 @@ def _segment_or_repair(
 
 def _join(
     temp: Path,
+    output: Path,
     store: CellStore,
     segments: Sequence[ExportSegment],
     project: Project,
@@ -631,10 +635,10 @@ def _join(
                 joiner.add_audio(seg.end)
                 report(ExportProgress("join", seg.end, total))
             joiner.add_audio(None)
-    except av.FFmpegError as exc:
-        raise EncodeError(f"{temp.name}: the export cannot be written ({_reason(exc)})") from None
+    except av.FFmpegError as exc:  # named by the output: the hidden part file is not the user's
+        raise EncodeError(f"{output}: the export cannot be written ({_reason(exc)})") from None
     except OSError as exc:
-        raise EncodeError(f"{temp.parent}: the export cannot be written ({exc.strerror or exc})") from None
+        raise EncodeError(f"{output}: the export cannot be written ({exc.strerror or exc})") from None
 
 
 def _reason(exc: BaseException) -> str:

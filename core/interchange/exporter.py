@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +28,7 @@ from core.interchange.errors import InterchangeError
 from core.interchange.formats import Format, adapter_for, format_for
 from core.model.project import Project
 from core.model.timeline import GAP
+from core.text import printable
 from core.timebase import frames_to_timecode
 
 log = logging.getLogger(__name__)
@@ -52,11 +54,20 @@ def fps_text(fps: Fraction) -> str:
     return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
 
 
-def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, clip_markers: bool = False) -> Any:
+def to_otio(
+    project: Project,
+    *,
+    plain_paths: bool = False,
+    audio: bool = True,
+    clip_markers: bool = False,
+    clean: Callable[[str], str] = str,
+) -> Any:
     """The project as an ``opentimelineio.schema.Timeline`` (frames at the project rate).
 
     Gaps become OTIO gaps; markers become sequence markers, or with ``clip_markers`` markers on
-    the clip under them (what an EDL can carry: markers over a gap are then left out)."""
+    the clip under them (what an EDL can carry: markers over a gap are then left out). ``clean``
+    is applied to every name and plain path: ``core.text.printable`` for formats that cannot hold
+    control characters (an EDL is lines of text; XML 1.0 cannot hold most C0 controls at all)."""
     from core.interchange.formats import otio_module
 
     otio = otio_module()
@@ -68,17 +79,20 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, 
 
     def reference(media_id: str) -> Any:
         ref = tl.media_by_id(media_id)
-        target = str(ref.resolved) if plain_paths else otio.url_utils.url_from_filepath(str(ref.resolved))
+        if plain_paths:
+            target = clean(str(ref.resolved))
+        else:  # OTIO's URL keeps control characters raw: percent-encoded, the URL still names the file
+            target = url_controls_quoted(otio.url_utils.url_from_filepath(str(ref.resolved)))
         length = ref.length(tl.fps)
         if length is None:  # offline: at least as long as its clips use (FCP XML needs a length)
             length = max((c.out for c in tl.clips if c.media == media_id), default=1)
         available = otio.opentime.TimeRange(rt(0), rt(length))
         out = otio.schema.ExternalReference(target_url=target, available_range=available)
-        out.name = ref.name
+        out.name = clean(ref.name)
         out.metadata[META] = {"media": ref.id}
         return out
 
-    out = otio.schema.Timeline(name=project.name)
+    out = otio.schema.Timeline(name=clean(project.name))
     if all(c.media == GAP for c in tl.clips):
         # no clip to carry the rate: FCP XML then writes it in the sequence timecode (setting it
         # always would make the FCP XML writer misplace clips that repeat a file)
@@ -89,7 +103,7 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, 
         "height": project.height,
         "preview_height": project.preview_height,
         "cell_frames": project.cell_frames or 0,
-        "media": [{"id": m.id, "path": str(m.resolved)} for m in tl.media],
+        "media": [{"id": m.id, "path": clean(str(m.resolved))} for m in tl.media],
     }
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     sound = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
@@ -101,7 +115,7 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, 
             continue
         source = otio.opentime.TimeRange(rt(clip.in_), rt(clip.length))
         ref = tl.media_by_id(clip.media)
-        name = ref.resolved.stem
+        name = clean(ref.resolved.stem)
         picture = otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source)
         picture.metadata["cmx_3600"] = {"reel": reel_name(name)}
         # each clip distinct: the FCP XML writer turns equal items into back-references, which
@@ -112,7 +126,7 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, 
             for marker in tl.markers:
                 if placed.start <= marker.frame < placed.end:
                     at = otio.opentime.TimeRange(rt(clip.in_ + marker.frame - placed.start), rt(0))
-                    picture.markers.append(otio.schema.Marker(name=marker.name, marked_range=at))
+                    picture.markers.append(otio.schema.Marker(name=clean(marker.name), marked_range=at))
         video.append(picture)
         if ref.info is None or ref.info.audio is not None:
             own_sound = otio.schema.Clip(name=name, media_reference=reference(clip.media), source_range=source)
@@ -123,7 +137,7 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, 
     if not clip_markers:  # sequence markers, at timeline frames
         for marker in tl.markers:
             at = otio.opentime.TimeRange(rt(marker.frame), rt(0))
-            out.tracks.markers.append(otio.schema.Marker(name=marker.name, marked_range=at))
+            out.tracks.markers.append(otio.schema.Marker(name=clean(marker.name), marked_range=at))
     if clip_markers and len(video) and isinstance(video[0], otio.schema.Gap):
         # an EDL starts at its first event: black at the start is a BL (black) event
         black = otio.schema.Clip(
@@ -139,6 +153,11 @@ def to_otio(project: Project, *, plain_paths: bool = False, audio: bool = True, 
     return out
 
 
+def url_controls_quoted(url: str) -> str:
+    """``url`` with its control characters percent-encoded (``%1B``), as RFC 3986 wants them."""
+    return "".join(f"%{ord(ch):02X}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch for ch in url)
+
+
 def reel_name(stem: str) -> str:
     """An EDL reel: at most 8 letters and digits (the adapter would keep spaces, which split the
     event line into too many fields); ``AX`` (unknown source) when nothing is left."""
@@ -151,7 +170,8 @@ def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | F
     chosen = fmt if isinstance(fmt, Format) else format_for(target, fmt)
     otio = adapter_for(chosen)
     edl = chosen.name == "edl"
-    timeline = to_otio(project, plain_paths=edl, audio=not edl, clip_markers=edl)
+    text_only = chosen.name in ("edl", "xml")  # OTIO's JSON escapes control characters itself
+    timeline = to_otio(project, plain_paths=edl, audio=not edl, clip_markers=edl, clean=printable if text_only else str)
     tl = project.timeline
     if chosen.name == "otioz":
         _write_bundle(otio, timeline, target)
@@ -159,7 +179,7 @@ def export_timeline(project: Project, path: str | os.PathLike[str], fmt: str | F
         kwargs: dict[str, Any] = {"rate": float(tl.fps)} if chosen.name == "edl" else {}
         try:
             if chosen.name == "edl" and not tl.clips:
-                text = f"TITLE: {project.name}\n"  # the adapter cannot write an empty track
+                text = f"TITLE: {printable(project.name)}\n"  # the adapter cannot write an empty track
             else:
                 text = otio.adapters.write_to_string(timeline, chosen.adapter, **kwargs)
         except Exception as exc:  # the adapters raise their own types (and plain ValueErrors)

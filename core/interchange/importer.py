@@ -16,13 +16,18 @@ durations, so the edit can be relinked later.
 
 from __future__ import annotations
 
+import codecs
+import functools
 import json
 import logging
 import math
 import os
+import shutil
 import stat
+import tempfile
 import urllib.parse
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -103,7 +108,7 @@ def read_timeline(
 
 
 def _parse(otio: Any, source: Path, fmt: Format, raw: bytes, fps: Fraction) -> Any:
-    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in raw[:4096] and _utf16(raw) is None:
         raise InterchangeError(f"{source}: not a text file (expected a {fmt.description})")
     text = _decode(raw)
     if not text.strip():
@@ -136,33 +141,149 @@ def _check_json(source: Path, text: str) -> None:
 
 
 def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
+    """Text of a timeline file: UTF-16 only when its BOM or its NUL pattern says so (never by the
+    byte count: a Latin-1 EDL of an even length also "decodes" as UTF-16, to nonsense), else
+    UTF-8, else Latin-1 (old EDLs often are; every byte decodes)."""
+    utf16 = _utf16(raw)
+    if utf16 is not None:
         try:
-            return raw.decode(encoding)
+            return raw.decode(utf16)
         except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _utf16(raw: bytes) -> str | None:
+    """The UTF-16 codec ``raw`` is in, by its BOM or (without one) by NULs in every other byte of
+    its start, as ASCII text in UTF-16 has; None when it is not UTF-16."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = raw[: min(len(raw), 4096) // 2 * 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) >= len(odd) * 0.9 and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= len(even) * 0.9 and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+MAX_BUNDLE_RATIO = 100
+"""Most bytes an OTIO bundle may inflate to, per byte of the bundle: media hardly compresses
+(a real bundle is ~1:1), while a zip bomb inflates a megabyte to gigabytes. Counted while the
+members stream out, so a member whose header understates its size is stopped all the same."""
+MAX_BUNDLE_BYTES = 64 * 1024**3
+"""Most bytes an OTIO bundle may inflate to in all (its media included), whatever its size."""
+BUNDLE_MEDIA = "media"
+"""The folder of an OTIO bundle that holds its media (``file_bundle_utils.BUNDLE_DIR_NAME``)."""
+_CHUNK = 1024 * 1024
+
+
+class _Budget:
+    """What a bundle may still inflate to; ``take`` refuses a chunk over it, with a sentence."""
+
+    def __init__(self, source: Path, bundle_bytes: int) -> None:
+        self.source = source
+        self.left = min(MAX_BUNDLE_BYTES, MAX_BUNDLE_RATIO * max(bundle_bytes, 1))
+
+    def take(self, n: int, name: str) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise InterchangeError(
+                f"{self.source}: refused, {name!r} inflates past what a bundle of this size can hold "
+                f"(more than {MAX_BUNDLE_RATIO} times its size, or {MAX_BUNDLE_BYTES // 1024**3} GiB): a zip bomb?"
+            )
+
+
+def _read_member(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget, limit: int) -> bytes:
+    data = bytearray()
+    with bundle.open(info) as member:
+        while chunk := member.read(_CHUNK):
+            budget.take(len(chunk), info.filename)
+            data += chunk
+            if len(data) > limit:
+                raise InterchangeError(f"{budget.source}: {info.filename!r} is larger than {limit} bytes")
+    return bytes(data)
+
+
+def _media_members(bundle: zipfile.ZipFile) -> Iterator[tuple[zipfile.ZipInfo, Path]]:
+    """The bundle's media files with their paths under the bundle folder; names that would leave
+    it (``..``, absolute, drive letters) and folders are skipped."""
+    for info in bundle.infolist():
+        parts = info.filename.replace("\\", "/").split("/")
+        if info.is_dir() or parts[0] != BUNDLE_MEDIA or len(parts) < 2:
             continue
-    return raw.decode("latin-1")  # old EDLs are often Latin-1; every byte decodes
+        if any(part in ("", ".", "..") or ":" in part for part in parts):
+            continue
+        yield info, Path(*parts)
 
 
 def _read_bundle(otio: Any, source: Path, extract_to: Path | None) -> Any:
+    """The bundle's timeline; with ``extract_to``, its media unpacked there (under ``media/``).
+
+    Everything is streamed out of the zip against one budget (``MAX_BUNDLE_RATIO``,
+    ``MAX_BUNDLE_BYTES``; ``content.otio`` also against ``MAX_INPUT_BYTES``), and the media go to
+    a hidden folder renamed into place only when all of them fit: a refused bundle leaves nothing.
+    """
     if not zipfile.is_zipfile(source):
         raise InterchangeError(f"{source}: not an OTIO bundle (not a zip file)")
+    budget = _Budget(source, source.stat().st_size)
+    media = extract_to / BUNDLE_MEDIA if extract_to is not None else None
+    if media is not None and os.path.lexists(media):
+        raise InterchangeError(f"{source}: {media} already exists; cannot unpack the bundle's media there")
+    staging: Path | None = None
+    created: Path | None = None
     try:
         with zipfile.ZipFile(source) as bundle:
-            content = bundle.read("content.otio")
-        _check_json(source, _decode(content))
-    except (KeyError, zipfile.BadZipFile, OSError) as exc:
+            content = _read_member(bundle, bundle.getinfo("content.otio"), budget, MAX_INPUT_BYTES)
+            text = _decode(content)
+            del content
+            _check_json(source, text)
+            if extract_to is not None:
+                if not extract_to.exists():
+                    extract_to.mkdir(parents=True)
+                    created = extract_to
+                staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=extract_to))
+                for info, relative in _media_members(bundle):
+                    _unpack(bundle, info, staging / relative, budget)
+        result = otio.adapters.read_from_string(text, "otio_json")
+        if staging is not None and media is not None:
+            (staging / BUNDLE_MEDIA).mkdir(exist_ok=True)
+            (staging / BUNDLE_MEDIA).rename(media)
+        return result
+    except (KeyError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
+        _unmade(created)
         raise InterchangeError(f"{source}: not a readable OTIO bundle: {_reason(exc)}") from None
-    try:
-        if extract_to is not None:
-            extract_to.mkdir(parents=True, exist_ok=True)
-        return otio.adapters.read_from_file(
-            str(source), "otioz", extract_to_directory=str(extract_to) if extract_to else None
-        )
     except OSError as exc:
+        _unmade(created)
         raise InterchangeError(f"{source}: cannot be unpacked ({_reason(exc)})") from None
-    except Exception as exc:
+    except InterchangeError:
+        _unmade(created)
+        raise
+    except Exception as exc:  # the OTIO reader raises its own types
+        _unmade(created)
         raise InterchangeError(f"{source}: not a readable OTIO bundle: {_reason(exc)}") from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _unpack(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: _Budget) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with bundle.open(info) as member, target.open("xb") as out:
+        while chunk := member.read(_CHUNK):
+            budget.take(len(chunk), info.filename)
+            out.write(chunk)
+
+
+def _unmade(folder: Path | None) -> None:
+    """Remove the unpack folder this import created (a failed import leaves nothing behind)."""
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _reason(exc: BaseException) -> str:
@@ -189,6 +310,13 @@ class _Event:
     mute: bool = False
 
 
+@functools.lru_cache(maxsize=64)
+def _exact_rate(rate: float) -> Fraction:
+    """``parse_fps`` of an OTIO rate, once per rate: a file has a handful of rates and every one
+    of its times carries one (100k events are 400k times)."""
+    return parse_fps(rate)
+
+
 @dataclass
 class _Converter:
     otio: Any
@@ -207,7 +335,7 @@ class _Converter:
         if not (math.isfinite(value) and math.isfinite(rate)) or rate <= 0:
             raise InterchangeError(f"{self.source}: {where}: time {value:.6g} at rate {rate:.6g} is not a time")
         try:
-            exact_rate = parse_fps(rate)
+            exact_rate = _exact_rate(rate)
         except ValueError:
             raise InterchangeError(
                 f"{self.source}: {where}: {rate:.6g} is not a frame rate livecut knows (0 < fps ≤ 1000)"
@@ -252,8 +380,9 @@ class _Converter:
     def events(self, track: Any, label: str, offset: int = 0, *, audio: bool = False) -> Iterator[_Event]:
         """The clips of ``track`` in order; everything else becomes a note."""
         schema = self.otio.schema
+        ranges = track.range_of_all_children()  # one pass: range_of_child_at_index(i) walks i items
         for i, item in enumerate(track):
-            where_time = self.frames(track.range_of_child_at_index(i).start_time, f"{label} item {i + 1}")
+            where_time = self.frames(ranges[item].start_time, f"{label} item {i + 1}")
             start = offset + where_time
             name = item.name or type(item).__name__
             place = f"{label} item {i + 1} '{name}' at {self.tc(start)}"
@@ -631,20 +760,26 @@ def import_timeline(
         raise InterchangeError(f"{relink}: the media folder does not exist")
     out = Path(target).resolve()
     extract = out.parent / f"{out.stem}-media" if chosen.name == "otioz" else None
-    otl = read_timeline(src, chosen, rate, extract)
-    base = extract if extract is not None else src.resolve().parent
-    project, notes = from_otio(otl, out, source=src, fps=rate, media_dir=relink, base=base)
-    if strict and notes:
-        raise InterchangeError(
-            f"{src}: {len(notes)} item(s) livecut cannot represent, first {notes[0]} "
-            "(without --strict they are dropped or flattened and listed)"
-        )
-    try:  # validated exactly as a load would see it, before anything is written
-        project = proj.from_dict(proj.to_dict(project, out.parent), out)
-    except ProjectError as exc:
-        raise InterchangeError(f"{src}: makes a project livecut cannot load: {'; '.join(exc.problems)}") from None
-    if save:
-        project = proj.save(project, out)
+    made = extract is not None and not os.path.lexists(extract)
+    try:
+        otl = read_timeline(src, chosen, rate, extract)
+        base = extract if extract is not None else src.resolve().parent
+        project, notes = from_otio(otl, out, source=src, fps=rate, media_dir=relink, base=base)
+        if strict and notes:
+            raise InterchangeError(
+                f"{src}: {len(notes)} item(s) livecut cannot represent, first {notes[0]} "
+                "(without --strict they are dropped or flattened and listed)"
+            )
+        try:  # validated exactly as a load would see it, before anything is written
+            project = proj.from_dict(proj.to_dict(project, out.parent), out)
+        except ProjectError as exc:
+            raise InterchangeError(f"{src}: makes a project livecut cannot load: {'; '.join(exc.problems)}") from None
+        if save:
+            project = proj.save(project, out)
+    except BaseException:
+        if made and extract is not None:  # the bundle's media unpacked for a project never written
+            shutil.rmtree(extract, ignore_errors=True)
+        raise
     for note in notes:
         log.warning("import %s: %s", src, note)
     return ImportResult(project, notes, src, chosen)

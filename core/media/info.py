@@ -22,6 +22,7 @@ mtime) so each file is read once per process.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import logging
 import math
@@ -394,6 +395,10 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, av.FFmpegError) and exc.errno == errno.EPERM:
+        # FFmpeg's demuxers return AVERROR(EPERM), -1, as a generic failure: for an AVI whose
+        # headers end where its frames should start, "Operation not permitted" misleads
+        return "no frames after its headers: a truncated file?"
     text = getattr(exc, "strerror", None) or str(exc)
     return text.split(":")[0].strip() if ": '" in text else text
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,10 @@ MAX_OFFLINE_SECONDS = 24 * 3600
 """Longest clip of offline media (its real length is unknown): plans and memory stay bounded."""
 MAX_PROJECT_BYTES = 64 * 1024 * 1024
 """A project file larger than this is refused before it is read (a real one is kilobytes)."""
+MAX_KEY_PARTS = 256
+"""Most parts of one dotted TOML key (``a.b.c`` has 3): ``tomllib`` takes time quadratic in them
+(a 50,000-part key, 100 KB of text, took 38-50 s), and a real project's keys have two or three."""
+_LONG_KEY = re.compile(r"""(?:(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')[ \t]*\.[ \t]*)""" + f"{{{MAX_KEY_PARTS}}}")
 
 
 @dataclass(frozen=True)
@@ -197,7 +202,10 @@ def load(path: str | os.PathLike[str]) -> Project:
     except (OSError, ValueError) as exc:  # symlink loop, name too long, NUL in the name, ...
         raise ProjectError(p, [f"cannot be read ({_reason(exc)})"]) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))  # a UTF-8 BOM is simply accepted
+        text = raw.decode("utf-8-sig")  # a UTF-8 BOM is simply accepted
+        if _LONG_KEY.search(text):
+            raise ProjectError(p, [f"a dotted key has more than {MAX_KEY_PARTS} parts"])
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ProjectError(p, ["not a text file (expected TOML)"]) from None
     except tomllib.TOMLDecodeError as exc:

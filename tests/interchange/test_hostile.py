@@ -190,3 +190,117 @@ def test_missing_extra_is_one_line_naming_it(tmp_path: Path, exported: dict[str,
         )
         result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert_one_line_error(result, "livecut[interchange]")
+
+
+# -- issue #31 ------------------------------------------------------------------------------------
+def _bomb(path: Path, good: str, *, member: str, megabytes: int) -> None:
+    """A bundle of ``good``'s timeline plus ``member`` inflating to ``megabytes`` MB of zeros (or,
+    for ``content.otio``, the timeline padded with that much white space)."""
+    with zipfile.ZipFile(good) as source:
+        content = source.read("content.otio")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("version.txt", "1.0.0")
+        with bomb.open("content.otio", "w") as out:
+            out.write(content[:-1])
+            if member == "content.otio":
+                for _ in range(megabytes):
+                    out.write(b" " * (1 << 20))
+            out.write(content[-1:])
+        if member != "content.otio":
+            with bomb.open(member, "w") as out:
+                for _ in range(megabytes):
+                    out.write(b"\0" * (1 << 20))
+
+
+@pytest.mark.parametrize("member", ["media/big.mp4", "content.otio"])
+def test_a_bundle_bomb_is_refused_and_leaves_nothing(tmp_path: Path, exported: dict[str, str], member: str) -> None:
+    from core.interchange import import_timeline
+    from core.interchange.errors import InterchangeError
+
+    bomb = tmp_path / "bomb.otioz"
+    _bomb(bomb, exported["otioz"], member=member, megabytes=20)  # ~20 KB that inflates to 20 MB
+    assert bomb.stat().st_size < 100_000
+    out = tmp_path / "in"
+    out.mkdir()
+    with pytest.raises(InterchangeError, match="inflates past what a bundle of this size can hold"):
+        import_timeline(bomb, out / "p.toml")
+    assert list(out.iterdir()) == []  # no project, no half-unpacked media folder
+
+
+def test_a_bundle_member_over_the_total_cap_is_refused(
+    tmp_path: Path, exported: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.interchange import import_timeline, importer
+    from core.interchange.errors import InterchangeError
+
+    monkeypatch.setattr(importer, "MAX_BUNDLE_BYTES", 512 * 1024)
+    bomb = tmp_path / "b.otioz"
+    _bomb(bomb, exported["otioz"], member="media/big.mp4", megabytes=1)
+    with pytest.raises(InterchangeError, match="zip bomb"):
+        import_timeline(bomb, tmp_path / "p.toml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.otioz"]
+
+
+def test_a_good_bundle_still_unpacks_its_media(tmp_path: Path, exported: dict[str, str]) -> None:
+    from core.interchange import import_timeline
+
+    result = import_timeline(exported["otioz"], tmp_path / "p.toml")
+    assert [m.online for m in result.project.timeline.media] == [True]
+    assert sorted(p.name for p in (tmp_path / "p-media" / "media").iterdir()) == ["a.mp4"]
+
+
+EDL_EVENT = "001  AX V C 00:00:00:00 00:00:00:10 00:00:00:00 00:00:00:10\n* FROM CLIP NAME:  caf\xe9\n"
+
+
+@pytest.mark.parametrize("pad", ["", " "])
+def test_a_latin1_edl_imports_whatever_its_length(tmp_path: Path, pad: str) -> None:
+    raw = ("TITLE: caf\xe9\n\n" + EDL_EVENT + pad).encode("latin-1")
+    result = _import(tmp_path, "cut.edl", raw)
+    assert result.returncode == 0, result.stderr
+    assert "1 clips" in result.stdout
+    assert "café" in (tmp_path / "out.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_edl_is_known_by_its_bom_or_its_nuls(tmp_path: Path, codec: str) -> None:
+    result = _import(tmp_path, "cut.edl", ("TITLE: caf\xe9\n\n" + EDL_EVENT).encode(codec))
+    assert result.returncode == 0, result.stderr
+    assert "café" in (tmp_path / "out.toml").read_text(encoding="utf-8")
+
+
+def test_control_characters_never_reach_an_edl_or_fcp_xml_raw(tmp_path: Path) -> None:
+    import xml.dom.minidom
+
+    from core.interchange import import_timeline
+
+    media = make_source(tmp_path / "a\x1b[2Jb.mp4", frames=10, width=64, height=48, fps=25)
+    project = project_with(tmp_path, Fraction(25), {"a": media}, [("a", 0, 10)])
+    from dataclasses import replace
+
+    project = replace(project, name="n\x1b]0;pwned\x07\x1b[2J\x00x")
+    export_timeline(project, tmp_path / "c.edl")
+    edl = (tmp_path / "c.edl").read_bytes()
+    assert b"\x1b" not in edl and b"\x00" not in edl and b"\x07" not in edl
+    assert edl.startswith(b"TITLE: n\\x1b]0;pwned\\x07\\x1b[2J\\x00x\n")
+    export_timeline(project, tmp_path / "c.xml")
+    xml.dom.minidom.parse(str(tmp_path / "c.xml"))  # well-formed
+    back = import_timeline(tmp_path / "c.xml", tmp_path / "back.toml").project
+    assert [m.resolved for m in back.timeline.media] == [media.resolve()]  # the URL still names the file
+    assert [m.online for m in back.timeline.media] == [True]
+
+
+def test_a_large_edl_imports_every_event_in_place(tmp_path: Path) -> None:
+    """A long EDL (the issue's had 100,000 events) is read in one pass: every event at its place."""
+    from core.interchange import import_timeline
+    from core.timebase import frames_to_timecode
+
+    fps = Fraction(24)
+    lines = ["TITLE: long", ""]
+    for i in range(3000):
+        rec = f"{frames_to_timecode(10 * i, fps)} {frames_to_timecode(10 * i + 10, fps)}"
+        lines.append(f"{i + 1:06d}  AX V C 00:00:00:00 00:00:00:10 {rec}")
+        lines.append("* FROM CLIP NAME:  a.mp4")
+    (tmp_path / "long.edl").write_text("\n".join(lines) + "\n")
+    project = import_timeline(tmp_path / "long.edl", tmp_path / "p.toml").project
+    placed = list(project.timeline.placed())
+    assert len(placed) == 3000 and [p.start for p in placed] == [10 * i for i in range(3000)]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from core import locations
 from tui.cli.command import Command
 from tui.cli.engine_run import start_engine, status
-from tui.cli.output import Progress, emit_json, say
+from tui.cli.output import Progress, emit_json, say, warn
 
 if TYPE_CHECKING:
     from core.engine import EngineSnapshot
@@ -97,7 +97,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
             f"{result['cells_failed']} failed in {result['seconds']} s ({result['encoder']}, {result['workers']} workers)"
         )
     for message in errors:
-        sys.stderr.write(f"livecut: {message}\n")
+        warn(message)
     if evicted:
         from core.cells.limits import ENV, cache_limits, format_size
 
@@ -108,7 +108,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
             f"and were evicted; raise {ENV} or [cache] limit in the config\n"
         )
     for ref in offline:  # their clips cannot be encoded: the cache is not full, say why
-        sys.stderr.write(f"livecut: media {ref.id!r} is offline ({ref.error}: expected at {ref.resolved})\n")
+        warn(f"media {ref.id!r} is offline ({ref.error}: expected at {ref.resolved})")
     return 1 if failed or evicted or offline else 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui.cli.output import Progress, UsageError, bar
+from tui.cli.output import Progress, bar, check_workers
 
 if TYPE_CHECKING:
     from core.engine import Engine
@@ -22,8 +22,7 @@ def start_engine(
     from core.engine import Engine
     from core.model import project as proj
 
-    if workers is not None and workers < 1:
-        raise UsageError("--workers must be at least 1")
+    check_workers(workers)
     project = proj.load(project_path)
     holder: list[Engine] = []
     engine = Engine(

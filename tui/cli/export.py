@@ -2,7 +2,7 @@
 
 The export runs on a worker thread so that the main thread, which receives Ctrl-C, only waits:
 an interrupt sets the export's cancel event and waits for the engine to stop and remove its
-temp file (within about a second), then exits 130 with one line. Progress goes to stderr (a bar
+temp file (within about a second), then exits 130 with one line; SIGTERM does the same (exit 143). Progress goes to stderr (a bar
 on a TTY, a line every 2 s otherwise) through the same helper as ``encode`` and ``preview``.
 
 A ``kill -9`` cannot be cleaned up after by the process itself: each run first removes the part
@@ -13,10 +13,11 @@ so that the next run can tell a dead export's file from a running one's.
 from __future__ import annotations
 
 import argparse
-import sys
+import contextlib
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from tui.cli.command import Command
 if TYPE_CHECKING:
     from core.export.render import ExportOptions, ExportProgress, ExportResult
 
-from tui.cli.output import Progress, UsageError, bar, emit_json, say
+from tui.cli.output import Progress, UsageError, bar, check_workers, emit_json, say, warn
 
 CLUSTER_ENV = locations.CLUSTER_ENV
 """Names the Dask scheduler when ``--cluster`` is not given (``core.locations.cluster``)."""
@@ -64,8 +65,7 @@ def _setup(p: argparse.ArgumentParser) -> None:
 def _options(args: argparse.Namespace) -> ExportOptions:
     from core.export.render import ExportOptions
 
-    if args.workers is not None and args.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    check_workers(args.workers)
     if args.crf not in CRF_RANGE:
         raise UsageError(f"--crf must be between {CRF_RANGE.start} and {CRF_RANGE.stop - 1}")
     if args.height is not None and args.height not in HEIGHT_RANGE:
@@ -127,22 +127,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     report = _Reporter(progress)
     for path in leftovers.clean(out.parent):
         if path.suffix == ".part":
-            sys.stderr.write(f"livecut: removed {path}, left by an export that was killed\n")
+            warn(f"removed {path}, left by an export that was killed")
 
     def work() -> ExportResult:
         with leftovers.exporting(out, default_cache_dir()):
             return export(project, out, options, cancel=cancel, on_progress=report)
 
     try:
-        result = _in_thread(work, cancel)
+        with _sigterm_as_interrupt() as received:
+            result = _in_thread(work, cancel)
     except Cancelled:
         progress.done()
-        sys.stderr.write(f"livecut: export cancelled; {out} was not written\n")
-        return 130
+        warn(f"export cancelled; {out} was not written")
+        return 128 + received[0] if received else 130
     except OutputExistsError as exc:
         raise UsageError(str(exc)) from None
     progress.done()
-    sys.stderr.writelines(f"livecut: warning: {text}\n" for text in result.warnings)
+    for text in result.warnings:
+        warn(f"warning: {text}")
     if args.json:
         emit_json(result.to_dict())
     else:
@@ -153,6 +155,27 @@ def cmd_export(args: argparse.Namespace) -> int:
             + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
         )
     return 0
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[list[int]]:
+    """SIGTERM (``kill``, a closing terminal, a service manager) cancels like Ctrl-C: the export
+    cleans up its part file and its lock instead of dying with them on disk. The list yielded
+    receives the signal's number, for the exit status (143 after SIGTERM)."""
+    received: list[int] = []
+
+    def interrupt(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _in_thread(work: Callable[[], ExportResult], cancel: threading.Event) -> ExportResult:

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from tui.cli.command import Command
-from tui.cli.output import UsageError, emit_json, say, warn
+from tui.cli.output import UsageError, emit_json, parsed_fps, say, warn
 
 
 def _setup(p: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if target.exists() and not args.force:
         raise UsageError(f"{target} already exists (use --force to overwrite)")
     result = import_timeline(
-        args.input, target, fmt=args.format, media_dir=args.media_dir, fps=args.fps, strict=args.strict
+        args.input, target, fmt=args.format, media_dir=args.media_dir, fps=parsed_fps(args.fps), strict=args.strict
     )
     from core.model.timeline import GAP
 

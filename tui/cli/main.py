@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from core.errors import LivecutError
 from core.modes import PREVIEW_CHOICES
+from core.text import printable
 from tui.cli.command import Command
-from tui.cli.output import UsageError
+from tui.cli.output import UsageError, check_workers, os_error_line
 from tui.terminal import GRAPHICS_CHOICES
 
 if TYPE_CHECKING:
@@ -102,23 +104,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in COMMANDS:
             for problem in problems:  # the editor shows these itself, as notifications
-                sys.stderr.write(f"livecut: warning: {problem}\n")
+                sys.stderr.write(f"livecut: warning: {printable(problem)}\n")
             command = COMMANDS[argv[0]]
             parser = argparse.ArgumentParser(prog=f"livecut {command.name}", description=command.help)
             command.setup(parser)
             return command.run(parser.parse_args(argv[1:]))
         args = _editor_parser().parse_args(argv)
-        if args.project and not args.project.endswith(".toml") and not Path(args.project).exists():
+        check_workers(args.workers)
+        if args.project and not args.project.endswith(".toml") and not os.path.lexists(args.project):
             raise UsageError(f"unknown command or project {args.project!r} (try livecut --help)")
         return _run_editor(args, config, problems)
     except UsageError as exc:
-        sys.stderr.write(f"livecut: {exc}\n")
+        sys.stderr.write(f"livecut: {printable(exc)}\n")
         return 2
     except LivecutError as exc:
-        sys.stderr.write(f"livecut: {exc}\n")
+        sys.stderr.write(f"livecut: {printable(exc)}\n")
+        return 1
+    except OSError as exc:  # a path the OS refuses (name too long, no permission, ...): one line
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        sys.stderr.write(f"livecut: {printable(os_error_line(exc))}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("livecut: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return 0

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from tui.cli.command import Command
-from tui.cli.output import UsageError, say
+from tui.cli.output import UsageError, parsed_fps, say
 
 
 def _setup_new(p: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise UsageError(f"{target} already exists (use --force to overwrite)")
     if target.suffix != ".toml":
         raise UsageError(f"{target}: a project file should end in .toml")
-    project = proj.new_from_media(target, args.media, args.fps)
+    project = proj.new_from_media(target, args.media, parsed_fps(args.fps))
     proj.save(project, target)
     say(f"wrote {target}: {len(project.timeline.clips)} clips")
     return 0

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 from core.errors import LivecutError
 from tui.cli.command import Command
 from tui.cli.engine_run import start_engine, status
-from tui.cli.output import Progress, UsageError, emit_json, say
+from tui.cli.output import Progress, UsageError, emit_json, say, warn
 
 
 def _setup_preview(p: argparse.ArgumentParser) -> None:
@@ -91,7 +90,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
             f"(assembled in {result['assemble_ms']} ms)"
         )
     for message in errors:
-        sys.stderr.write(f"livecut: {message} (shown as black)\n")
+        warn(f"{message} (shown as black)")
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from core.errors import LivecutError
 from core.media.info import MediaInfo
@@ -29,7 +28,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
             failed += 1
             results.append({"path": item, "error": str(exc)})
             if not args.json:
-                sys.stderr.write(f"livecut: {exc}\n")
+                warn(str(exc))
             continue
         damage = scan(info)
         summary = info.to_dict()

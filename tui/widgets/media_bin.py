@@ -21,6 +21,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from core.model.timeline import MediaRef
+from core.text import printable
 from core.timebase import format_seconds
 from tui.widgets.path_input import PathInput
 
@@ -33,7 +34,7 @@ def rate_text(fps: Fraction) -> str:
 def media_lines(ref: MediaRef, fps: Fraction) -> tuple[str, str]:
     """Two short lines about ``ref``: name and length, then the probe facts (or the problem)."""
     if ref.info is None:
-        return f"{ref.name}  OFFLINE", f"  {ref.error or 'unavailable'}"
+        return f"{printable(ref.name)}  OFFLINE", f"  {printable(ref.error or 'unavailable')}"
     info = ref.info
     length = format_seconds(ref.length(fps) or 0, fps)
     if info.video:
@@ -43,7 +44,7 @@ def media_lines(ref: MediaRef, fps: Fraction) -> tuple[str, str]:
         facts = "audio only"
     if info.audio:
         facts += f" · {info.audio.codec}"
-    return f"{ref.name}  {length}", f"  {facts}"
+    return f"{printable(ref.name)}  {length}", f"  {printable(facts)}"
 
 
 class MediaBin(Vertical):

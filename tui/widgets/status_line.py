@@ -7,11 +7,13 @@ part stays in the same place; the message part gives way first when the terminal
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.text import Text
 from textual.widget import Widget
+
+from core.text import printable
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,16 @@ class StatusLine(Widget):
         self.status = Status()
 
     def show(self, status: Status) -> None:
+        # names reach this line (the file, a clip's media, messages naming paths): a control
+        # character in one would be written to the terminal raw and could clear the screen
+        status = replace(
+            status,
+            selection=printable(status.selection),
+            selection_short=printable(status.selection_short),
+            message=printable(status.message),
+            note=printable(status.note),
+            title=printable(status.title),
+        )
         if status != self.status:
             self.status = status
             self.refresh()

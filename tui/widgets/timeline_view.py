@@ -30,6 +30,7 @@ from textual.widget import Widget
 
 from core.media.waveform import Waveform
 from core.model.timeline import GAP, Placed, Timeline
+from core.text import printable
 from core.timebase import format_seconds, frames_to_timecode, nominal_fps
 from tui.editor.editing import Edge
 from tui.editor.viewport import Scale
@@ -289,7 +290,7 @@ class TimelineView(Widget):
                 style = self._style("offline")
             else:
                 style = self._style(f"clip-{media_index.get(placed.clip.media, 0) % 4 + 1}")
-            name = ref.name if ref else placed.clip.media
+            name = printable(ref.name if ref else placed.clip.media)  # a file name may hold ESC
             if placed.index in state.marked:
                 name = f"{_MARKED}{name}"
             bracketed = state.picked and placed.index == state.selected
