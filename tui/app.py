@@ -37,7 +37,7 @@ from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.path_prompt import PathPrompt
 from tui.settings import keys, themes
-from tui.settings.config import Config, load_config, save_config
+from tui.settings.config import Config, config_path, load_config, set_theme
 from tui.terminal import Graphics
 from tui.terminal.termguard import TerminalGuard
 from tui.terminal.tmuxcolour import tmux_truecolour
@@ -152,7 +152,7 @@ class LivecutApp(App[int]):
 
     def _remember_theme(self, theme: str) -> None:
         self.config = self.config.with_theme(theme)
-        written = save_config(self.config)
+        written = set_theme(self.config.path or config_path(), theme)
         if written is None:
             self.notify("the theme could not be saved to the config file", severity="warning")
         elif self._theme_ready:
