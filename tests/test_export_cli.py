@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -89,3 +91,20 @@ def test_ctrl_c_stops_quickly_and_leaves_nothing(tmp_path: Path) -> None:
     lines = [line for line in rest.splitlines() if not line.startswith(("encoding", "joining"))]
     assert len(lines) == 1 and "cancelled" in lines[0] and "Traceback" not in rest
     assert sorted(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_the_export_follows_the_umask(project_file: Path, tmp_path: Path, umask: int, mode: int) -> None:
+    """#26: exports were written 0600 whatever the umask (the staged file came from mkstemp)."""
+    out = tmp_path / "film.mp4"
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "export", str(project_file), "-o", str(out)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(umask),  # only the child process
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == mode

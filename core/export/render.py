@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import av
 
+from core.atomic import file_mode
 from core.cells.encoders import SOFTWARE, detect_encoders
 from core.cells.limits import cache_limits
 from core.cells.plan import CellRef
@@ -448,11 +449,17 @@ def _frames_done(store: CellStore, scheduler: Scheduler, segments: Sequence[Expo
 # -- the output file ---------------------------------------------------------------------------------
 @contextlib.contextmanager
 def _staged(output: Path, force: bool) -> Iterator[Path]:
-    """A hidden temp file beside ``output``, renamed over it when the block succeeds, else removed."""
+    """A hidden temp file beside ``output``, renamed over it when the block succeeds, else removed.
+
+    It gets the mode of an ordinary write (``mkstemp`` makes 0600): 0666 less the umask, or the
+    mode of the file it replaces, as project saves and interchange files do.
+    """
     try:
         fd, name = tempfile.mkstemp(prefix=part_prefix(output), suffix=".part", dir=output.parent)
     except OSError as exc:
         raise LivecutError(f"{output.parent}: cannot write the export here ({exc.strerror or exc})") from None
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, file_mode(output))
     os.close(fd)
     temp = Path(name)
     try:
