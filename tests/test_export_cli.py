@@ -108,3 +108,15 @@ def test_the_export_follows_the_umask(project_file: Path, tmp_path: Path, umask:
     )
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == mode
+
+
+def test_loudness_option_and_the_sound_in_the_summary(project_file: Path, tmp_path: Path) -> None:
+    """#26: --loudness normalises; the summary and --json say how much the limiter turned down."""
+    refused = livecut("export", str(project_file), "-o", str(tmp_path / "x.mp4"), "--loudness", "3")
+    assert_one_line_error(refused, "--loudness")
+    result = livecut("export", str(project_file), "-o", str(tmp_path / "n.mp4"), "--loudness", "-14", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["limited_db"] == 0.0 and abs(data["loudness_measured"] + data["loudness_gain_db"] + 14) < 0.02
+    text = livecut("export", str(project_file), "-o", str(tmp_path / "t.mp4"))
+    assert text.returncode == 0 and "sound not limited (ceiling -1 dBTP)" in text.stdout, text.stdout

@@ -9,6 +9,14 @@ media, contribute silence.
 
 Source time 0 of a clip is its media's first *video* frame (as in ``core.media.frames``), so
 sound stays in sync with picture when a container starts its streams at different times.
+
+What plays and what is exported is ``mixed_audio``: that signal, optionally at one overall gain
+(loudness normalisation), through the true-peak limiter (``core.media.limiter``), since clip gain
+reaches +24 dB and float samples over full scale would clip in every player. The preview starts
+sessions anywhere, so a mix that starts inside the timeline first runs the limiter over the
+``LIMITER_WARMUP`` samples before its start and drops them: its gain at the start is then
+(nearly) the one a play from the beginning would have, and a session that resumes another's
+sound has no gain jump at the join.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import numpy as np
 
 from core.errors import MediaError
 from core.media.info import MediaInfo
+from core.media.limiter import CEILING_DBTP, TruePeakLimiter
 from core.model.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -29,6 +38,12 @@ log = logging.getLogger(__name__)
 RATE = 48000
 CHANNELS = 2
 AAC_FRAME = 1024
+CODEC_HEADROOM_DB = 0.5
+"""How far under the −1 dBTP ceiling the limiter holds the PCM: AAC coding moves peaks by a few
+tenths of a dB, and the decoded sound is what must stay under the ceiling."""
+LIMITER_WARMUP = RATE // 2
+"""Samples of sound before a mid-timeline start that the limiter runs over first (0.5 s, several
+times its release time, so its state has converged)."""
 
 
 def samples_at(frame: int, fps: Fraction) -> int:
@@ -136,6 +151,39 @@ def timeline_audio(timeline: Timeline, first_sample: int, chunk: int = RATE // 2
         source_s = Fraction(placed.clip.in_, 1) / fps + Fraction(pos - c_start, RATE)
         blocks = iter_source_audio(ref.info, source_s, c_end - pos, chunk)
         yield from blocks if gain == 1.0 else (block * np.float32(gain) for block in blocks)
+
+
+def mix_limiter() -> TruePeakLimiter:
+    """The limiter of the mix: −1 dBTP less the codec's headroom."""
+    return TruePeakLimiter(CHANNELS, RATE, ceiling_db=CEILING_DBTP - CODEC_HEADROOM_DB)
+
+
+def mixed_audio(
+    timeline: Timeline,
+    first_sample: int,
+    chunk: int = RATE // 2,
+    *,
+    gain_db: float = 0.0,
+    limiter: TruePeakLimiter | None = None,
+) -> Iterator[np.ndarray]:
+    """The sound that plays and is exported: ``timeline_audio`` from ``first_sample``, times
+    ``gain_db`` (loudness normalisation), through the true-peak limiter, in chunks of any size.
+
+    Pass ``limiter`` to read its figures (``max_reduction_db``) afterwards; it must be fresh.
+    """
+    limiter = limiter or mix_limiter()
+    start = max(0, first_sample - LIMITER_WARMUP)
+    raw = timeline_audio(timeline, start, chunk)
+    if gain_db:
+        factor = np.float32(10 ** (gain_db / 20))
+        raw = (block * factor for block in raw)
+    skip = first_sample - start
+    for block in limiter.stream(raw):
+        if skip:
+            cut = min(skip, block.shape[1])
+            block, skip = block[:, cut:], skip - cut
+        if block.shape[1]:
+            yield block
 
 
 class AacTrack:
