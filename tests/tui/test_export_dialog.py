@@ -175,7 +175,7 @@ async def test_existing_file_is_replaced_only_when_confirmed(tmp_path: Path) -> 
         assert out.read_text() == "keep me"
         await pilot.press("enter")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")  # replace (never a bare letter: #26)
         await until(pilot, lambda: not isinstance(app.screen, ExportScreen))
     info = probe(out)
     assert info.video is not None and info.video.frame_count == 60

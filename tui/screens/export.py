@@ -212,7 +212,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         options = ExportOptions(height=height, crf=crf, loudness=loudness)
         if target.is_file():
             question = f"{target} exists. Replace it?"
-            choices = [Choice("replace", "Replace", "r"), Choice("cancel", "Cancel", "escape")]
+            choices = [Choice("replace", "Replace", "ctrl+r", destructive=True), Choice("cancel", "Cancel", "escape")]
 
             def answered(answer: str | None) -> None:
                 if answer == "replace":
