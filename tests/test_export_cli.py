@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -89,3 +91,32 @@ def test_ctrl_c_stops_quickly_and_leaves_nothing(tmp_path: Path) -> None:
     lines = [line for line in rest.splitlines() if not line.startswith(("encoding", "joining"))]
     assert len(lines) == 1 and "cancelled" in lines[0] and "Traceback" not in rest
     assert sorted(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600)])
+def test_the_export_follows_the_umask(project_file: Path, tmp_path: Path, umask: int, mode: int) -> None:
+    """#26: exports were written 0600 whatever the umask (the staged file came from mkstemp)."""
+    out = tmp_path / "film.mp4"
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "export", str(project_file), "-o", str(out)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(umask),  # only the child process
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == mode
+
+
+def test_loudness_option_and_the_sound_in_the_summary(project_file: Path, tmp_path: Path) -> None:
+    """#26: --loudness normalises; the summary and --json say how much the limiter turned down."""
+    refused = livecut("export", str(project_file), "-o", str(tmp_path / "x.mp4"), "--loudness", "3")
+    assert_one_line_error(refused, "--loudness")
+    result = livecut("export", str(project_file), "-o", str(tmp_path / "n.mp4"), "--loudness", "-14", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["limited_db"] == 0.0 and abs(data["loudness_measured"] + data["loudness_gain_db"] + 14) < 0.02
+    text = livecut("export", str(project_file), "-o", str(tmp_path / "t.mp4"))
+    assert text.returncode == 0 and "sound not limited (ceiling -1 dBTP)" in text.stdout, text.stdout

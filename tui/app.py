@@ -25,8 +25,10 @@ from rich.console import RenderableType
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 
 from core.errors import LivecutError
 from core.modes import PreviewChoice
@@ -40,7 +42,7 @@ from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.path_prompt import PathPrompt
 from tui.settings import keys, themes
-from tui.settings.config import Config, load_config, save_config
+from tui.settings.config import Config, config_path, load_config, set_theme
 from tui.terminal import Graphics
 from tui.terminal.termguard import TerminalGuard
 from tui.terminal.tmuxcolour import tmux_truecolour
@@ -55,7 +57,11 @@ TIMELINE_EXTENSIONS = frozenset({".otio", ".otioz", ".edl", ".xml"})
 """What Export/Import timeline… complete to."""
 
 AUTOSAVE_SECONDS = 30.0
-SAVE_CHOICES = [Choice("save", "Save", "s"), Choice("discard", "Discard", "d"), Choice("cancel", "Cancel", "escape")]
+SAVE_CHOICES = [
+    Choice("save", "Save", "s"),
+    Choice("discard", "Discard", "ctrl+d", destructive=True),  # never a letter: typed-ahead text is not an answer
+    Choice("cancel", "Cancel", "escape"),
+]
 
 
 class LivecutApp(App[int]):
@@ -110,6 +116,11 @@ class LivecutApp(App[int]):
         self._asking = False
         self._held_keys: list[events.Key] | None = None
         """Keys typed while a path prompt opens (see ``_hold_keys``)."""
+        self._parked_keys: list[events.Key] = []
+        """Held keys put aside while a question comes first (see ``on_choice_screen_shown``)."""
+        self._hold_timer: Timer | None = None
+        self._palette_hold = False
+        """Keys are held because a command was chosen in the palette (see ``on_event``)."""
 
     # -- setup -----------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[None]:
@@ -169,7 +180,7 @@ class LivecutApp(App[int]):
 
     def _remember_theme(self, theme: str) -> None:
         self.config = self.config.with_theme(theme)
-        written = save_config(self.config)
+        written = set_theme(self.config.path or config_path(), theme)
         if written is None:
             self.notify("the theme could not be saved to the config file", severity="warning")
         elif self._theme_ready:
@@ -260,7 +271,7 @@ class LivecutApp(App[int]):
                     question,
                     [
                         Choice("recover", "Recover", "r"),
-                        Choice("discard", "Discard", "d"),
+                        Choice("discard", "Discard", "ctrl+d", destructive=True),
                         Choice("later", "Not now", "escape"),
                     ],
                     title="recover autosave",
@@ -287,8 +298,7 @@ class LivecutApp(App[int]):
 
     def action_import_timeline(self) -> None:
         if not self._asking:
-            if not self.document.dirty:  # else a save question comes first: keys answer it
-                self._hold_keys()
+            self._hold_keys()  # a save question may come first: the keys are for the path, not it
             self.import_timeline_flow()
 
     @work(exclusive=True, group="dialog")
@@ -316,8 +326,9 @@ class LivecutApp(App[int]):
         from core.interchange import default_project_path, import_timeline
 
         if not await self._settle_unsaved("importing a timeline"):
-            self.release_keys()
+            self._drop_parked_keys()
             return
+        self._resume_held_keys()
         text = await self._ask_path(
             "import timeline (.otio .otioz .edl .xml)", str(self.document.base_dir) + "/", TIMELINE_EXTENSIONS
         )
@@ -358,8 +369,7 @@ class LivecutApp(App[int]):
 
     def action_open(self) -> None:
         if not self._asking:
-            if not self.document.dirty:  # else a save question comes first: keys answer it
-                self._hold_keys()
+            self._hold_keys()  # a save question may come first: the keys are for the path, not it
             self.open_flow()
 
     # -- keys typed while a path prompt opens ------------------------------------------------------
@@ -367,21 +377,83 @@ class LivecutApp(App[int]):
         """A path prompt is on its way: keys typed before it can take them are held, not given to
         the editor (``End`` would move the playhead, ``s`` split), and replayed into the prompt.
         Released when the prompt has focus, or after ``HOLD_KEYS_S`` whatever happens."""
-        self._held_keys = []
-        self.set_timer(HOLD_KEYS_S, self.release_keys)
+        self._palette_hold = False  # a prompt claims the keys held since the palette's enter
+        if self._held_keys is None:
+            self._held_keys = []
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+        self._hold_timer = self.set_timer(HOLD_KEYS_S, self.release_keys)
 
     def release_keys(self) -> None:
         held, self._held_keys = self._held_keys, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
         for key in held or ():
             self.post_message(events.Key(key.key, key.character))
 
     def on_path_prompt_ready(self, _message: PathPrompt.Ready) -> None:
         self.release_keys()
 
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and self._held_keys is not None:
-            self._held_keys.append(event)
+    def on_choice_screen_shown(self, _message: ChoiceScreen.Shown) -> None:
+        """A question is on screen (save before opening…): keys held so far were typed for the
+        path prompt that may follow it, not as an answer, so they are parked until that prompt
+        (``_resume_held_keys``), and keys typed from now on answer the question."""
+        if self._held_keys is not None:
+            self._parked_keys += self._held_keys
+            self._held_keys = None
+            if self._hold_timer is not None:
+                self._hold_timer.stop()
+                self._hold_timer = None
+
+    def _resume_held_keys(self) -> None:
+        """The question is answered (or was not needed) and the path prompt comes: hold keys
+        again, the parked ones first."""
+        parked, self._parked_keys = self._parked_keys, []
+        self._held_keys = parked + (self._held_keys or [])
+        self._hold_keys()
+
+    def _drop_parked_keys(self) -> None:
+        """No prompt follows (the question was cancelled): the typed path goes nowhere; given to
+        the editor, its letters would be edits."""
+        self._parked_keys = []
+        self.release_keys()
+
+    def on_command_palette_closed(self, message: CommandPalette.Closed) -> None:
+        """The palette ran a command (or was escaped): keys held since its enter go on to the
+        prompt that command opened, or, when it opened none, back to where they belong. The
+        command runs through one or two ``call_later`` hops, so the check waits two as well."""
+        if not self._palette_hold:
             return
+        if not message.option_selected:
+            self._palette_hold = False
+            self.release_keys()
+            return
+        self.call_later(self.call_later, self._end_palette_hold)
+
+    def _end_palette_hold(self) -> None:
+        if self._palette_hold:  # the command opened no prompt
+            self._palette_hold = False
+            self.release_keys()
+
+    async def on_event(self, event: events.Event) -> None:
+        # only keys as they come in: a key that was forwarded bubbles back here to run bindings
+        # (the palette's enter is one), and must go through
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held_keys is not None:
+                self._held_keys.append(event)
+                return
+            if isinstance(self.screen, ChoiceScreen) and self.screen.typed_ahead(event):
+                log.debug("key %s typed before the question was drawn: ignored", event.key)
+                return
+            if event.key == "enter" and isinstance(self.screen, CommandPalette):
+                # enter runs the chosen command only once the palette has handled it, and keys
+                # typed right after it (a path for the prompt that command opens) would reach the
+                # closing palette or the editor first: hold them from here
+                await super().on_event(event)
+                self._hold_keys()
+                self._palette_hold = True
+                return
         await super().on_event(event)
 
     def action_quit(self) -> None:  # type: ignore[override]
@@ -404,7 +476,9 @@ class LivecutApp(App[int]):
     @work(exclusive=True, group="dialog")
     async def open_flow(self) -> None:
         if not await self._settle_unsaved("opening another project"):
+            self._drop_parked_keys()
             return
+        self._resume_held_keys()
         text = await self._ask_path("open project", str(self.document.base_dir) + "/")
         if text is None:
             return
@@ -450,7 +524,10 @@ class LivecutApp(App[int]):
                 answer = await self._ask(
                     ChoiceScreen(
                         f"{target} exists. Replace it?",
-                        [Choice("replace", "Replace", "r"), Choice("cancel", "Cancel", "escape")],
+                        [
+                            Choice("replace", "Replace", "ctrl+r", destructive=True),
+                            Choice("cancel", "Cancel", "escape"),
+                        ],
                         title="save as",
                     )
                 )

@@ -10,3 +10,5 @@ DEFAULT_CRF = 20
 """The quality both front ends start from."""
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 """x264 speed presets, fastest first."""
+LOUDNESS_RANGE = (-50.0, -5.0)
+"""Integrated loudness targets (LUFS) an export accepts; −14 is streaming's, −23 broadcast's (EBU R 128)."""

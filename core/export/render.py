@@ -18,7 +18,10 @@ Why it is shaped like this:
   reorder delay (``exportseg.probe``), so dts rise strictly across the whole film.
 * **One audio track for the whole film.** ``core.media.audio`` decodes the timeline's audio and one AAC
   encoder encodes it continuously, on its own thread while the segments encode (per-segment
-  audio would click at every join and restart the encoder's priming).
+  audio would click at every join and restart the encoder's priming). The mix goes through the
+  same true-peak limiter as the preview's (``core.model.playout.mixed_audio``), after one normalising gain when a
+  loudness target is asked (``ExportOptions.loudness``: the film is measured first, BS.1770);
+  the result says by how much the limiter turned the sound down at most.
 * **Nothing half-written.** The MP4 is muxed into a hidden temp file beside the output (the
   faststart pass needs a seekable file), fsynced and renamed over the output at the end; any
   error or cancellation removes the temp file. An existing output needs ``force``.
@@ -36,6 +39,7 @@ import contextlib
 import functools
 import io
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -48,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 import av
 
+from core.atomic import file_mode
 from core.cells.encoders import SOFTWARE, detect_encoders
 from core.cells.limits import cache_limits
 from core.cells.plan import CellRef
@@ -68,10 +73,12 @@ from core.export.segments import (
     probe,
     read_segment,
 )
-from core.media.audio import AAC_FRAME, RATE, AacTrack, packet_pts, samples_at
+from core.media.audio import AAC_FRAME, RATE, AacTrack, mix_limiter, packet_pts, samples_at
 from core.media.damage import Concealed
 from core.media.info import MediaInfo
-from core.model.playout import concealed_in, timeline_audio
+from core.media.limiter import CEILING_DBTP
+from core.media.loudness import normalising_gain_db
+from core.model.playout import concealed_in, mixed_audio, timeline_loudness
 from core.model.project import Project
 
 if TYPE_CHECKING:
@@ -121,6 +128,9 @@ class ExportOptions:
     cluster: str | None = None
     """A Dask scheduler address (``tcp://HOST:8786``): missing segments are encoded there
     (``core.engine.dask_executor``); None: on this machine."""
+    loudness: float | None = None
+    """Integrated loudness target in LUFS (−14 streaming, −23 broadcast): the mix is measured
+    and turned up or down by one gain before the limiter; None: clip gains as they are."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,23 @@ class ExportResult:
     """The project rate (for the warning texts)."""
     segments_sent: int = 0
     """Segments sent to a cluster (``ExportOptions.cluster``); 0 when encoded here."""
+    limited_db: float = 0.0
+    """The largest gain reduction of the true-peak limiter (dB; 0: it never had to act)."""
+    loudness_gain_db: float | None = None
+    """The normalising gain applied for ``ExportOptions.loudness`` (None: not asked)."""
+    loudness_measured: float | None = None
+    """The mix's integrated loudness before that gain (LUFS; None: not asked or silent)."""
+
+    @property
+    def sound(self) -> str:
+        """What was done to the sound, for the summary: the loudness gain and the limiting."""
+        parts = []
+        if self.loudness_gain_db is not None:
+            measured = "silent" if self.loudness_measured is None else f"{self.loudness_measured:.1f} LUFS"
+            parts.append(f"loudness {measured}, {self.loudness_gain_db:+.1f} dB")
+        limited = f"limited by up to {self.limited_db:.1f} dB" if self.limited_db >= 0.05 else "not limited"
+        parts.append(f"sound {limited} (ceiling {CEILING_DBTP:.0f} dBTP)")
+        return "; ".join(parts)
 
     @property
     def warnings(self) -> list[str]:
@@ -182,6 +209,9 @@ class ExportResult:
             "height": self.height,
             "bytes": self.bytes,
             "segments_sent": self.segments_sent,
+            "limited_db": round(self.limited_db, 2),
+            "loudness_gain_db": None if self.loudness_gain_db is None else round(self.loudness_gain_db, 2),
+            "loudness_measured": None if self.loudness_measured is None else round(self.loudness_measured, 2),
             "warnings": self.warnings,
             "concealed": [c.to_dict(self.fps) for c in self.concealed],
         }
@@ -238,7 +268,7 @@ def export(
         report(replace(progress, segments_encoding=len(plan.missing), segments_reused=plan.reused))
 
     store.pin(s.key for s in plan.segments)
-    audio = _FilmAudio(project)
+    audio = _FilmAudio(project, opts.loudness)
     infos = _infos(project)
     repaired: set[str] = set()
 
@@ -275,6 +305,9 @@ def export(
         tuple(concealed_in(project.timeline)),
         project.fps,
         len(sent),
+        audio.limiter.max_reduction_db,
+        audio.gain_db if opts.loudness is not None else None,
+        audio.measured if opts.loudness is not None and math.isfinite(audio.measured) else None,
     )
     for warning in result.warnings:
         log.warning("export: %s", warning)
@@ -449,11 +482,17 @@ def _frames_done(store: CellStore, scheduler: Scheduler, segments: Sequence[Expo
 # -- the output file ---------------------------------------------------------------------------------
 @contextlib.contextmanager
 def _staged(output: Path, force: bool) -> Iterator[Path]:
-    """A hidden temp file beside ``output``, renamed over it when the block succeeds, else removed."""
+    """A hidden temp file beside ``output``, renamed over it when the block succeeds, else removed.
+
+    It gets the mode of an ordinary write (``mkstemp`` makes 0600): 0666 less the umask, or the
+    mode of the file it replaces, as project saves and interchange files do.
+    """
     try:
         fd, name = tempfile.mkstemp(prefix=part_prefix(output), suffix=".part", dir=output.parent)
     except OSError as exc:
         raise LivecutError(f"{output.parent}: cannot write the export here ({exc.strerror or exc})") from None
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, file_mode(output))
     os.close(fd)
     temp = Path(name)
     try:
@@ -478,8 +517,14 @@ class _FilmAudio:
     serial work at the end of an hour-long export; overlapped, it usually costs nothing.
     """
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, loudness: float | None = None) -> None:
         self._halt = threading.Event()
+        self._loudness = loudness
+        self.limiter = mix_limiter()
+        self.measured = -math.inf
+        """The mix's integrated loudness (LUFS), measured when a target is asked."""
+        self.gain_db = 0.0
+        """The normalising gain for that target."""
         self._track = AacTrack(0)
         self.extradata = self._track.extradata
         self.packets: list[tuple[int, bytes]] = []
@@ -490,7 +535,14 @@ class _FilmAudio:
 
     def _run(self, project: Project) -> None:
         try:
-            for chunk in timeline_audio(project.timeline, 0, chunk=AAC_FRAME * 8):
+            if self._loudness is not None:
+                self.measured = timeline_loudness(project.timeline)
+                self.gain_db = normalising_gain_db(self.measured, self._loudness)
+                log.info(
+                    "export: the mix measures %.1f LUFS: %+.1f dB for %.1f", self.measured, self.gain_db, self._loudness
+                )
+            mix = mixed_audio(project.timeline, 0, AAC_FRAME * 8, gain_db=self.gain_db, limiter=self.limiter)
+            for chunk in mix:
                 if self._halt.is_set():
                     return
                 self.packets.extend((packet_pts(p), bytes(p)) for p in self._track.feed(chunk))

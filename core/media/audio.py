@@ -9,6 +9,14 @@ media, contribute silence.
 
 Source time 0 of a clip is its media's first *video* frame (as in ``core.media.frames``), so
 sound stays in sync with picture when a container starts its streams at different times.
+
+What plays and what is exported is ``mixed_audio``: that signal, optionally at one overall gain
+(loudness normalisation), through the true-peak limiter (``core.media.limiter``), since clip gain
+reaches +24 dB and float samples over full scale would clip in every player. The preview starts
+sessions anywhere, so a mix that starts inside the timeline first runs the limiter over the
+``LIMITER_WARMUP`` samples before its start and drops them: its gain at the start is then
+(nearly) the one a play from the beginning would have, and a session that resumes another's
+sound has no gain jump at the join.
 """
 
 from __future__ import annotations
@@ -22,12 +30,19 @@ import numpy as np
 
 from core.errors import MediaError
 from core.media.info import MediaInfo
+from core.media.limiter import CEILING_DBTP, TruePeakLimiter
 
 log = logging.getLogger(__name__)
 
 RATE = 48000
 CHANNELS = 2
 AAC_FRAME = 1024
+CODEC_HEADROOM_DB = 0.5
+"""How far under the −1 dBTP ceiling the limiter holds the PCM: AAC coding moves peaks by a few
+tenths of a dB, and the decoded sound is what must stay under the ceiling."""
+LIMITER_WARMUP = RATE // 2
+"""Samples of sound before a mid-timeline start that the limiter runs over first (0.5 s, several
+times its release time, so its state has converged)."""
 
 
 def samples_at(frame: int, fps: Fraction) -> int:
@@ -113,6 +128,11 @@ def _decoded(info: MediaInfo, start: Fraction, count: int, chunk: int) -> Iterat
                 break
         if have:
             yield np.concatenate(pending, axis=1)
+
+
+def mix_limiter() -> TruePeakLimiter:
+    """The limiter of the mix: −1 dBTP less the codec's headroom."""
+    return TruePeakLimiter(CHANNELS, RATE, ceiling_db=CEILING_DBTP - CODEC_HEADROOM_DB)
 
 
 class AacTrack:

@@ -18,8 +18,10 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from core.media.audio import CHANNELS, RATE, iter_source_audio, samples_at
+from core.media.audio import CHANNELS, LIMITER_WARMUP, RATE, iter_source_audio, mix_limiter, samples_at
 from core.media.damage import Concealed, scan
+from core.media.limiter import TruePeakLimiter
+from core.media.loudness import integrated_loudness
 from core.model.timeline import Timeline
 
 Samples = npt.NDArray[np.float32]
@@ -74,3 +76,36 @@ def concealed_in(timeline: Timeline) -> list[Concealed]:
 
 
 __all__ = ["Samples", "concealed_in", "timeline_audio"]
+
+
+def mixed_audio(
+    timeline: Timeline,
+    first_sample: int,
+    chunk: int = RATE // 2,
+    *,
+    gain_db: float = 0.0,
+    limiter: TruePeakLimiter | None = None,
+) -> Iterator[Samples]:
+    """The sound that plays and is exported: ``timeline_audio`` from ``first_sample``, times
+    ``gain_db`` (loudness normalisation), through the true-peak limiter, in chunks of any size.
+
+    Pass ``limiter`` to read its figures (``max_reduction_db``) afterwards; it must be fresh.
+    """
+    limiter = limiter or mix_limiter()
+    start = max(0, first_sample - LIMITER_WARMUP)
+    raw = timeline_audio(timeline, start, chunk)
+    if gain_db:
+        factor = np.float32(10 ** (gain_db / 20))
+        raw = (block * factor for block in raw)
+    skip = first_sample - start
+    for block in limiter.stream(raw):
+        if skip:
+            cut = min(skip, block.shape[1])
+            block, skip = block[:, cut:], skip - cut
+        if block.shape[1]:
+            yield block
+
+
+def timeline_loudness(timeline: Timeline) -> float:
+    """The integrated loudness (LUFS) of the timeline's mix at its clip gains, before any limiting."""
+    return integrated_loudness(timeline_audio(timeline, 0, chunk=RATE))

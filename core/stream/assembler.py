@@ -7,8 +7,8 @@ one fragment, muxed by PyAV's own mp4 muxer (``frag_custom``: a fresh muxer per 
 exactly one ``moof``/``mdat`` pair); ``core.stream.fmp4`` then patches each fragment's base decode time,
 the one field a fresh muxer cannot know, and the fragments are appended behind one init segment.
 
-Audio is different on purpose: one AAC encoder per session encodes the timeline's audio
-continuously (``core.media.audio``), and each fragment carries the packets produced up to its end, so
+Audio is different on purpose: one AAC encoder per session encodes the timeline's mix (through
+the true-peak limiter) continuously (``core.model.playout.mixed_audio``), and each fragment carries the packets produced up to its end, so
 there is no click at segment joins.
 
 A session can start at any segment, carries timeline timestamps (the player shows timeline
@@ -40,7 +40,7 @@ from core.cells.plan import RungChange, Segment
 from core.cells.store import CellStore
 from core.errors import EncodeError
 from core.media.audio import AAC_FRAME, AacTrack, packet_pts, samples_at
-from core.model.playout import timeline_audio
+from core.model.playout import mixed_audio
 from core.model.timeline import Timeline
 from core.stream.bytestream import GrowingStream
 from core.stream.fmp4 import iter_boxes, set_base_times, timescales, top_level
@@ -383,7 +383,7 @@ class StreamSession:
             self.reused = len(reused)
             self.first_fragment_ms = (time.perf_counter() - t0) * 1000
         track = AacTrack(audio_start, emit_from)
-        source = timeline_audio(self.timeline, audio_start, chunk=AAC_FRAME * 4)
+        source = mixed_audio(self.timeline, audio_start, chunk=AAC_FRAME * 4)
         pending: list[av.Packet[av.audio.stream.AudioStream]] = []
         next_audio = emit_from
         kept = sum(len(b.data) for b in built)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
+import stat
 import subprocess
 import threading
 import time
@@ -290,3 +292,20 @@ def test_jittered_phone_clip_exports_every_frame_once(tmp_path: Path) -> None:
     with av.open(str(result.output)) as c:
         indices = [picture_index(f.to_ndarray(format="rgb24"), (160, 120)) for f in c.decode(video=0)]
     assert indices == list(range(120))
+
+
+def test_the_output_file_follows_the_umask_or_keeps_the_replaced_files_mode(
+    project: proj.Project, tmp_path: Path
+) -> None:
+    """#26: the staged file came from mkstemp (0600) and kept that mode."""
+    store = CellStore(tmp_path / "cache")
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600)):
+        old = os.umask(umask)
+        try:
+            out = export(project, tmp_path / f"film-{umask:o}.mp4", OPTS, store=store).output
+        finally:
+            os.umask(old)
+        assert stat.S_IMODE(out.stat().st_mode) == mode
+    out.chmod(0o640)
+    export(project, out, replace(OPTS, force=True), store=store)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640

@@ -119,6 +119,28 @@ async def test_new_project_exports_beside_the_working_folder_with_height(
     assert info.video.frame_count == 60
 
 
+async def test_the_loudness_field_normalises_and_the_summary_says_it(tmp_path: Path) -> None:
+    """#26: an export dialog option for a loudness target; the status line says what was done."""
+    import av
+    import numpy as np
+    import pyloudnorm
+
+    path = project_file(tmp_path)
+    app = make_app(Document.open(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+e")
+        dialog(app).query_one("#loudness", Input).value = "-99"
+        await pilot.press("enter")
+        assert "loudness must be between" in status(app) and isinstance(app.screen, ExportScreen)
+        dialog(app).query_one("#loudness", Input).value = "-23"
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, ExportScreen))
+        assert "loudness -" in app.editor.message and "not limited" in app.editor.message
+    with av.open(str(tmp_path / "p.mp4")) as c:
+        sound = np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1)
+    assert abs(pyloudnorm.Meter(48000).integrated_loudness(sound.T.astype(np.float64)) + 23) <= 1.0
+
+
 @pytest.mark.timeout(30)
 async def test_cancel_stops_within_a_second_and_leaves_nothing(tmp_path: Path) -> None:
     project_file(tmp_path, frames=300)
@@ -153,7 +175,7 @@ async def test_existing_file_is_replaced_only_when_confirmed(tmp_path: Path) -> 
         assert out.read_text() == "keep me"
         await pilot.press("enter")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")  # replace (never a bare letter: #26)
         await until(pilot, lambda: not isinstance(app.screen, ExportScreen))
     info = probe(out)
     assert info.video is not None and info.video.frame_count == 60

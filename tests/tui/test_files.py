@@ -103,7 +103,7 @@ async def test_quit_asks_when_unsaved() -> None:
         assert not isinstance(app.screen, ChoiceScreen) and app.is_running
         await pilot.press("ctrl+q")
         await pilot.pause()
-        await pilot.press("d")  # discard
+        await pilot.press("ctrl+d")  # discard (never a bare letter: #26)
         await pilot.pause()
     assert app.return_code == 0
 

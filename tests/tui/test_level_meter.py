@@ -10,7 +10,7 @@ from tui.widgets.status_line import StatusLine, level_meter
 
 
 def test_meter_levels() -> None:
-    assert level_meter(1.0) == "♪█ 0 dB" or level_meter(1.0).startswith("♪█")
+    assert level_meter(0.85) == "♪█ -1 dB"  # under the limiter's ceiling (-1 dBTP)
     assert level_meter(0.5).startswith("♪") and "-6 dB" in level_meter(0.5)
     assert level_meter(0.0) == "♪▁ -∞ dB"
     assert level_meter(0.001)[1] == "▁"  # -60 dB: the floor
@@ -31,3 +31,9 @@ async def test_meter_shows_while_playing_and_follows_gain() -> None:
             and "-6 dB" in editor.query_one(StatusLine).render().plain
         )
         await pilot.press("space")
+
+
+def test_meter_shows_the_limiter_at_work() -> None:
+    """#26: over the ceiling the meter says what plays (the ceiling) and by how much it is limited."""
+    assert level_meter(1.0) == "♪█ -1 dB limit -1"
+    assert level_meter(10 ** (12 / 20)) == "♪█ -1 dB limit -13"  # +12 dB of clip gain on a full-scale peak

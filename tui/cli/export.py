@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core import locations
-from core.export.limits import CRF_RANGE, DEFAULT_CRF, HEIGHT_RANGE, X264_PRESETS
+from core.export.limits import CRF_RANGE, DEFAULT_CRF, HEIGHT_RANGE, LOUDNESS_RANGE, X264_PRESETS
 from tui.cli.command import Command
 
 if TYPE_CHECKING:
@@ -59,6 +59,13 @@ def _setup(p: argparse.ArgumentParser) -> None:
         metavar="tcp://HOST:8786",
         help=f"encode the segments on this Dask scheduler (default: ${CLUSTER_ENV}; needs livecut[cluster])",
     )
+    p.add_argument(
+        "--loudness",
+        type=float,
+        default=None,
+        metavar="LUFS",
+        help="normalise the sound to this integrated loudness (BS.1770): -14 for streaming, -23 for broadcast",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -70,7 +77,11 @@ def _options(args: argparse.Namespace) -> ExportOptions:
         raise UsageError(f"--crf must be between {CRF_RANGE.start} and {CRF_RANGE.stop - 1}")
     if args.height is not None and args.height not in HEIGHT_RANGE:
         raise UsageError(f"--height must be between {HEIGHT_RANGE.start} and {HEIGHT_RANGE.stop - 1}")
+    low, high = LOUDNESS_RANGE
+    if args.loudness is not None and not low <= args.loudness <= high:
+        raise UsageError(f"--loudness must be between {low:g} and {high:g} LUFS (e.g. -14 for streaming)")
     return ExportOptions(
+        loudness=args.loudness,
         height=args.height,
         crf=args.crf,
         preset=args.preset,
@@ -153,6 +164,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"{result.width}x{result.height} {result.encoder}; {result.segments_encoded} segments encoded, "
             f"{result.segments_reused} reused in {result.seconds:.1f} s"
             + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
+            + f"; {result.sound}"
         )
     return 0
 

@@ -600,7 +600,7 @@ class EditorScreen(Screen[None]):
         if result is not None:
             self.message = (
                 f"exported {result.output.name}: {result.duration_s:.1f} s, {result.width}×{result.height}, "
-                f"in {result.seconds:.1f} s"
+                f"in {result.seconds:.1f} s; {result.sound}"
             )
             self._refresh_views()
 

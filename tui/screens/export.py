@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -34,7 +35,7 @@ from textual.widgets import Button, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from core.errors import Cancelled, LivecutError
-from core.export.limits import CRF_RANGE, DEFAULT_CRF, HEIGHT_RANGE
+from core.export.limits import CRF_RANGE, DEFAULT_CRF, HEIGHT_RANGE, LOUDNESS_RANGE
 from core.export.render import (
     ExportOptions,
     ExportProgress,
@@ -128,6 +129,10 @@ class ExportScreen(ModalScreen[ExportResult | None]):
                 yield Static("CRF", classes="caption short")
                 yield OrderedInput(str(DEFAULT_CRF), type="integer", id="crf", max_length=2)
                 yield Static("", id="size")
+            with Horizontal(classes="field"):
+                yield Static("Loudness", classes="caption")
+                yield OrderedInput(placeholder="off", type="number", id="loudness", max_length=6)
+                yield Static("LUFS · -14 streaming, -23 broadcast", id="loudness-hint")
             yield ProgressBar(show_eta=False, id="export-bar", classes="hidden")
             yield Static("", id="export-status")
             with Horizontal(id="buttons"):
@@ -172,6 +177,16 @@ class ExportScreen(ModalScreen[ExportResult | None]):
             raise ValueError(f"the CRF must be between {CRF_RANGE.start} and {CRF_RANGE.stop - 1}")
         return crf
 
+    def _loudness(self) -> float | None:
+        text = self.query_one("#loudness", Input).value.strip()
+        if not text:
+            return None
+        low, high = LOUDNESS_RANGE
+        target = float(text)
+        if not low <= target <= high:
+            raise ValueError(f"the loudness must be between {low:g} and {high:g} LUFS")
+        return target
+
     def _target(self) -> Path:
         text = self.query_one("#output", Input).value.strip()
         if not text:
@@ -190,18 +205,18 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         if self.running:
             return
         try:
-            target, height, crf = self._target(), self._height(), self._crf()
+            target, height, crf, loudness = self._target(), self._height(), self._crf(), self._loudness()
         except ValueError as exc:
             self._say(f"{exc}.", "error")
             return
-        options = ExportOptions(height=height, crf=crf)
+        options = ExportOptions(height=height, crf=crf, loudness=loudness)
         if target.is_file():
             question = f"{target} exists. Replace it?"
-            choices = [Choice("replace", "Replace", "r"), Choice("cancel", "Cancel", "escape")]
+            choices = [Choice("replace", "Replace", "ctrl+r", destructive=True), Choice("cancel", "Cancel", "escape")]
 
             def answered(answer: str | None) -> None:
                 if answer == "replace":
-                    self._run(target, ExportOptions(height=height, crf=crf, force=True))
+                    self._run(target, replace(options, force=True))
                 else:
                     self._say("not exported: the file exists")
 

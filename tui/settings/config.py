@@ -16,11 +16,18 @@ from the command palette), how the preview picture reaches the terminal, and key
 
 ``LIVECUT_CONFIG_DIR`` overrides the folder (tests, portable setups; ``core.locations.config_dir``).
 Writes are atomic.
+
+The file is the user's text, so remembering a theme (the one thing the editor writes into an
+existing file) is a text edit, not a re-serialisation: ``set_theme`` replaces the value of the
+top-level ``theme`` line and keeps every other byte (comments, order, unknown keys, refused
+remaps), and checks with tomllib that the edit changed nothing but the theme before writing.
+``save_config`` serialises values and is only for a file that does not exist yet.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -157,8 +164,88 @@ def _cache_limit(cache: object, problems: list[str]) -> str | None:
     return str(value)
 
 
+_THEME_LINE = re.compile(
+    r"""^(?P<lead>[ \t]*(?:theme|"theme"|'theme')[ \t]*=[ \t]*)"""
+    r"""(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[^#\r\n]*?)"""
+    r"""(?P<tail>[ \t]*(?:#[^\r\n]*)?\r?\n?)$"""
+)
+_VERSION_LINE = re.compile(r"""^[ \t]*(?:version|"version"|'version')[ \t]*=""")
+
+
+def theme_edit(text: str, theme: str) -> str:
+    """``text`` with its top-level ``theme`` set to ``theme``; every other byte kept.
+
+    Only the value of the ``theme = ...`` line before the first table header changes (its
+    comment stays); without one, a line is added after ``version`` (or first, when there is no
+    ``version`` line). Raises ValueError when ``text`` is not valid TOML or when the edited text
+    would read back as anything but the same settings with the new theme.
+    """
+    try:
+        before = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"TOML syntax error: {exc}") from exc
+    value = tomli_w.dumps({"theme": theme}).split("=", 1)[1].strip()
+    parts = text.split("\n")  # not splitlines: it also splits at characters TOML keeps in comments
+    lines = [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    edited: list[str] | None = None
+    version_at: int | None = None
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("["):
+            break  # the top-level table ends at the first header
+        match = _THEME_LINE.match(line)
+        if match:
+            edited = [*lines[:index], match["lead"] + value + match["tail"], *lines[index + 1 :]]
+            break
+        if version_at is None and _VERSION_LINE.match(line):
+            version_at = index
+    if edited is None:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        at = 0 if version_at is None else version_at + 1
+        if at and not lines[at - 1].endswith("\n"):
+            lines[at - 1] += newline
+        edited = [*lines[:at], f"theme = {value}{newline}", *lines[at:]]
+    result = "".join(edited)
+    try:
+        after = tomllib.loads(result)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"the edit would break the file: {exc}") from exc
+    if after != {**before, "theme": theme}:
+        raise ValueError("the theme line could not be changed on its own")
+    return result
+
+
+def set_theme(path: Path, theme: str) -> Path | None:
+    """Remember ``theme`` in the config file at ``path`` by editing only its ``theme`` line.
+
+    A missing or empty file gets ``version`` and ``theme``. Returns the path, or None when the
+    file cannot be read, is not valid TOML (the user's text is never replaced by ours) or cannot
+    be written; the reason is logged.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("cannot read config %s: %s", path, exc)
+        return None
+    try:
+        new = theme_edit(text if text.strip() else f"version = {VERSION}\n", theme)
+    except ValueError as exc:
+        log.warning("the theme was not saved in %s: %s", path, exc)
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, new.encode("utf-8"))
+    except OSError as exc:
+        log.warning("cannot write config %s: %s", path, exc)
+        return None
+    return path
+
+
 def save_config(config: Config) -> Path | None:
-    """Write ``config`` back (atomic); returns the path, or None when it cannot be written."""
+    """Write ``config`` as a new file (atomic); returns the path, or None when it cannot be
+    written. It serialises values, so it drops comments and unknown keys: an existing file is
+    edited with ``set_theme`` instead."""
     target = config.path or config_path()
     data: dict[str, Any] = {"version": VERSION}
     if config.theme:

@@ -13,6 +13,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widget import Widget
 
+from core.media.limiter import CEILING_DBTP
 from core.text import printable
 
 
@@ -113,10 +114,16 @@ METER_FLOOR_DB = -48.0
 
 
 def level_meter(level: float) -> str:
-    """``♪▆ -9 dB``: a linear peak (1.0 = full scale) as one bar and its dBFS, for the status line."""
+    """``♪▆ -9 dB``: a linear peak (1.0 = full scale) as one bar and its dBFS, for the status line.
+
+    Over the mix limiter's ceiling (``core.media.limiter``) the meter shows what plays, the
+    ceiling, and by how much the limiter turns the sound down there: ``♪█ -1 dB limit -11``.
+    """
     if level <= 0:
         return "♪▁ -∞ dB"
     db = 20 * math.log10(level)
+    if db > CEILING_DBTP:
+        return f"♪{_BARS[-1]} {CEILING_DBTP:.0f} dB limit -{db - CEILING_DBTP:.0f}"
     step = min(len(_BARS) - 1, max(0, round((db - METER_FLOOR_DB) / -METER_FLOOR_DB * (len(_BARS) - 1))))
     return f"♪{_BARS[step]} {db:+.0f} dB" if db > 0 else f"♪{_BARS[step]} {db:.0f} dB"
 
