@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import shutil
 import subprocess
 from dataclasses import replace
@@ -61,10 +62,16 @@ def assemble(p: proj.Project, tl: Timeline, cache: Path, start: int = 0) -> tupl
 
 
 def expected_indices(tl: Timeline) -> list[int]:
+    """The documented rule (``core/media/frames.py``): project frame ``n`` shows the last source
+    frame at most ``n / fps + ε`` in, ε an eighth of the shorter frame period. For 24000/1001 in a
+    30 fps project that differs from plain ``floor``: source frame 4 (166.83 ms) is 0.17 ms after
+    project frame 5 (166.67 ms), closer than any phone's timestamp jitter, so frame 5 shows it."""
     out = []
     for placed in tl.placed():
+        src = RATES[placed.clip.media]
+        eps = min(1 / src, 1 / tl.fps) / 8
         for n in range(placed.clip.in_, placed.clip.out):
-            out.append(int(n * RATES[placed.clip.media] / tl.fps))
+            out.append(math.floor((Fraction(n) / tl.fps + eps) * src))
     return out
 
 
