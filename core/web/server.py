@@ -110,7 +110,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     log.info("page connected (%d open)", len(hub.clients))
     try:
         client.send_later(hub.hello())
-        client.send_later(await asyncio.to_thread(hub.segments_message))
+        client.send_later(await hub.current_segments())
         transport = hub.transport
         client.send_later(transport.message(seek=False))
         client.restart_later(transport.frame, edit=False)
