@@ -340,3 +340,65 @@ def test_a_refused_page_shows_why_and_does_not_retry(web_project: proj.Project, 
             asyncio.run(scenario())
         finally:
             server.close()
+
+
+def test_the_cap_comes_from_the_environment_and_a_typo_is_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.web.hub import WebHub
+    from core.web.limits import MAX_VIEWERS_ENV, max_viewers_from_env
+
+    monkeypatch.delenv(MAX_VIEWERS_ENV, raising=False)
+    assert max_viewers_from_env() == 8
+    monkeypatch.setenv(MAX_VIEWERS_ENV, "3")
+    assert max_viewers_from_env() == 3
+    assert WebServer(WebHub(), port=0).limits.max_viewers == 3  # the editor's --web server too
+    monkeypatch.setenv(MAX_VIEWERS_ENV, "lots")
+    assert max_viewers_from_env() == 8
+    monkeypatch.setenv(MAX_VIEWERS_ENV, "0")
+    assert max_viewers_from_env() == 1
+    with pytest.raises(ValueError):
+        WebLimits(max_viewers=0)
+
+
+@pytest.mark.slow
+def test_serve_max_viewers_caps_the_pages(web_project: proj.Project) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    assert web_project.path is not None
+    bad = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "serve", str(web_project.path), "--max-viewers", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "--max-viewers" in bad.stderr
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "serve", str(web_project.path), "--port", "0", "--max-viewers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LIVECUT_WEB_MAX_VIEWERS": "5"},  # the option wins
+    )
+    try:
+        assert child.stdout is not None
+        url = child.stdout.readline().strip().replace("http://", "ws://").replace("/?token=", "/ws?token=")
+
+        async def two_pages() -> str:
+            async with aiohttp.ClientSession() as http, http.ws_connect(url) as first:
+                while (await first.receive(timeout=30)).type != aiohttp.WSMsgType.BINARY:
+                    pass
+                async with http.ws_connect(url) as second:
+                    while True:
+                        data = json.loads((await second.receive(timeout=10)).data)
+                        if data["type"] == "refused":
+                            return str(data["reason"])
+
+        assert "the most it allows" in asyncio.run(two_pages())
+    finally:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
