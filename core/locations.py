@@ -45,6 +45,8 @@ DISPLAY_CHECK_SECONDS_ENV = "LIVECUT_DISPLAY_CHECK_SECONDS"
 """How long the editor waits for a test window to open before it calls the display unusable."""
 PREVIEW_WINDOW_MB_ENV = "LIVECUT_PREVIEW_WINDOW_MB"
 """The preview's memory window in MiB (at least 4)."""
+WEB_MAX_VIEWERS_ENV = "LIVECUT_WEB_MAX_VIEWERS"
+"""Pages the browser preview serves at once (``core.web.limits`` parses it)."""
 
 VARIABLES = (
     CACHE_DIR_ENV,
@@ -55,6 +57,7 @@ VARIABLES = (
     CLUSTER_ENV,
     DISPLAY_CHECK_SECONDS_ENV,
     PREVIEW_WINDOW_MB_ENV,
+    WEB_MAX_VIEWERS_ENV,
 )
 """Every variable livecut reads (the README documents each; a test keeps the two in step)."""
 
@@ -125,6 +128,11 @@ def preview_window_mb_text() -> str:
     return _text(PREVIEW_WINDOW_MB_ENV)
 
 
+def web_max_viewers_text() -> str:
+    """``LIVECUT_WEB_MAX_VIEWERS`` as written (``""``: unset); ``core.web.limits`` parses it."""
+    return _text(WEB_MAX_VIEWERS_ENV)
+
+
 __all__ = [
     "APP_NAME",
     "CACHE_DIR_ENV",
@@ -137,6 +145,7 @@ __all__ = [
     "LOG_DIR_ENV",
     "PREVIEW_WINDOW_MB_ENV",
     "VARIABLES",
+    "WEB_MAX_VIEWERS_ENV",
     "cache_dir",
     "cache_limit_text",
     "cluster",
@@ -145,4 +154,5 @@ __all__ = [
     "encoder",
     "log_dir",
     "preview_window_mb_text",
+    "web_max_viewers_text",
 ]

@@ -38,7 +38,7 @@ import av
 
 from core.cells.plan import RungChange, Segment
 from core.cells.store import CellStore
-from core.errors import EncodeError
+from core.errors import Cancelled, EncodeError
 from core.media.audio import AAC_FRAME, AacTrack, packet_pts, samples_at
 from core.model.playout import mixed_audio
 from core.model.timeline import Timeline
@@ -140,11 +140,20 @@ class CellPackets:
                 self._template_data = data
         return payloads
 
-    def template(self) -> av.video.stream.VideoStream | None:
+    def add_video_stream(self, out: av.container.OutputContainer) -> av.video.stream.VideoStream | None:
+        """A video stream added to ``out`` with the cells' parameters (None before any cell was read).
+
+        The template container is used under the lock that ``close`` takes too: a page that goes
+        away closes its assembler while its session thread may be muxing, and a template closed
+        between handing it out and copying it made PyAV raise ``AssertionError: Container is not
+        open``. A session still running after ``close`` reopens the template.
+        """
         with self._lock:
             if self._template is None and self._template_data is not None:
                 self._template = av.open(io.BytesIO(self._template_data), "r")
-            return self._template.streams.video[0] if self._template is not None else None
+            if self._template is None:
+                return None
+            return out.add_stream_from_template(self._template.streams.video[0])
 
     def close(self) -> None:
         with self._lock:
@@ -184,12 +193,11 @@ class Assembler:
         self, payloads: list[bytes], audio: list[av.Packet[av.audio.stream.AudioStream]], audio_codec: AacTrack
     ) -> tuple[bytes, bytes]:
         """(init, fragment) for video ``payloads`` at frame 0.. and ``audio`` packets (rebased)."""
-        template = self.packets.template()
-        if template is None:
-            raise RuntimeError("no cell has been read yet")
         buf = io.BytesIO()
         with av.open(buf, "w", format="mp4", options={"movflags": MOVFLAGS}) as out:
-            vs = out.add_stream_from_template(template)
+            vs = self.packets.add_video_stream(out)
+            if vs is None:
+                raise RuntimeError("no cell has been read yet")
             vs.time_base = self._vtb
             aus = out.add_stream("aac", rate=48000)
             aus.layout = "stereo"
@@ -326,12 +334,23 @@ class StreamSession:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    @property
+    def alive(self) -> bool:
+        """True while the session's thread (``start_thread``) runs."""
+        return self._thread is not None and self._thread.is_alive()
+
     def run(self) -> None:
         t0 = time.perf_counter()
         try:
             self._run(t0)
+        except Cancelled:
+            self.sink.abort()
+            return
         except Exception:
-            log.exception("stream session failed")
+            if self.cancel_event.is_set():  # its owner tore things down under it: not a failure
+                log.debug("cancelled stream session stopped on an error", exc_info=True)
+            else:
+                log.exception("stream session failed")
             self.sink.abort()
             return
         if self.cancel_event.is_set():

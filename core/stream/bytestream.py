@@ -23,9 +23,13 @@ the cells on disk (``core.preview.preview``). A blocked ``append`` returns when 
 on, or at once on ``abort`` (the owner of a dropped session must abort it, or its producer waits
 for ever).
 
+An event loop cannot block in ``read``: the browser preview's pump (``core.web.client``) uses
+``read_nowait`` and is woken by the stream's ``on_change`` hook (called after each append, finish
+and abort), so a page costs no thread beyond its session's producer.
+
 Chunks are kept as a list of ``bytes`` with their start offsets, so ``append`` never copies
 earlier data and a ``read`` copies only what it returns. One ``Condition`` guards the state;
-callbacks (``on_wait``) run outside the lock.
+callbacks (``on_wait``, ``on_change``) run outside the lock.
 """
 
 from __future__ import annotations
@@ -66,9 +70,12 @@ class GrowingStream:
     docstring.
     """
 
-    def __init__(self, window: StreamWindow | None = None) -> None:
+    def __init__(self, window: StreamWindow | None = None, *, on_change: Callable[[], None] | None = None) -> None:
+        """``on_change`` is called (on the producer's thread, outside the lock; keep it quick) after
+        each ``append`` that stored bytes, and after ``finish`` and ``abort``."""
         self._cond = threading.Condition()
         self._window = window
+        self._on_change = on_change
         self._chunks: list[bytes] = []
         self._starts: list[int] = []
         self._size = 0
@@ -107,18 +114,28 @@ class GrowingStream:
             self._chunks.append(chunk)
             self._size += len(chunk)
             self._cond.notify_all()
+        self._changed()
 
     def finish(self) -> None:
         """No more data: readers reach EOF after the buffered bytes. Idempotent."""
         with self._cond:
             self._finished = True
             self._cond.notify_all()
+        self._changed()
 
     def abort(self) -> None:
         """Drop the stream: every read returns ``b""`` from now on. Idempotent."""
         with self._cond:
             self._aborted = True
             self._cond.notify_all()
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            try:
+                self._on_change()
+            except Exception:  # a faulty hook must not kill the producer
+                logger.exception("stream on_change callback failed")
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -198,6 +215,24 @@ class GrowingStream:
 
     # --- reader support ------------------------------------------------------------------------
 
+    def _read_nowait(self, reader: StreamReader, size: int) -> bytes | None:
+        with self._cond:
+            if reader._closed or self._aborted:
+                return b""
+            if reader._pos < self._size:
+                return self._take(reader, size)
+            return b"" if self._finished else None
+
+    def _take(self, reader: StreamReader, size: int) -> bytes:
+        """Up to ``size`` bytes at the reader's position, moving it and the window (lock held)."""
+        data = self._slice(reader._pos, size)
+        reader._pos += len(data)
+        self._read_to = max(self._read_to, reader._pos)
+        if self._window is not None:
+            self._trim(self._window)
+            self._cond.notify_all()  # a producer may wait for room
+        return data
+
     def _read(self, reader: StreamReader, size: int) -> bytes:
         notified = False
         with self._cond:
@@ -205,13 +240,7 @@ class GrowingStream:
                 if reader._closed or self._aborted:
                     return b""
                 if reader._pos < self._size:
-                    data = self._slice(reader._pos, size)
-                    reader._pos += len(data)
-                    self._read_to = max(self._read_to, reader._pos)
-                    if self._window is not None:
-                        self._trim(self._window)
-                        self._cond.notify_all()  # a producer may wait for room
-                    return data
+                    return self._take(reader, size)
                 if self._finished:
                     return b""
                 if reader.on_wait is not None and not notified:
@@ -306,6 +335,13 @@ class StreamReader:
         if size <= 0:
             return b""
         return self._stream._read(self, size)
+
+    def read_nowait(self, size: int) -> bytes | None:
+        """Like ``read`` without blocking: up to ``size`` bytes available now, ``b""`` at EOF (as
+        ``read``), or None when the stream goes on but has no byte for this reader yet."""
+        if size <= 0:
+            return b""
+        return self._stream._read_nowait(self, size)
 
     def close(self) -> None:
         """Stop reading: a pending ``read`` returns ``b""`` promptly, later ones at once."""

@@ -68,6 +68,8 @@ class WebHub:
         self.clients: set[Page] = set()
         """Open pages (touched on the loop only)."""
         self._last_segments: dict[str, Any] | None = None
+        self._segments_job: asyncio.Future[dict[str, Any]] | None = None
+        """The segment states being read on a pool thread (shared by everyone who asks meanwhile)."""
         self.bytes_sent = 0
         """Stream bytes sent to every page so far (the cost of the preview over SSH)."""
         self.edits = 0
@@ -170,11 +172,19 @@ class WebHub:
                 client.send_later(self.hello())
             client.restart_later(frame, edit=edit)
 
+    async def current_segments(self) -> dict[str, Any]:
+        """``segments_message`` read off the loop; callers that ask while it is being read share
+        that read, so a burst of pages connecting holds one pool thread, not one each."""
+        job = self._segments_job
+        if job is None or job.done():
+            job = self._segments_job = asyncio.ensure_future(asyncio.to_thread(self.segments_message))
+        return await asyncio.shield(job)
+
     async def watch_segments(self) -> None:
         """Send the segment states to every page whenever they change (runs until cancelled)."""
         while True:
             if self.clients:
-                message = await asyncio.to_thread(self.segments_message)
+                message = await self.current_segments()
                 if message != self._last_segments:
                     self._last_segments = message
                     self._broadcast(message)

@@ -6,12 +6,15 @@ other server to run; the preview needs exactly a few static assets and one WebSo
 Every request needs the token (query ``token=…``, or the cookie the page's first load sets):
 without it the answer is 403. Only the page's own assets, read from the package once at start,
 are served — no path from a request ever reaches the file system.
+
+At most ``WebLimits.max_viewers`` pages hold a stream at once (``core.web.limits``): the next
+WebSocket is answered at once with a ``refused`` message the page shows, then closed with the
+policy-violation code, before it costs a session, a thread or an engine snapshot.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import errno
 import logging
 import socket
@@ -19,11 +22,12 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.typedefs import Handler
 
 from core.web.client import Client
 from core.web.hub import WebHub
+from core.web.limits import WebLimits, max_viewers_from_env
 from core.web.security import is_loopback, new_token, token_matches
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,12 @@ ASSETS = {
 }
 """The only files the server answers with (read from ``core/web/static`` at start)."""
 HUB_KEY = web.AppKey("hub", WebHub)
-EXECUTOR_KEY = web.AppKey("executor", concurrent.futures.ThreadPoolExecutor)
+LIMITS_KEY = web.AppKey("limits", WebLimits)
+REFUSED = (
+    "livecut already serves {n} page(s), the most it allows at once: close one of them and reload"
+    " this page (livecut serve --max-viewers N, or LIVECUT_WEB_MAX_VIEWERS, allows more)."
+)
+"""What a page refused by the cap shows."""
 
 
 def _load_assets() -> dict[str, bytes]:
@@ -46,7 +55,7 @@ def _load_assets() -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in ASSETS}
 
 
-def build_app(hub: WebHub, token: str, executor: concurrent.futures.ThreadPoolExecutor, port: int) -> web.Application:
+def build_app(hub: WebHub, token: str, port: int, limits: WebLimits | None = None) -> web.Application:
     """The application: ``/`` (the page), ``/static/NAME`` (its assets) and ``/ws`` (the stream)."""
     assets = _load_assets()
     cookie = f"livecut_token_{port}"
@@ -81,7 +90,7 @@ def build_app(hub: WebHub, token: str, executor: concurrent.futures.ThreadPoolEx
 
     app = web.Application(middlewares=[require_token])
     app[HUB_KEY] = hub
-    app[EXECUTOR_KEY] = executor
+    app[LIMITS_KEY] = limits or WebLimits()
     app.router.add_get("/", index)
     app.router.add_get("/static/{name}", static)
     app.router.add_get("/ws", websocket)
@@ -90,15 +99,18 @@ def build_app(hub: WebHub, token: str, executor: concurrent.futures.ThreadPoolEx
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     """One page: hello, segment states, a first session at the transport's frame, then messages."""
-    hub = request.app[HUB_KEY]
+    hub, limits = request.app[HUB_KEY], request.app[LIMITS_KEY]
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=64 * 1024)
     await ws.prepare(request)
-    client = Client(ws, hub, request.app[EXECUTOR_KEY])
+    if len(hub.clients) >= limits.max_viewers:
+        await _refuse(ws, len(hub.clients), limits)
+        return ws
+    client = Client(ws, hub, limits, request.transport)  # no await between the count and the add
     hub.clients.add(client)
     log.info("page connected (%d open)", len(hub.clients))
     try:
         client.send_later(hub.hello())
-        client.send_later(await asyncio.to_thread(hub.segments_message))
+        client.send_later(await hub.current_segments())
         transport = hub.transport
         client.send_later(transport.message(seek=False))
         client.restart_later(transport.frame, edit=False)
@@ -116,7 +128,19 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         hub.clients.discard(client)
         client.close()
         log.info("page disconnected (%d open)", len(hub.clients))
+        await client.released()
     return ws
+
+
+async def _refuse(ws: web.WebSocketResponse, open_pages: int, limits: WebLimits) -> None:
+    """Tell a page over the cap why it gets no stream, and close its socket."""
+    log.warning("refused a page: %d already open, the most allowed", open_pages)
+    try:
+        async with asyncio.timeout(limits.stall_seconds):
+            await ws.send_json({"type": "refused", "reason": REFUSED.format(n=limits.max_viewers)})
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many pages")
+    except (TimeoutError, ConnectionError, RuntimeError) as exc:
+        log.info("a refused page went away first: %r", exc)
 
 
 @dataclass(frozen=True)
@@ -157,8 +181,18 @@ def bind_socket(host: str, port: int, tries: int = PORT_TRIES) -> socket.socket:
 class WebServer:
     """Runs the browser preview on its own thread and event loop until ``close``."""
 
-    def __init__(self, hub: WebHub, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, token: str | None = None):
+    def __init__(
+        self,
+        hub: WebHub,
+        *,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        token: str | None = None,
+        limits: WebLimits | None = None,
+    ):
+        """``limits`` (default: ``LIVECUT_WEB_MAX_VIEWERS`` pages, see ``core.web.limits``)."""
         self.hub = hub
+        self.limits = limits or WebLimits(max_viewers=max_viewers_from_env())
         self.host = host
         self.wanted_port = port
         self.token = token or new_token()
@@ -168,7 +202,6 @@ class WebServer:
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
-        self._executor = concurrent.futures.ThreadPoolExecutor(32, thread_name_prefix="livecut-web-read")
 
     @property
     def loopback(self) -> bool:
@@ -206,7 +239,7 @@ class WebServer:
     async def _serve(self, sock: socket.socket) -> None:
         assert self.address is not None
         self._stop = asyncio.Event()
-        app = build_app(self.hub, self.token, self._executor, self.address.port)
+        app = build_app(self.hub, self.token, self.address.port, self.limits)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.SockSite(runner, sock)
@@ -235,4 +268,3 @@ class WebServer:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 log.error("the browser preview server did not stop within %.0f s", timeout)
-        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -227,3 +227,39 @@ def test_every_shared_video_file_can_be_previewed(path: Path, tmp_path: Path) ->
     assert len(frames) == p.timeline.duration  # failed cells (the damaged file) play black, never missing
     assert abs(audio.shape[1] - p.timeline.duration * RATE / 30) <= 1025
     assert not failed  # the damaged file's bad packet is concealed (issue 10), its cells are made
+
+
+def test_closing_the_assembler_while_a_session_muxes_never_fails_the_session(
+    cached: tuple[proj.Project, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page that goes away closes its assembler while its session thread may be in ``_mux``: the
+    template's container must not be closed under the muxer (PyAV's ``AssertionError: Container
+    is not open``), and the session must still end with a whole stream (#31)."""
+    import logging
+    import threading
+
+    caplog.set_level(logging.ERROR, logger="core.stream")
+    p, cache = cached
+    store = CellStore(cache)
+    with Engine(p, workers=1, store=store) as eng:
+        assert eng.wait_ready(60)
+        asm = Assembler(store, p.fps)
+        closing = threading.Event()
+
+        def close_again_and_again() -> None:
+            while not closing.is_set():
+                asm.close()
+
+        closer = threading.Thread(target=close_again_and_again)
+        closer.start()
+        try:
+            for _ in range(4):
+                sink = GrowingStream()
+                session = asm.session(p.timeline, eng.segments, 0, sink, eng.resolve)
+                session.run()
+                assert sink.finished and not sink.aborted
+        finally:
+            closing.set()
+            closer.join()
+            asm.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]

@@ -252,3 +252,40 @@ def test_window_retained_bytes_stop_growing_under_a_fast_producer_and_reader() -
     assert bytes(got_start) == expected and not mismatch
     assert peak <= window.behind + window.ahead + 2 * chunk_size
     assert stream.dropped > total - window.behind - 2 * chunk_size
+
+
+def test_read_nowait_never_blocks_and_on_change_wakes_a_poller() -> None:
+    """An event loop's pump (the browser preview) reads without a thread: None means 'not yet',
+    and the stream's hook says when to look again (#31)."""
+    changes: list[int] = []
+    stream = GrowingStream(StreamWindow(behind=0, ahead=8), on_change=lambda: changes.append(1))
+    reader = stream.reader()
+    assert reader.read_nowait(4) is None
+    stream.append(b"abcdef")
+    assert len(changes) == 1
+    assert reader.read_nowait(4) == b"abcd"
+    assert reader.read_nowait(4) == b"ef"
+    assert reader.read_nowait(4) is None
+    assert stream.retained == 0  # the window follows a non-blocking reader too
+    stream.finish()
+    assert len(changes) == 2 and reader.read_nowait(4) == b""
+    aborted = GrowingStream(on_change=lambda: changes.append(1))
+    other = aborted.reader()
+    aborted.append(b"xyz")
+    aborted.abort()
+    assert len(changes) == 4 and other.read_nowait(4) == b""
+    closed = GrowingStream()
+    last = closed.reader()
+    closed.append(b"xyz")
+    last.close()
+    assert last.read_nowait(4) == b""
+
+
+def test_a_failing_on_change_hook_does_not_stop_the_producer() -> None:
+    def boom() -> None:
+        raise RuntimeError("hook")
+
+    stream = GrowingStream(on_change=boom)
+    stream.append(b"abc")
+    stream.finish()
+    assert stream.getvalue() == b"abc"

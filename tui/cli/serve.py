@@ -24,19 +24,30 @@ def _setup_serve(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument(
+        "--max-viewers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="pages that may play at once; the next is refused with a message (default 8, or LIVECUT_WEB_MAX_VIEWERS)",
+    )
     p.add_argument("--json", action="store_true", help="print the address as JSON")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from core.web.hub import WebHub
+    from core.web.limits import WebLimits, max_viewers_from_env
     from core.web.security import is_loopback
     from core.web.server import WebServer
 
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
+    if args.max_viewers is not None and args.max_viewers < 1:
+        raise UsageError("--max-viewers must be at least 1")
+    limits = WebLimits(max_viewers=max_viewers_from_env() if args.max_viewers is None else args.max_viewers)
     _project, engine = start_engine(args.project, args.workers, None, Progress(quiet=True))
     try:
-        server = WebServer(WebHub(engine), host=args.bind, port=args.port)
+        server = WebServer(WebHub(engine), host=args.bind, port=args.port, limits=limits)
         try:
             address = server.start()
         except OSError as exc:

@@ -17,7 +17,7 @@
     fps: 30, nominal: 30, duration: 0, following: false, sid: 0, speed: 0,
     ms: null, sb: null, queue: [], codecs: "", pendingSeek: null, resetParser: false,
     clearAll: false, endPending: false, segs: [], segDuration: 0, ws: null, lastPos: -1,
-    reverse: null, connected: false,
+    reverse: null, connected: false, refused: false,
   };
   const stats = { loadAt: performance.now(), firstFrameAt: null, painted: 0, bytes: 0, sessions: 0 };
 
@@ -199,6 +199,10 @@
       case "status":
         show(m.text);
         break;
+      case "refused": // the server serves as many pages as it allows: say why, and do not retry
+        s.refused = true;
+        show(m.reason);
+        break;
     }
   }
   function onBinary(buffer) {
@@ -222,7 +226,7 @@
     };
     ws.onclose = () => {
       s.connected = false;
-      if (s.ws === ws) { show("Disconnected from livecut; retrying…"); setTimeout(connect, 2000); }
+      if (s.ws === ws && !s.refused) { show("Disconnected from livecut; retrying…"); setTimeout(connect, 2000); }
     };
     s.ws = ws;
   }
