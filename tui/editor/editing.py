@@ -562,7 +562,9 @@ def loop_range(tl: Timeline, cur: Cursor, marks: SourceMarks) -> LoopRange:
 
 def loop_wrap(loop: LoopRange, frame: int, speed: float) -> int | None:
     """Where playback at ``frame`` jumps to stay in ``loop`` (None: carry on)."""
-    if speed > 0 and (frame >= loop.end - 1 or frame < loop.start):
+    # the preview plays a loop's passes itself (``PreviewHandle.set_loop``): a forward position
+    # only leaves the range under the stand-in clock, which reports ``end`` before it wraps
+    if speed > 0 and (frame >= loop.end or frame < loop.start):
         return loop.start
     if speed < 0 and (frame <= loop.start or frame >= loop.end):
         return loop.end - 1
