@@ -71,8 +71,8 @@ def cmd_info(args: argparse.Namespace) -> int:
             f"  clip {p.index + 1}: {p.clip.media} [{p.clip.in_}, {p.clip.out}) at {frames_to_timecode(p.start, project.fps)}"
             f" ({format_seconds(p.clip.length, project.fps)}{sound})"
         )
-    for m in tl.markers:
-        say(f"  marker {frames_to_timecode(m.frame, project.fps)}" + (f": {m.name}" if m.name else ""))
+    for marker in tl.markers:
+        say(f"  marker {frames_to_timecode(marker.frame, project.fps)}" + (f": {marker.name}" if marker.name else ""))
     return 0
 
 
