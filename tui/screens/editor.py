@@ -386,6 +386,7 @@ class EditorScreen(Screen[None]):
                 position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
                 selection=self._selection_text(tl, sel),
                 selection_short=self._selection_text(tl, sel, short=True),
+                selection_over_note=self.state.source.view is not None,
                 message=self.message,
                 note=self._status_note(),
                 title=self.document.title,
@@ -421,7 +422,7 @@ class EditorScreen(Screen[None]):
     def _selection_text(self, tl: Timeline, sel: int | None, *, short: bool = False) -> str:
         """Which clip the keys act on and why: ``clip 2/5 selected`` (tab) or ``under playhead``."""
         if self.state.source.view is not None:
-            return "" if short else source.source_text(self.state)
+            return source.source_text(self.state, short=short)
         if sel is None:
             return "no clip"
         clip = tl.clips[sel]
