@@ -64,6 +64,21 @@ def test_new_then_info(tmp_path: Path) -> None:
     assert_one_line_error(livecut("new", str(tmp_path / "q.toml"), str(tmp_path / "zz.mp4")), "zz.mp4")
 
 
+def test_info_reports_gain_mute_and_markers(tmp_path: Path) -> None:
+    make_source(tmp_path / "a.mp4", frames=30, width=64, height=48, fps=30)
+    (tmp_path / "p.toml").write_text(
+        'version = 2\n[project]\nfps = "30"\n[[media]]\nid = "a"\npath = "a.mp4"\n'
+        '[[clips]]\nmedia = "a"\nin = 0\nout = 10\ngain_db = -6.0\n'
+        '[[clips]]\nmedia = "a"\nin = 10\nout = 20\nmute = true\n'
+        '[[markers]]\nframe = 15\nname = "chorus"\n'
+    )
+    info = json.loads(livecut("info", str(tmp_path / "p.toml"), "--json").stdout)
+    assert [(c["gain_db"], c["mute"]) for c in info["timeline"]] == [(-6.0, False), (0.0, True)]
+    assert info["markers"] == [{"frame": 15, "name": "chorus"}]
+    text = livecut("info", str(tmp_path / "p.toml")).stdout
+    assert "gain -6.0 dB" in text and "muted" in text and "marker 00:00:00:15: chorus" in text
+
+
 def test_info_reports_offline_and_validation_errors(tmp_path: Path) -> None:
     (tmp_path / "o.toml").write_text(
         'version = 1\n[project]\n[[media]]\nid = "a"\npath = "x.mp4"\n[[clips]]\nmedia = "a"\nin = 0\nout = 5\n'

@@ -78,6 +78,10 @@ class Preview:
         self._session: StreamSession | None = None
         self._timeline: Timeline = engine.timeline
         self._frame = 0
+        self._loop: tuple[int, int] | None = None
+        """The range ``[in, out)`` played over and over (``set_loop``), or None."""
+        self._held_pause = True
+        """True while the player is paused by ``pause`` (not by reaching a loop's out point)."""
         frame_size = (max(16, frame_size[0]), max(16, frame_size[1]))  # before layout a pane may be 0×0
         self.player = Player(
             vo=mode,
@@ -98,8 +102,12 @@ class Preview:
             self.engine.set_playhead(frame)
             self._emit(Position(frame))
             self._maybe_switch(frame)
+        elif isinstance(event, Paused) and event.paused and self._at_loop_end():
+            pass  # libmpv pauses at the end of a loop's stream (keep-open): the wrap plays on
         elif isinstance(event, Waiting | Paused):
             self._emit(event)
+        elif isinstance(event, Ended) and self._at_loop_end():
+            threading.Thread(target=self._wrap, name="livecut-loop-wrap", daemon=True).start()
         elif isinstance(event, Ended | Failed) and not self._maybe_switch(None):
             # (a stream that ended for a rung change, even before its first frame, is no end and no failure)
             self._emit(event)
@@ -147,6 +155,59 @@ class Preview:
             with self._lock:
                 self._switching = False
 
+    # -- loop ------------------------------------------------------------------------------------
+    def set_loop(self, start: int | None, end: int | None) -> None:
+        """Play timeline frames ``[start, end)`` over and over (None: no loop).
+
+        Why the stream and not the position reports: a seek back issued when the player reports
+        the out point lands a frame or two late (the player shows ``out`` or skips ``out - 1``),
+        and libmpv's own A-B loop drops the last frame now and then. So a loop's session *ends*
+        at ``out``: the player shows every frame up to ``out - 1`` and stops at the end of the
+        stream, and only then does the preview seek back to ``in`` and play on. Each pass plays
+        exactly ``[in, out)``.
+        """
+        loop = None if start is None or end is None or end <= start else (max(0, start), end)
+        with self._lock:
+            if loop == self._loop:
+                return
+            self._loop = loop
+            here = self._frame
+        if loop is not None and not loop[0] <= here < loop[1]:
+            here = loop[0]
+        if self._session is not None or loop is not None:
+            self._restart(here)  # a stream that ends at the new out point (or no longer ends there)
+
+    def _until(self, frame: int) -> int | None:
+        """Where a session starting at ``frame`` ends: the loop's out point when inside it."""
+        with self._lock:
+            loop = self._loop
+        return loop[1] if loop is not None and loop[0] <= frame < loop[1] else None
+
+    def _at_loop_end(self) -> bool:
+        """True when the current session is a loop's and the player reached its end."""
+        with self._lock:
+            session, loop, frame = self._session, self._loop, self._frame
+            held = self._held_pause
+        if session is None or loop is None or session.until != loop[1] or held:
+            return False
+        # a session that ends early for a change of rung is no loop end (``_maybe_switch``)
+        return session.state.switch_frame is None and frame >= loop[0]
+
+    def _wrap(self) -> None:
+        """Back to the loop's in point, playing (off libmpv's event thread)."""
+        try:
+            with self._lock:
+                loop = self._loop
+            if loop is None:
+                return
+            self.seek(loop[0])
+            with self._lock:
+                held = self._held_pause
+            if not held:
+                self.player.play()
+        except Exception:
+            log.exception("wrapping the preview's loop failed")
+
     def _assembler(self, rung: int) -> Assembler:
         with self._lock:
             asm = self.assemblers.get(rung)
@@ -181,7 +242,9 @@ class Preview:
 
         # the stream opens on the playhead's own frame, so the first picture the player shows
         # is the right one (never the segment's first frame while a seek is on its way)
-        session = self._assembler(r).session(timeline, segs, start, sink, resolve, r, from_frame=frame).start_thread()
+        until = self._until(frame)
+        session = self._assembler(r).session(timeline, segs, start, sink, resolve, r, from_frame=frame, until=until)
+        session.start_thread()
         with self._lock:
             self._session = session
             self._frame = frame
@@ -261,12 +324,16 @@ class Preview:
         self.seek(self.frame + frames)
 
     def play(self) -> None:
+        with self._lock:
+            self._held_pause = False
         self._sync()
         if self._session is None:
             self._restart(self.frame)
         self.player.play()
 
     def pause(self) -> None:
+        with self._lock:
+            self._held_pause = True
         self.player.pause()
 
     def toggle(self) -> None:
@@ -276,6 +343,8 @@ class Preview:
             self.pause()
 
     def set_speed(self, x: float) -> None:
+        with self._lock:
+            self._held_pause = x == 0
         self._sync()
         if self._session is None:
             self._restart(self.frame)

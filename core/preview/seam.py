@@ -157,6 +157,9 @@ class PreviewHandle(Protocol):
 
     def pause(self) -> None: ...
 
+    def set_loop(self, start: int | None, end: int | None) -> None:
+        """Play frames ``[start, end)`` over and over, each pass exactly (None: no loop)."""
+
     def set_frame_size(self, width: int, height: int) -> None:
         """Size of the RGB frames in ``terminal`` mode."""
 

@@ -253,8 +253,9 @@ class Assembler:
         rung: int = 0,
         *,
         from_frame: int | None = None,
+        until: int | None = None,
     ) -> StreamSession:
-        return StreamSession(self, timeline, segments, start, sink, resolve, rung, from_frame=from_frame)
+        return StreamSession(self, timeline, segments, start, sink, resolve, rung, from_frame=from_frame, until=until)
 
     def remember(self, start: int, built: list[_Built]) -> None:
         with self._lock:
@@ -295,8 +296,11 @@ class StreamSession:
         rung: int = 0,
         *,
         from_frame: int | None = None,
+        until: int | None = None,
     ) -> None:
-        """``from_frame`` (a timeline frame inside segment ``start``) starts the stream exactly
+        """``until`` (a timeline frame) ends the stream before that frame: a loop's session
+        ends at the loop's out point, so the player shows its last frame and stops there
+        (``core.preview.preview`` wraps it back to the in point). ``from_frame`` (a timeline frame inside segment ``start``) starts the stream exactly
         there instead of at the segment's first frame: cells are all-intra, so any frame can open
         a stream, and a player that loads it shows that frame first. Without it a player would
         show the segment's first frame until its seek to the playhead lands — a wrong frame on
@@ -315,6 +319,7 @@ class StreamSession:
         if from_frame is not None and self.start < len(segments):
             seg = segments[self.start]
             self.start_frame = max(seg.at, min(int(from_frame), seg.at + seg.last - seg.first))
+        self.until = None if until is None or until <= self.start_frame else int(until)
         self.first_fragment_ms: float | None = None
         self.reused = 0
         self._keys: dict[int, str] = {}
@@ -367,11 +372,14 @@ class StreamSession:
         pieces: list[_Piece] = []
         for index in range(self.start, len(self.segments)):
             seg = self.segments[index]
+            if self.until is not None and seg.at >= self.until:
+                break
             first = seg.first + max(0, self.start_frame - seg.at)  # the first segment may start inside
-            while first <= seg.last:
+            end = seg.last if self.until is None else min(seg.last, seg.first + self.until - 1 - seg.at)
+            while first <= end:
                 at = seg.at + first - seg.first
-                size = QUICK_FRAMES if at < quick_until else seg.last - first + 1
-                last = min(seg.last, first + size - 1)
+                size = QUICK_FRAMES if at < quick_until else end - first + 1
+                last = min(end, first + size - 1)
                 pieces.append(_Piece(index, first, last, at))
                 first = last + 1
         return pieces

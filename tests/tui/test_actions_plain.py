@@ -56,6 +56,7 @@ def test_a_refused_edit_changes_nothing_and_says_why() -> None:
     step = table.ACTIONS["split"](ctx)  # at a clip's first frame there is nothing to split
     assert step.state == ctx.state and ctx.document.timeline.clips == (A, B, C) and not ctx.document.dirty
     assert len(step.effects) == 1 and isinstance(step.effects[0], Notify) and step.effects[0].severity == "warning"
+    assert "first frame of clip 1/3" in step.effects[0].text  # why: it is a cut already (#26)
 
 
 def test_navigating_while_playing_pauses_the_player_then_seeks() -> None:

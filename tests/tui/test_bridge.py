@@ -112,6 +112,9 @@ class FakePreview:
     def seek(self, frame: int) -> None:
         self.calls.append(("seek", frame))
 
+    def set_loop(self, start: int | None, end: int | None) -> None:
+        self.calls.append(("loop", None if start is None or end is None else (start, end)))
+
     def set_speed(self, x: float) -> None:
         self.calls.append(("speed", x))
 

@@ -41,7 +41,8 @@ def test_loop_rules() -> None:
     with pytest.raises(EditError, match="empty"):
         editing.loop_range(tl, Cursor(0), SourceMarks(100, 90))
     loop = LoopRange(10, 31)
-    assert editing.loop_wrap(loop, 30, 1.0) == 10 and editing.loop_wrap(loop, 20, 1.0) is None
+    assert editing.loop_wrap(loop, 31, 1.0) == 10 and editing.loop_wrap(loop, 20, 1.0) is None
+    assert editing.loop_wrap(loop, 30, 1.0) is None  # the last frame of the range plays (#26)
     assert editing.loop_wrap(loop, 10, -1.0) == 30 and editing.loop_wrap(loop, 5, 2.0) == 10
 
 

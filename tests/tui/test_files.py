@@ -313,5 +313,5 @@ def test_save_as_names_an_untitled_project_after_its_file(tmp_path: Path) -> Non
     assert doc.project.name == "untitled"
     doc.save(tmp_path / "new.toml")
     assert doc.project.name == "new" and proj.load(tmp_path / "new.toml").name == "new"
-    doc.save(tmp_path / "copy.toml")  # named after its first file, it follows a save as
-    assert doc.project.name == "copy"
+    doc.save(tmp_path / "copy.toml")  # a named project keeps its name through a save as (#26)
+    assert doc.project.name == "new" and proj.load(tmp_path / "copy.toml").name == "new"

@@ -75,6 +75,8 @@ async def test_selection_keys() -> None:
         ed = app.editor
         view = app.editor.query_one(TimelineView)
         assert view.state.selected == 0
+        await pilot.press("tab")  # the clip under the playhead first (#26)
+        assert view.state.selected == 0 and ed.cursor.playhead == 0 and ed.cursor.picked == 0
         await pilot.press("tab")
         assert view.state.selected == 1 and ed.cursor.playhead == 0
         await pilot.press("tab", "tab")
@@ -104,7 +106,7 @@ async def test_trim_keys_act_on_the_selected_clip() -> None:
         await pilot.press(*["right"] * 20, "o")
         assert clips(app)[1] == Clip("b", 110, 131)
         assert ed.cursor.playhead == 80
-        await pilot.press("tab", "i")  # clip 2 is selected, the playhead is in clip 1: refused, with a reason
+        await pilot.press("tab", "tab", "i")  # clip 3 is selected, the playhead is in clip 1: refused, with a reason
         assert clips(app)[2] == Clip("a", 200, 230)
         assert any("not over the selected clip 3/3" in n for n in notes(app))
 

@@ -28,15 +28,18 @@ TL = three_clips().timeline  # clips [0,60) a 0-60, [60,150) b 100-190, [150,180
 # -- selection and navigation ----------------------------------------------------------------------
 def test_selection_stays_when_the_playhead_moves_until_cleared() -> None:
     assert editing.selected(TL, Cursor(70)) == 1 and not editing.is_picked(TL, Cursor(70))
-    picked = editing.pick(TL, Cursor(70), 1)
-    assert picked.picked == 2 and picked.playhead == 70 and editing.is_picked(TL, picked)
-    assert editing.selected(TL, picked) == 2
+    first = editing.pick(TL, Cursor(70), 1)  # the first tab selects the clip under the playhead (#26)
+    assert first.picked == 1 and first.playhead == 70 and editing.is_picked(TL, first)
+    assert editing.pick(TL, Cursor(70), -1).picked == 1  # shift+tab too
+    picked = editing.pick(TL, first, 1)
+    assert picked.picked == 2 and picked.playhead == 70 and editing.selected(TL, picked) == 2
     moved = editing.seek(TL, picked, 10)
     assert editing.selected(TL, moved) == 2  # moving the playhead keeps the selection
     cleared = editing.clear_selection(replace(moved, edge="in", marked=frozenset({0})))
     assert cleared == Cursor(10)  # esc: the keys act on the clip under the playhead again
     assert editing.selected(TL, cleared) == 0
-    assert editing.pick(TL, Cursor(0), -1).picked == 2  # wraps
+    assert editing.pick(TL, Cursor(0, picked=0), -1).picked == 2  # wraps
+    assert editing.pick(TL, Cursor(180), 1).picked == 0  # past the end: the first clip
 
 
 def test_edit_points_and_clamping() -> None:
@@ -83,7 +86,7 @@ def test_split_delete_move_keep_the_picture_under_the_playhead() -> None:
     out = editing.split(TL, Cursor(100))
     assert [c.length for c in out.timeline.clips] == [60, 40, 50, 30]
     assert editing.selected(out.timeline, out.cursor) == 2
-    with pytest.raises(EditError, match="edit point"):
+    with pytest.raises(EditError, match="first frame of clip"):
         editing.split(TL, Cursor(60))
     out = editing.delete(TL, Cursor(160, picked=0))  # delete clip 0 while watching clip 2
     assert out.cursor.playhead == 100 and out.timeline.source_frame(100) == TL.source_frame(160)

@@ -34,6 +34,9 @@ async def test_the_status_line_says_which_clip_the_keys_act_on() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "clip 1/3 under playhead: a.mp4" in status(app)
+        await pilot.press("tab")  # the first tab selects the clip under the playhead (#26)
+        await pilot.pause()
+        assert "clip 1/3 selected: a.mp4" in status(app)
         await pilot.press("tab", "tab")
         await pilot.pause()
         assert "clip 3/3 selected: a.mp4" in status(app)
@@ -54,7 +57,7 @@ async def test_the_selected_clip_is_bracketed_on_the_timeline() -> None:
         view = app.editor.query_one(TimelineView)
         rows = [view.render_line(y).text for y in range(1, 4)]
         assert not any("⎡" in r or "⎤" in r for r in rows)  # nothing selected: no brackets
-        await pilot.press("tab")  # clip 2 (b.mp4), the playhead stays in clip 1
+        await pilot.press("tab", "tab")  # clip 2 (b.mp4), the playhead stays in clip 1
         await pilot.pause()
         rows = [view.render_line(y).text for y in range(1, 4)]
         assert [r.count("⎡") + r.count("⎢") + r.count("⎣") for r in rows] == [1, 1, 1]
@@ -69,7 +72,7 @@ async def test_every_clip_key_acts_on_the_selection_wherever_the_playhead_is() -
     app = make_app(three_clips())
     async with app.run_test(size=SIZE) as pilot:
         ed = app.editor
-        await pilot.press("tab", "tab", "home")  # clip 3 selected, the playhead in clip 1
+        await pilot.press("tab", "tab", "tab", "home")  # clip 3 selected, the playhead in clip 1
         await pilot.press("ctrl+down", "u")  # gain and mute: clip 3
         assert clips(app)[2] == Clip("a", 200, 230, -1.0, True) and clips(app)[0] == A
         await pilot.press("right_square_bracket", "comma")  # nudge clip 3's end
@@ -103,14 +106,14 @@ async def test_an_edit_keeps_the_selection_on_its_clip() -> None:
     app = make_app(three_clips())
     async with app.run_test(size=SIZE) as pilot:
         ed = app.editor
-        await pilot.press("tab", "v", "tab")  # clip 2 marked, clip 3 selected
+        await pilot.press("tab", "tab", "v", "tab")  # clip 2 marked, clip 3 selected
         await pilot.press("x")  # extract the marked clip 2: clip 3 is now clip 2, still selected
         assert clips(app) == (A, C) and ed.cursor.picked == 1
         await pilot.press("home", "ctrl+c", "ctrl+v")  # copy the selected clip, paste it at 0
         assert clips(app) == (C, A, C) and ed.cursor.picked == 2
         await pilot.press("ctrl+z")  # undo keeps the selection's index where the timeline still has it
         assert clips(app) == (A, C) and ed.cursor.picked is None
-        await pilot.press("ctrl+z", "tab")
+        await pilot.press("ctrl+z", "tab", "tab")
         assert clips(app) == TL.clips and ed.cursor.picked == 1
         await pilot.press("escape")
         assert ed.cursor == Cursor(ed.cursor.playhead)

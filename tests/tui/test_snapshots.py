@@ -37,7 +37,7 @@ def mixed_bridge() -> SyntheticBridge:
 
 async def show_frame(pilot: Pilot) -> None:
     app = pilot.app
-    await pilot.press("down", "shift+right", "tab", "right_square_bracket")
+    await pilot.press("down", "shift+right", "tab", "tab", "right_square_bracket")
     app.screen.post_message(PreviewFrame(draw_frame(142, 320, 180, label="B")))  # type: ignore[attr-defined]
     await pilot.pause()
 
@@ -75,7 +75,7 @@ def test_failed_segment(snap_compare) -> None:
 
 def test_high_contrast_theme(snap_compare, tmp_path: Path) -> None:
     app = make_app(demo_with_offline(), bridge=mixed_bridge(), theme="high-contrast")
-    assert snap_compare(app, terminal_size=(100, 30), press=["tab", "left_square_bracket"])
+    assert snap_compare(app, terminal_size=(100, 30), press=["tab", "tab", "left_square_bracket"])
 
 
 def test_selection_marker_without_colour(snap_compare, monkeypatch) -> None:
@@ -84,4 +84,4 @@ def test_selection_marker_without_colour(snap_compare, monkeypatch) -> None:
     which clip the keys act on."""
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(demo_like())
-    assert snap_compare(app, terminal_size=(120, 30), press=["down", "down", "v", "tab", "tab", "right"])
+    assert snap_compare(app, terminal_size=(120, 30), press=["down", "down", "v", "tab", "tab", "tab", "right"])

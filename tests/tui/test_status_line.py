@@ -34,3 +34,18 @@ async def test_opening_a_project_replaces_the_old_message(tmp_path: Path, tiny_m
         await pilot.press("enter")
         await pilot.pause()
         assert app.editor.message == "opened other.toml"
+
+
+async def test_the_source_label_stays_beside_the_mark_message_at_80_columns() -> None:
+    """#26: with the playhead on the OUT mark the message about the marks pushed ``SOURCE name``
+    out of the status line."""
+    app = make_app(three_clips())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b", "right", "i", *["right"] * 10, "o")
+        await pilot.pause()
+        text = app.editor.query_one(StatusLine).render().plain
+        assert "SOURCE a.mp4" in text and "source 00" in text, text
+        await pilot.press("left")  # no message: the note and the help hint never run together
+        await pilot.pause()
+        text = app.editor.query_one(StatusLine).render().plain
+        assert "SOURCE a.mp4" in text and "…?" not in text, text

@@ -121,6 +121,8 @@ class Bridge:
         """Last known playhead (seeks and the player's positions), where the clock takes over."""
         self._speed = 0.0
         """Shuttle speed last asked for (0: paused)."""
+        self._loop: tuple[int, int] | None = None
+        """The loop range the player repeats (``set_loop``), handed to a player that starts later."""
         self._hub: WebHub | None = None
         self._web: WebServer | None = None
         """The browser preview, once ``start_web`` ran (it outlives ``open``)."""
@@ -254,6 +256,8 @@ class Bridge:
             self._frame, self._speed = clock.frame, clock.speed
             clock.pause()
         if timeline is not None and handover:
+            if self._loop is not None:
+                preview.set_loop(*self._loop)
             preview.set_timeline(timeline, self._frame)
             if self._speed:
                 preview.set_speed(self._speed)
@@ -366,6 +370,14 @@ class Bridge:
             self._command("seek", lambda: preview.seek(frame))
         elif self._clock is not None:
             self._clock.seek(frame)
+
+    def set_loop(self, loop: tuple[int, int] | None) -> None:
+        """Play ``[in, out)`` over and over (None: no loop): the player wraps each pass itself."""
+        self._loop = loop
+        preview = self._live()
+        if preview is not None:
+            start, end = loop if loop is not None else (None, None)
+            self._command("loop", lambda: preview.set_loop(start, end))
 
     def set_frame_size(self, size: tuple[int, int]) -> None:
         if self._preview is not None:

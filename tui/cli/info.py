@@ -43,8 +43,17 @@ def cmd_info(args: argparse.Namespace) -> int:
                 ],
                 "offline": [{"id": m.id, "path": str(m.resolved), "error": m.error} for m in offline],
                 "timeline": [
-                    {"media": p.clip.media, "in": p.clip.in_, "out": p.clip.out, "start": p.start} for p in tl.placed()
+                    {
+                        "media": p.clip.media,
+                        "in": p.clip.in_,
+                        "out": p.clip.out,
+                        "start": p.start,
+                        "gain_db": p.clip.gain_db,
+                        "mute": p.clip.mute,
+                    }
+                    for p in tl.placed()
                 ],
+                "markers": [{"frame": m.frame, "name": m.name} for m in tl.markers],
             }
         )
         return 0
@@ -56,10 +65,14 @@ def cmd_info(args: argparse.Namespace) -> int:
         state = f"{m.length(project.fps)} frames" if m.online else f"OFFLINE ({m.error}: expected at {m.resolved})"
         say(f"  media {m.id}: {m.path} — {state}")
     for p in tl.placed():
+        sound = ", muted" if p.clip.mute else ""
+        sound += f", gain {p.clip.gain_db:+.1f} dB" if p.clip.gain_db else ""
         say(
             f"  clip {p.index + 1}: {p.clip.media} [{p.clip.in_}, {p.clip.out}) at {frames_to_timecode(p.start, project.fps)}"
-            f" ({format_seconds(p.clip.length, project.fps)})"
+            f" ({format_seconds(p.clip.length, project.fps)}{sound})"
         )
+    for marker in tl.markers:
+        say(f"  marker {frames_to_timecode(marker.frame, project.fps)}" + (f": {marker.name}" if marker.name else ""))
     return 0
 
 

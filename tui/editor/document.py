@@ -171,8 +171,10 @@ class Document:
         old = self.path
         project = self.project
         named = project.name
-        if path is not None and named in {"untitled", old.stem if old else "untitled"}:
-            project = replace(project, name=Path(path).stem)  # "save as new.toml" names it "new"
+        if path is not None and named == "untitled":
+            # "save as new.toml" names an untitled project "new"; a project with a name keeps it,
+            # also one named after its first file (#26: save as renamed the demo)
+            project = replace(project, name=Path(path).stem)
         saved = proj.save(project, path)
         if project.name != named:  # a fact about the project, not an edit to undo
             self.history.rewrite(lambda p: replace(p, name=saved.name) if p.name == named else p)

@@ -114,11 +114,16 @@ def prev_edit(tl: Timeline, cur: Cursor) -> Cursor:
 
 
 def pick(tl: Timeline, cur: Cursor, delta: int) -> Cursor:
-    """Select the next (``delta`` = 1) or previous clip without moving the playhead."""
+    """Select the next (``delta`` = 1) or previous clip without moving the playhead. With nothing
+    selected yet, the clip under the playhead is the first one selected (#26)."""
     if not tl.clips:
         return cur
-    current = selected(tl, cur)
-    index = (0 if delta > 0 else len(tl.clips) - 1) if current is None else (current + delta) % len(tl.clips)
+    if cur.picked is None or not 0 <= cur.picked < len(tl.clips):
+        placed = tl.clip_at(cur.playhead)
+        if placed is not None:
+            return replace(cur, picked=placed.index)
+        return replace(cur, picked=0 if delta > 0 else len(tl.clips) - 1)
+    index = (cur.picked + delta) % len(tl.clips)
     return replace(cur, picked=index)
 
 
@@ -266,7 +271,10 @@ def split(tl: Timeline, cur: Cursor) -> Outcome:
     _playhead_source(tl, cur, index, "split")
     new = tl.split(cur.playhead)
     if new == tl:
-        raise EditError("the playhead is on an edit point: nothing to split")
+        raise EditError(
+            f"nothing to split: the playhead is on the first frame of clip {index + 1}/{len(tl.clips)} "
+            f"({clip_name(tl, tl.clips[index])}), already a cut; move it at least one frame into the clip"
+        )
     return Outcome("split", new, Cursor(cur.playhead, _kept(cur, index + 1), None))
 
 
@@ -562,7 +570,9 @@ def loop_range(tl: Timeline, cur: Cursor, marks: SourceMarks) -> LoopRange:
 
 def loop_wrap(loop: LoopRange, frame: int, speed: float) -> int | None:
     """Where playback at ``frame`` jumps to stay in ``loop`` (None: carry on)."""
-    if speed > 0 and (frame >= loop.end - 1 or frame < loop.start):
+    # the preview plays a loop's passes itself (``PreviewHandle.set_loop``): a forward position
+    # only leaves the range under the stand-in clock, which reports ``end`` before it wraps
+    if speed > 0 and (frame >= loop.end or frame < loop.start):
         return loop.start
     if speed < 0 and (frame <= loop.start or frame >= loop.end):
         return loop.end - 1

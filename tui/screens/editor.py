@@ -240,7 +240,11 @@ class EditorScreen(Screen[None]):
 
     def apply(self, step: Step) -> None:
         """Take the step's state, then do its effects in order."""
+        old = self._played_loop(self.state)
         self.state = step.state
+        new = self._played_loop(self.state)
+        if new != old:  # before the effects: a loop's first pass starts with the seek to its in
+            self.bridge.set_loop(new)
         for effect in step.effects:
             match effect:
                 case Seek(frame):
@@ -265,6 +269,13 @@ class EditorScreen(Screen[None]):
                 case RestartPreview():
                     self._restart_preview()
 
+    @staticmethod
+    def _played_loop(state: EditorState) -> tuple[int, int] | None:
+        """The range the player repeats: the loop, on the timeline view only."""
+        if state.loop is None or state.source.view is not None:
+            return None
+        return state.loop.start, state.loop.end
+
     def _ask(self, ask: Ask) -> None:
         def answered(text: str | None) -> None:
             self.apply(ask.answer(self.context(), text))
@@ -288,9 +299,11 @@ class EditorScreen(Screen[None]):
             cursor=Cursor(),
             transport=Transport(),
             zoom=None,
+            loop=None,  # a range of the project before means nothing in this one
             message=f"opened {document.title}",  # never a message about the project before
         )
         self.query_one(PreviewPane).show_frame(None)
+        self.bridge.set_loop(None)
         self.bridge.open(document.project, self._frame_size)
         self.timeline_changed()
 
@@ -373,6 +386,7 @@ class EditorScreen(Screen[None]):
                 position=f"{frames_to_timecode(cur.playhead, tl.fps)} / {frames_to_timecode(tl.duration, tl.fps)}",
                 selection=self._selection_text(tl, sel),
                 selection_short=self._selection_text(tl, sel, short=True),
+                selection_over_note=self.state.source.view is not None,
                 message=self.message,
                 note=self._status_note(),
                 title=self.document.title,
@@ -408,7 +422,7 @@ class EditorScreen(Screen[None]):
     def _selection_text(self, tl: Timeline, sel: int | None, *, short: bool = False) -> str:
         """Which clip the keys act on and why: ``clip 2/5 selected`` (tab) or ``under playhead``."""
         if self.state.source.view is not None:
-            return "" if short else source.source_text(self.state)
+            return source.source_text(self.state, short=short)
         if sel is None:
             return "no clip"
         clip = tl.clips[sel]

@@ -432,7 +432,12 @@ class PreviewPane(Widget):
     def on_picture_ready(self, message: PictureReady) -> None:
         message.stop()
         if message.generation != self._generation:
-            return  # stale: the worker starts over when it sees the new generation
+            # stale: the worker starts over when it sees the new generation. If this was the
+            # picture of the last frame (paused), no newer frame will come to start it over: a
+            # generation bumped by a restyle (the bin's input closing after ``a``) left the
+            # previous picture on screen (#26 item 4, suspected), so send the current frame again
+            self._queue_emit()
+            return
         if self._covered or self.app.screen is not self.screen:
             self._generation += 1  # not written: what the worker thinks is on screen is not
             return

@@ -26,7 +26,10 @@ class Status:
     selection: str = ""
     """Which clip the keys act on, and how it was chosen (``clip 2/5 selected: a.mp4 [start``)."""
     selection_short: str = ""
-    """The same without the clip's name, used when the full one would push a notice off the line."""
+    """The same without the clip's name, used when the full one would push a notice off the line;
+    kept beside a message (what the keys act on never leaves the line)."""
+    selection_over_note: bool = False
+    """The full selection goes before the notice (the source view: its marks are the point)."""
     message: str = ""
     note: str = ""
     """Standing notice (e.g. "preview engine unavailable"), shown when there is no message."""
@@ -78,14 +81,19 @@ class StatusLine(Widget):
         right = Text.assemble(("● " if s.dirty else "", style("status--dirty")), (s.title, style("status--title")), " ")
         room = self.size.width - core.cell_len - right.cell_len
         # What else fits, most important first: a message, the selection, the help hint, a notice.
+        # The short selection (``clip 2/5``, ``SOURCE a.mp4``) says what the keys act on: a message
+        # never pushes it out (#26: the source view's label vanished behind the mark message).
         message = notice = selection = hint = ""
-        if s.message and room >= min(14, len(s.message) + 2):
-            message = _fit(f"  {s.message}", room - _GAP)  # a cut message never runs into the file name
+        kept = len(s.selection_short) + 1 if s.selection_short and len(s.selection_short) + 1 <= room else 0
+        if s.message and room - kept >= min(14, len(s.message) + 2):
+            message = _fit(f"  {s.message}", room - kept - _GAP)  # a cut message never runs into the file name
             room -= len(message)
         chosen = s.selection
-        if not message and s.note and s.selection_short:
+        if not message and s.note and s.selection_short and not s.selection_over_note:
             needs = len(s.selection) + 1 + (len(s.hint) + 3 if s.hint else 0) + min(14, len(s.note) + 2)
             chosen = s.selection_short if needs > room else s.selection
+        if chosen and len(chosen) + 1 > room:
+            chosen = s.selection_short
         if chosen and len(chosen) + 1 <= room:
             selection = f" {chosen}"
             room -= len(selection)
@@ -93,7 +101,7 @@ class StatusLine(Widget):
             hint = f"{s.hint}  "
             room -= len(hint)
         if not message and s.note and room >= min(14, len(s.note) + 2):
-            notice = _fit(f"  {s.note}", room - (0 if hint else _GAP))
+            notice = _fit(f"  {s.note}", room - _GAP)  # never run into the help hint
             room -= len(notice)
         left = Text.assemble(
             core,

@@ -144,11 +144,14 @@ def overwrite_edit(ctx: Context) -> Step:
     return _three_point(ctx, overwrite=True)
 
 
-def source_text(state: EditorState) -> str:
-    """The status line's selection part in the source view: the item and its marked range."""
+def source_text(state: EditorState, *, short: bool = False) -> str:
+    """The status line's selection part in the source view: the item and its marked range
+    (``short``: the item only, what the status line keeps when room is tight)."""
     view, media = state.source.view, state.source.media
     if view is None or media is None:
         return ""
+    if short:
+        return f"SOURCE {view.media[0].name}"
     marks = state.source.marks.get(media, SourceMarks())
     have = [
         f"{label} {frames_to_timecode(frame, view.fps)}"
