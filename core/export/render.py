@@ -68,6 +68,7 @@ from core.export.segments import (
     probe,
     read_segment,
 )
+from core.export.smartplan import SmartSummary
 from core.media.audio import AAC_FRAME, RATE, AacTrack, packet_pts, samples_at
 from core.media.damage import Concealed
 from core.media.info import MediaInfo
@@ -121,6 +122,8 @@ class ExportOptions:
     cluster: str | None = None
     """A Dask scheduler address (``tcp://HOST:8786``): missing segments are encoded there
     (``core.engine.dask_executor``); None: on this machine."""
+    smart: bool = False
+    """Copy the sources' whole GOPs and encode only the frames at the cuts (``core.export.smart``)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ class ExportResult:
     """The project rate (for the warning texts)."""
     segments_sent: int = 0
     """Segments sent to a cluster (``ExportOptions.cluster``); 0 when encoded here."""
+    smart: SmartSummary | None = None
+    """What ``ExportOptions.smart`` copied, and why not more; None for an ordinary export."""
 
     @property
     def warnings(self) -> list[str]:
@@ -184,7 +189,7 @@ class ExportResult:
             "segments_sent": self.segments_sent,
             "warnings": self.warnings,
             "concealed": [c.to_dict(self.fps) for c in self.concealed],
-        }
+        } | ({"smart": self.smart.to_dict()} if self.smart is not None else {})
 
 
 ProgressFn = Callable[[ExportProgress], None]
@@ -223,8 +228,12 @@ def export(
     ``LivecutError`` for an empty timeline or offline media. Nothing is left at ``output`` or
     beside it unless the export succeeds.
     """
-    t0 = time.perf_counter()
     opts = options or ExportOptions()
+    if opts.smart:
+        from core.export.smart import smart_export
+
+        return smart_export(project, output, opts, cancel=cancel, on_progress=on_progress, store=store)
+    t0 = time.perf_counter()
     cancel = cancel or threading.Event()
     report = on_progress or (lambda _p: None)
     target = _check_output(Path(output), opts.force)
