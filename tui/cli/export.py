@@ -58,6 +58,11 @@ def _setup(p: argparse.ArgumentParser) -> None:
         metavar="tcp://HOST:8786",
         help=f"encode the segments on this Dask scheduler (default: ${CLUSTER_ENV}; needs livecut[cluster])",
     )
+    p.add_argument(
+        "--smart",
+        action="store_true",
+        help="copy the H.264 sources' whole GOPs as they are; encode only the frames at each cut",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -79,6 +84,7 @@ def _options(args: argparse.Namespace) -> ExportOptions:
         force=args.force,
         allow_offline=args.allow_offline,
         cluster=args.cluster or None,
+        smart=args.smart,
     )
 
 
@@ -143,15 +149,27 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     progress.done()
     sys.stderr.writelines(f"livecut: warning: {text}\n" for text in result.warnings)
+    if result.smart is not None:
+        sys.stderr.writelines(f"livecut: {text}\n" for text in result.smart.messages)
     if args.json:
         emit_json(result.to_dict())
     else:
-        say(
+        head = (
             f"wrote {out}: {result.frames} frames, {result.duration_s:.2f} s, {result.bytes / 1e6:.1f} MB, "
-            f"{result.width}x{result.height} {result.encoder}; {result.segments_encoded} segments encoded, "
-            f"{result.segments_reused} reused in {result.seconds:.1f} s"
-            + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
+            f"{result.width}x{result.height} {result.encoder}; "
         )
+        smart = result.smart
+        if smart is not None and not smart.reason:
+            say(
+                head + f"{smart.frames_copied} frames copied, {smart.frames_encoded} encoded in {result.seconds:.1f} s "
+                f"({smart.bytes_copied / 1e6:.1f} of {smart.video_bytes / 1e6:.1f} MB of video are the sources' own)"
+            )
+        else:
+            say(
+                head + f"{result.segments_encoded} segments encoded, {result.segments_reused} reused "
+                f"in {result.seconds:.1f} s"
+                + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
+            )
     return 0
 
 
