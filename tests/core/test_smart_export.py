@@ -245,3 +245,30 @@ def test_cli_smart_json(closed: tuple[proj.Project, ExportResult], tmp_path: Pat
     assert smart["frames_copied"] == 72 and smart["frames_encoded"] == 22 and smart["reason"] == ""
     crf = livecut("export", str(saved.path), "-o", str(tmp_path / "q.mp4"), "--smart", "--crf", "25")
     assert crf.returncode == 0 and "--smart copied nothing: --crf 25" in crf.stderr
+
+
+@pytest.mark.slow
+def test_chromium_plays_it_to_the_end(closed: tuple[proj.Project, ExportResult]) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no /usr/bin/chromium")
+    film = closed[1].output
+    page_file = film.with_suffix(".html")
+    page_file.write_text(f'<video id="v" muted src="{film.name}"></video>')
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium")
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            outcome = page.evaluate(
+                """() => new Promise(done => {
+                  const v = document.getElementById('v');
+                  v.onerror = () => done({error: v.error ? v.error.code : -1});
+                  v.onended = () => done({frames: v.getVideoPlaybackQuality().totalVideoFrames});
+                  v.play().catch(e => done({error: String(e)}));
+                  setTimeout(() => done({error: 'timeout at ' + v.currentTime}), 30000);
+                })"""
+            )
+        finally:
+            browser.close()
+    assert outcome == {"frames": len(_expected(TRIMS))}
