@@ -73,6 +73,7 @@ from core.export.segments import (
     probe,
     read_segment,
 )
+from core.export.smartplan import SmartSummary
 from core.media.audio import AAC_FRAME, RATE, AacTrack, mix_limiter, packet_pts, samples_at
 from core.media.damage import Concealed
 from core.media.info import MediaInfo
@@ -131,6 +132,8 @@ class ExportOptions:
     loudness: float | None = None
     """Integrated loudness target in LUFS (−14 streaming, −23 broadcast): the mix is measured
     and turned up or down by one gain before the limiter; None: clip gains as they are."""
+    smart: bool = False
+    """Copy the sources' whole GOPs and encode only the frames at the cuts (``core.export.smart``)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,9 @@ class ExportResult:
     loudness_measured: float | None = None
     """The mix's integrated loudness before that gain (LUFS; None: not asked or silent)."""
 
+    smart: SmartSummary | None = None
+    """What ``ExportOptions.smart`` copied, and why not more; None for an ordinary export."""
+
     @property
     def sound(self) -> str:
         """What was done to the sound, for the summary: the loudness gain and the limiting."""
@@ -214,7 +220,7 @@ class ExportResult:
             "loudness_measured": None if self.loudness_measured is None else round(self.loudness_measured, 2),
             "warnings": self.warnings,
             "concealed": [c.to_dict(self.fps) for c in self.concealed],
-        }
+        } | ({"smart": self.smart.to_dict()} if self.smart is not None else {})
 
 
 ProgressFn = Callable[[ExportProgress], None]
@@ -253,8 +259,12 @@ def export(
     ``LivecutError`` for an empty timeline or offline media. Nothing is left at ``output`` or
     beside it unless the export succeeds.
     """
-    t0 = time.perf_counter()
     opts = options or ExportOptions()
+    if opts.smart:
+        from core.export.smart import smart_export
+
+        return smart_export(project, output, opts, cancel=cancel, on_progress=on_progress, store=store)
+    t0 = time.perf_counter()
     cancel = cancel or threading.Event()
     report = on_progress or (lambda _p: None)
     target = _check_output(Path(output), opts.force)

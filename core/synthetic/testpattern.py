@@ -458,6 +458,8 @@ def make_source(
     channels: int = 2,
     label: str = "",
     moving: bool = True,
+    x264_params: str = "",
+    bt709: bool = False,
     cancel: threading.Event | None = None,
 ) -> Path:
     """Write a small media file whose video frame ``i`` is ``draw_frame(i, width, height)``.
@@ -482,6 +484,9 @@ def make_source(
     * ``video=False`` writes an audio-only file (no video stream at all); ``audio=False`` a
       video-only one. The audio is a continuous ``tone_hz`` sine lasting as long as the video
       (``frames / fps``), AAC, or Opus in ``.webm``/``.ogg``.
+    * ``x264_params``: more x264 options (``open-gop=1`` for open GOPs), after ``scenecut=0``.
+    * ``bt709``: tag the video BT.709 limited range (primaries, transfer, matrix, range), as
+      cameras do; untagged by default.
     * ``cancel``: checked between frames; when set, the temporary file is removed and
       :class:`Cancelled` is raised.
     """
@@ -493,7 +498,9 @@ def make_source(
         raise ValueError(f"rotation must be a multiple of 90 degrees, not {rotation}")
     if channels not in _LAYOUTS:
         raise ValueError(f"channels must be 1 or 2, not {channels}")
-    look = _VideoLook(label=label, moving=moving, rotation=rotation, crf=crf, preset=preset)
+    look = _VideoLook(
+        label=label, moving=moving, rotation=rotation, crf=crf, preset=preset, x264_params=x264_params, bt709=bt709
+    )
     sound = (
         _AudioPlan(
             codec=audio_codec or _default_audio_codec(target),
@@ -525,6 +532,8 @@ class _VideoLook:
     rotation: int
     crf: int
     preset: str
+    x264_params: str = ""
+    bt709: bool = False
 
 
 @dataclass(frozen=True)
@@ -680,11 +689,14 @@ def _add_video(container: OutputContainer, plan: _VideoPlan, look: _VideoLook) -
     ctx.thread_count = _ENCODE_THREADS
     if plan.codec == "libx264":
         ctx.thread_type = "FRAME"
-        ctx.options = {"preset": look.preset, "crf": str(look.crf), "x264-params": "scenecut=0"}
+        params = "scenecut=0" + (f":{look.x264_params}" if look.x264_params else "")
+        ctx.options = {"preset": look.preset, "crf": str(look.crf), "x264-params": params}
     else:
         ctx.bit_rate = max(400_000, int(plan.width * plan.height * plan.fps))
         if plan.codec in ("libvpx", "libvpx-vp9"):
             ctx.options = {"deadline": "realtime", "cpu-used": "8"}
+    if look.bt709:  # AVCOL_PRI_BT709, AVCOL_TRC_BT709, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG
+        ctx.color_primaries, ctx.color_trc, ctx.colorspace, ctx.color_range = 1, 1, 1, 1
     if look.rotation:
         stream.set_display_rotation(look.rotation)
     return stream

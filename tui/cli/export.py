@@ -66,6 +66,11 @@ def _setup(p: argparse.ArgumentParser) -> None:
         metavar="LUFS",
         help="normalise the sound to this integrated loudness (BS.1770): -14 for streaming, -23 for broadcast",
     )
+    p.add_argument(
+        "--smart",
+        action="store_true",
+        help="copy the H.264 sources' whole GOPs as they are; encode only the frames at each cut",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -90,6 +95,7 @@ def _options(args: argparse.Namespace) -> ExportOptions:
         force=args.force,
         allow_offline=args.allow_offline,
         cluster=args.cluster or None,
+        smart=args.smart,
     )
 
 
@@ -156,16 +162,30 @@ def cmd_export(args: argparse.Namespace) -> int:
     progress.done()
     for text in result.warnings:
         warn(f"warning: {text}")
+    if result.smart is not None:
+        for text in result.smart.messages:
+            warn(text)
     if args.json:
         emit_json(result.to_dict())
     else:
-        say(
+        head = (
             f"wrote {out}: {result.frames} frames, {result.duration_s:.2f} s, {result.bytes / 1e6:.1f} MB, "
-            f"{result.width}x{result.height} {result.encoder}; {result.segments_encoded} segments encoded, "
-            f"{result.segments_reused} reused in {result.seconds:.1f} s"
-            + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
-            + f"; {result.sound}"
+            f"{result.width}x{result.height} {result.encoder}; "
         )
+        smart = result.smart
+        if smart is not None and not smart.reason:
+            say(
+                head + f"{smart.frames_copied} frames copied, {smart.frames_encoded} encoded in {result.seconds:.1f} s "
+                f"({smart.bytes_copied / 1e6:.1f} of {smart.video_bytes / 1e6:.1f} MB of video are the sources' own); "
+                f"{result.sound}"
+            )
+        else:
+            say(
+                head + f"{result.segments_encoded} segments encoded, {result.segments_reused} reused "
+                f"in {result.seconds:.1f} s"
+                + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
+                + f"; {result.sound}"
+            )
     return 0
 
 
