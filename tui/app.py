@@ -3,7 +3,8 @@
 Why the split with ``tui.screens.editor``: the editor screen owns what is on screen and the
 engine; this app owns what outlives a project: the config file (theme, key remaps), the theme
 registry, and the flows that can lose work if done wrong (save, save as, open, quit with
-unsaved changes, autosave every 30 s while dirty, and offering a newer autosave back on open).
+unsaved changes or with an export under way, autosave every 30 s while dirty, and offering a
+newer autosave back on open).
 Those flows are written as async workers awaiting modal answers, so each reads top to bottom.
 
 ``run_editor(args)`` is the entry point ``tui.cli`` calls for ``livecut [PROJECT]``.
@@ -35,6 +36,7 @@ from core.modes import PreviewChoice
 from core.text import printable
 from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
+from tui.editor import exports
 from tui.editor.document import Document, file_stem
 from tui.editor.suggest import PROJECT_EXTENSIONS
 from tui.screens.choice import Choice, ChoiceScreen
@@ -156,8 +158,7 @@ class LivecutApp(App[int]):
         self._theme_ready = True
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        help_keys = keys.effective_keys(self.config.keys)["help"]
-        self.editor.help_hint = f"{keys.display(help_keys.split(',')[0])} help"
+        self.editor.help_hint = f"{self.key_name('help')} help"
         for problem in self.problems:
             self.notify(problem, title="config", severity="warning", timeout=10)
         self.set_interval(self.autosave_seconds, self.autosave)
@@ -198,6 +199,10 @@ class LivecutApp(App[int]):
     def document(self) -> Document:
         return self.editor.document
 
+    def key_name(self, key_id: str) -> str:
+        """The first key bound to ``key_id`` in the user's key map, for humans (``E``, ``f1``)."""
+        return keys.display(keys.effective_keys(self.config.keys)[key_id].split(",")[0])
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """livecut's commands and themes only: Textual's own entries (a second Quit, Keys,
         Screenshot, twenty themes) would bury them."""
@@ -221,6 +226,11 @@ class LivecutApp(App[int]):
             "Import timeline…",
             "a new project from an OTIO file or bundle, an EDL or FCP 7 XML",
             partial(self.call_later, self.action_import_timeline),
+        )
+        yield SystemCommand(
+            "Cancel all exports",
+            "stop the running export and drop the queued ones",
+            partial(self.call_later, self.editor.exports.cancel_all),
         )
         effective = keys.effective_keys(self.config.keys)
         for spec in keys.KEYS:
@@ -470,8 +480,28 @@ class LivecutApp(App[int]):
 
     @work(exclusive=True, group="dialog")
     async def quit_flow(self) -> None:
-        if await self._settle_unsaved("quitting"):
-            self.exit(0)
+        if not await self._settle_exports() or not await self._settle_unsaved("quitting"):
+            return
+        # cancelled exports remove their staged files: wait for that off the UI thread
+        await asyncio.to_thread(self.editor.exports.close)
+        self.exit(0)
+
+    async def _settle_exports(self) -> bool:
+        """An export runs or waits: ask before quitting cancels it; False to keep working."""
+        editor = self.editor
+        queue = editor.exports
+        if not queue.busy:
+            return True
+        running = queue.running
+        under_way = exports.running_text(running, editor.export_progress(), len(queue.waiting), self.document.base_dir)
+        answer = await self._ask(
+            ChoiceScreen(
+                f"{under_way or 'An export is under way'}. Quitting cancels it.",
+                [Choice("quit", "Cancel export and quit", "c"), Choice("keep", "Keep working", "escape")],
+                title="export running",
+            )
+        )
+        return answer == "quit"
 
     @work(exclusive=True, group="dialog")
     async def open_flow(self) -> None:

@@ -6,7 +6,10 @@ the ``Document`` and one ``EditorState``, runs the action of each key (``run``) 
 ``Step`` it returns: the new state, then its effects in order (seek or play the bridge, redraw
 every view from the state, a prompt, a toast), so no widget keeps its own copy of the truth.
 Engine and player events arrive as messages from ``tui.bridge.bridge`` and only update that
-state. File-level work (save, open, quit, autosave) belongs to the app.
+state. Exports run in the background (``core.export.queue``): the export dialog only asks, the
+queue renders the project as it was when asked on its own thread, and its reports arrive as
+``ExportChanged`` messages that the status line shows. File-level work (save, open, quit,
+autosave) belongs to the app.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from textual.screen import Screen
 
 from core.cells.plan import SegmentState, segment_at
 from core.errors import LivecutError
-from core.export.render import ExportResult
+from core.export.queue import ExportQueue, JobCancelled, JobEvent, JobFailed, JobFinished, JobProgressed
+from core.export.render import ExportProgress
 from core.media.damage import Damage, scan
 from core.media.info import MediaInfo
 from core.media.waveform import Waveform
@@ -48,7 +52,7 @@ from tui.bridge.messages import (
     PreviewPosition,
     PreviewWaiting,
 )
-from tui.editor import editing, viewport
+from tui.editor import editing, exports, viewport
 from tui.editor.actions import edit, loop, navigate, source
 from tui.editor.actions.sound import Waveforms
 from tui.editor.actions.state import EditorState
@@ -72,7 +76,7 @@ from tui.editor.actions.table import ACTIONS, allowed
 from tui.editor.document import Document, ProjectSettings
 from tui.editor.editing import Cursor
 from tui.editor.transport import Transport
-from tui.screens.export import ExportScreen
+from tui.screens.export import ExportRequest, ExportScreen
 from tui.screens.path_prompt import PathPrompt
 from tui.screens.project_settings import ProjectSettingsScreen
 from tui.terminal import Graphics
@@ -97,6 +101,23 @@ class MediaProbed(Message):
         self.ref = ref
         self.damage = damage
         """Frames of the file that cannot be decoded (they will show the last good frame)."""
+
+
+class ExportChanged(Message):
+    """The export queue reported (posted from its thread)."""
+
+    def __init__(self, event: JobEvent) -> None:
+        super().__init__()
+        self.event = event
+
+    def can_replace(self, message: Message) -> bool:
+        """A busy UI shows the newest progress of a job, not every one."""
+        return (
+            isinstance(self.event, JobProgressed)
+            and isinstance(message, ExportChanged)
+            and isinstance(message.event, JobProgressed)
+            and message.event.job.id == self.event.job.id
+        )
 
 
 def _dispatching(cls: type[EditorScreen]) -> type[EditorScreen]:
@@ -149,6 +170,10 @@ class EditorScreen(Screen[None]):
         self._frame_size = (0, 0)
         self.help_hint = "? help"
         """Set by the app from the user's key map."""
+        self.exports = ExportQueue(self._export_reported)
+        """Films being written in the background, one at a time (``core.export.queue``)."""
+        self._export_progress: tuple[int, ExportProgress] | None = None
+        """The running job's id and its latest report."""
 
     # -- the state, as the preview handlers and the app read it ---------------------------------
     @property
@@ -210,6 +235,8 @@ class EditorScreen(Screen[None]):
         self.timeline_changed()
 
     def on_unmount(self) -> None:
+        if not self.exports.close(timeout=5.0):  # cancelled: each removes its staged file
+            log.warning("an export was still cleaning up when the editor closed")
         self.bridge.close()
 
     def on_resize(self, _event: Resize) -> None:
@@ -389,6 +416,7 @@ class EditorScreen(Screen[None]):
                 selection_over_note=self.state.source.view is not None,
                 message=self.message,
                 note=self._status_note(),
+                job=self._export_text(),
                 title=self.document.title,
                 dirty=self.document.dirty,
                 hint=self.help_hint,
@@ -410,6 +438,16 @@ class EditorScreen(Screen[None]):
             return ""
         t = source / float(tl.fps)
         return level_meter(wave.peak(t - 0.05, t + 0.05) * clip.audio_gain)
+
+    def export_progress(self) -> ExportProgress | None:
+        """The running export's latest report (None before its first, or when none runs)."""
+        running, shown = self.exports.running, self._export_progress
+        return shown[1] if shown is not None and running is not None and shown[0] == running.id else None
+
+    def _export_text(self) -> str:
+        """The status line's export part: ``export 42% → film.mp4 · 1 queued``."""
+        running = self.exports.running
+        return exports.job_text(running, self.export_progress(), len(self.exports.waiting), self.document.base_dir)
 
     def _status_note(self) -> str:
         """Which preview is in use, and (for the terminal preview) how its picture is drawn."""
@@ -607,16 +645,50 @@ class EditorScreen(Screen[None]):
         if not self.document.timeline.clips:
             self.app.notify("the timeline is empty, nothing to export", severity="warning")
             return
-        self.app.push_screen(ExportScreen(self.document.project, self.document.base_dir), self._exported)
+        screen = ExportScreen(self.document.project, self.document.base_dir, self.exports.outputs())
+        self.app.push_screen(screen, self._export_chosen)
 
-    def _exported(self, result: ExportResult | None) -> None:
-        """The film is written: say so on the status line (a toast would cover the timeline)."""
-        if result is not None:
-            self.message = (
-                f"exported {result.output.name}: {result.duration_s:.1f} s, {result.width}×{result.height}, "
-                f"in {result.seconds:.1f} s; {result.sound}"
-            )
-            self._refresh_views()
+    def _export_chosen(self, request: ExportRequest | None) -> None:
+        """Queue the export of the timeline as it is now; the editor's keys work meanwhile."""
+        if request is None:
+            return
+        ahead = len(self.exports.waiting) + (self.exports.running is not None)
+        job = self.exports.submit(self.document.project, request.output, request.options)
+        where = exports.shown_path(job.output, self.document.base_dir)
+        cancel = self.livecut.key_name("cancel_export")
+        self.message = f"export of {where} queued behind {ahead}" if ahead else f"exporting {where} ({cancel} cancels)"
+        self._refresh_views()
+
+    def action_cancel_export(self) -> None:
+        """Stop the running export (a queued one then starts); it leaves no file behind."""
+        job = self.exports.cancel()
+        self.message = (
+            f"cancelling the export of {exports.shown_path(job.output, self.document.base_dir)}…"
+            if job is not None
+            else "no export is running"
+        )
+        self._refresh_views()
+
+    def _export_reported(self, event: JobEvent) -> None:
+        """On the export thread: hand the report to the UI thread (``post_message`` is thread-safe)."""
+        self.post_message(ExportChanged(event))
+
+    @on(ExportChanged)
+    def _export_changed(self, message: ExportChanged) -> None:
+        """Progress goes to the status line's export part; the outcome to its message (a toast
+        would cover the timeline), a failure to a toast as well."""
+        event, folder = message.event, self.document.base_dir
+        match event:
+            case JobProgressed(job, progress):
+                self._export_progress = (job.id, progress)
+            case JobFinished():
+                self.message = exports.finished_text(event, folder)
+            case JobCancelled():
+                self.message = exports.cancelled_text(event, folder)
+            case JobFailed():
+                self.message = exports.failed_text(event, folder)
+                self.app.notify(self.message, title="export failed", severity="error", timeout=15)
+        self._refresh_views()
 
     def action_project_settings(self) -> None:
         tl = self.document.timeline

@@ -108,6 +108,7 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("range_out", "O", "Mark timeline out (loop range)", "Transport"),
     # file (export is editor scope: its ctrl+e must not steal the bin input's end-of-line)
     KeySpec("export", "ctrl+e", "Export film…", "File"),
+    KeySpec("cancel_export", "E", "Cancel the running export", "File"),
     KeySpec("project_settings", "P", "Project settings (name, rate, size)…", "File"),
     KeySpec("save", "ctrl+s", "Save", "File", "app"),
     KeySpec("save_as", "ctrl+w", "Save as…", "File", "app"),

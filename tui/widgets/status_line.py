@@ -33,6 +33,8 @@ class Status:
     message: str = ""
     note: str = ""
     """Standing notice (e.g. "preview engine unavailable"), shown when there is no message."""
+    job: str = ""
+    """Background work under way (``export 42% → film.mp4 · 1 queued``), shown beside the file name."""
     title: str = ""
     dirty: bool = False
     hint: str = ""
@@ -48,6 +50,7 @@ class StatusLine(Widget):
         "status--selection",
         "status--message",
         "status--note",
+        "status--job",
         "status--title",
         "status--dirty",
         "status--hint",
@@ -80,10 +83,14 @@ class StatusLine(Widget):
         )
         right = Text.assemble(("● " if s.dirty else "", style("status--dirty")), (s.title, style("status--title")), " ")
         room = self.size.width - core.cell_len - right.cell_len
-        # What else fits, most important first: a message, the selection, the help hint, a notice.
-        # The short selection (``clip 2/5``, ``SOURCE a.mp4``) says what the keys act on: a message
-        # never pushes it out (#26: the source view's label vanished behind the mark message).
-        message = notice = selection = hint = ""
+        # What else fits, most important first: an export under way, a message, the selection,
+        # the help hint, a notice. The short selection (``clip 2/5``, ``SOURCE a.mp4``) says what
+        # the keys act on: a message never pushes it out (#26: the source view's label vanished
+        # behind the mark message).
+        message = notice = selection = hint = job = ""
+        if s.job and len(s.job) + 2 <= room:
+            job = f"{s.job}  "
+            room -= len(job)
         kept = len(s.selection_short) + 1 if s.selection_short and len(s.selection_short) + 1 <= room else 0
         if s.message and room - kept >= min(14, len(s.message) + 2):
             message = _fit(f"  {s.message}", room - kept - _GAP)  # a cut message never runs into the file name
@@ -110,6 +117,7 @@ class StatusLine(Widget):
             (notice, style("status--note")),
             " " * max(0, room),
             (hint, style("status--hint")),
+            (job, style("status--job")),
         )
         line = Text.assemble(left, right)
         line.truncate(self.size.width, overflow="ellipsis")

@@ -91,8 +91,9 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
 )
 """Editor key id → the action it runs."""
 
-SCREEN_ACTIONS = frozenset({"add_media", "export", "project_settings", "quality"})
-"""Editor keys the screen runs itself: they open a widget or a dialog, or ask the preview."""
+SCREEN_ACTIONS = frozenset({"add_media", "export", "cancel_export", "project_settings", "quality"})
+"""Editor keys the screen runs itself: they open a widget or a dialog, or ask the preview or the
+export queue."""
 
 SOURCE_ONLY = frozenset({"mark_in", "mark_out", "source_close"})
 """Actions that only mean something in the source view."""
