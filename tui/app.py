@@ -497,7 +497,10 @@ class LivecutApp(App[int]):
         answer = await self._ask(
             ChoiceScreen(
                 f"{under_way or 'An export is under way'}. Quitting cancels it.",
-                [Choice("quit", "Cancel export and quit", "c"), Choice("keep", "Keep working", "escape")],
+                [
+                    Choice("quit", "Cancel export and quit", "ctrl+x", destructive=True),
+                    Choice("keep", "Keep working", "escape"),
+                ],
                 title="export running",
             )
         )

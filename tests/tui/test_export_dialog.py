@@ -222,12 +222,13 @@ async def test_quitting_during_an_export_asks_and_cancelling_it_leaves_nothing(t
             and app.screen.question.startswith("p.mp4 is ")
             and app.screen.question.endswith("% exported and 1 more export is queued. Quitting cancels it.")
         )
+        await until(pilot, lambda: app.screen.shown_at is not None)  # type: ignore[attr-defined]
         send(app, "escape")  # keep working
         await until(pilot, lambda: app.screen is app.editor)
         assert app.is_running and app.editor.exports.running is not None
         send(app, "ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        send(app, "c")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceScreen) and app.screen.shown_at is not None)
+        send(app, "ctrl+x")  # cancel the export and quit (a ctrl chord, never a letter: #26)
         await until(pilot, lambda: not app.is_running)
     assert app.return_code == 0
     assert not out.exists() and not (tmp_path / "second.mp4").exists() and leftovers(tmp_path) == []
