@@ -8,7 +8,8 @@ the original showed, so after ``encode`` of the original, the result needs no ne
 ``--silence`` and ``--scenes`` take an optional value, and ``--silence -40:0.5`` must read
 ``-40:0.5`` as that value: argparse takes a word that starts with ``-`` (and is not a plain negative
 number) for an option, so ``_prepare`` joins ``--silence VALUE`` into ``--silence=VALUE`` before
-argparse sees it when ``VALUE`` looks like a number, and makes a bare ``--silence`` explicit
+argparse sees it when ``VALUE`` looks like a number (or is any word that is not an option or the
+project: then a typo is refused in one line), and makes a bare ``--silence`` explicit
 (``--silence=``) so it never takes the next word (the project) as its value.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +32,15 @@ _VALUED = ("--silence", "--scenes")
 _NUMBERISH = re.compile(r"^-?[\d.]")
 
 
+def _is_value(word: str) -> bool:
+    """Whether the word after ``--silence``/``--scenes`` is meant as its value: a number-like word
+    (``-40:0.5``), or any word that is neither an option nor the project (so a mistyped value is
+    read, and refused in one line, rather than left over for argparse's usage screen)."""
+    if _NUMBERISH.match(word):
+        return True
+    return not (word.startswith("-") or word.endswith(".toml") or os.path.exists(word))
+
+
 def _prepare(argv: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
@@ -40,7 +51,7 @@ def _prepare(argv: list[str]) -> list[str]:
             break
         if word in _VALUED:
             nxt = argv[i + 1] if i + 1 < len(argv) else None
-            if nxt is not None and _NUMBERISH.match(nxt):
+            if nxt is not None and _is_value(nxt):
                 out.append(f"{word}={nxt}")
                 i += 2
                 continue
