@@ -96,3 +96,15 @@ def test_an_existing_output_needs_force(talk_media: tuple[Path, Path], tmp_path:
     result = livecut("autocut", str(source), "-o", str(source), "--scenes")
     assert_one_line_error(result, "--force")
     assert result.returncode == 2
+
+
+def test_the_result_plays_from_the_originals_cells(talk_media: tuple[Path, Path], tmp_path: Path) -> None:
+    source = _project(tmp_path, talk_media[0])
+    out = tmp_path / "cut.toml"
+    assert livecut("autocut", str(source), "-o", str(out), "--silence", "--scenes").returncode == 0
+    first = livecut("encode", str(source), "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["cells_encoded"] > 0
+    second = livecut("encode", str(out), "--json")
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["cells_encoded"] == 0
