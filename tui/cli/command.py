@@ -24,3 +24,6 @@ class Command:
     """Adds the command's arguments to its parser."""
     run: Callable[[argparse.Namespace], int]
     """Does the work; returns the exit code (a ``LivecutError`` becomes one line and exit 1)."""
+    prepare: Callable[[list[str]], list[str]] | None = None
+    """Rewrites the command's arguments before argparse reads them, for what argparse cannot take
+    as written (``autocut --silence -40:0.5``: a value that looks like an option)."""

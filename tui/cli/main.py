@@ -108,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             command = COMMANDS[argv[0]]
             parser = argparse.ArgumentParser(prog=f"livecut {command.name}", description=command.help)
             command.setup(parser)
-            return command.run(parser.parse_args(argv[1:]))
+            rest = command.prepare(argv[1:]) if command.prepare is not None else argv[1:]
+            return command.run(parser.parse_args(rest))
         args = _editor_parser().parse_args(argv)
         check_workers(args.workers)
         if args.project and not args.project.endswith(".toml") and not os.path.lexists(args.project):
