@@ -240,6 +240,17 @@ class LivecutApp(App[int]):
                 f"key: {keys.display(effective[spec.id])}",
                 partial(self.call_later, target.run_action, spec.id),
             )
+        # palette-only (#29): they open a dialog, then analyse in the background
+        yield SystemCommand(
+            "Remove silences…",
+            "cut every quiet stretch of the selected clips (or the whole timeline): one undoable edit",
+            partial(self.call_later, self.editor.ask_autocut, "silence"),
+        )
+        yield SystemCommand(
+            "Split at scene changes…",
+            "split the selected clips (or the whole timeline) where the picture changes: one undoable edit",
+            partial(self.call_later, self.editor.ask_autocut, "scenes"),
+        )
 
     def action_web_preview(self) -> None:
         """Serve the preview to a browser (``--web``, or the command palette) and show the URL."""

@@ -15,6 +15,7 @@ autosave) belongs to the app.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -28,8 +29,10 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 
+from core.analysis.silence import has_sound
 from core.cells.plan import SegmentState, segment_at
-from core.errors import LivecutError
+from core.cells.store import default_cache_dir
+from core.errors import Cancelled, LivecutError
 from core.export.queue import ExportQueue, JobCancelled, JobEvent, JobFailed, JobFinished, JobProgressed
 from core.export.render import ExportProgress
 from core.media.damage import Damage, scan
@@ -52,8 +55,9 @@ from tui.bridge.messages import (
     PreviewPosition,
     PreviewWaiting,
 )
-from tui.editor import editing, exports, viewport
+from tui.editor import autocut, editing, exports, viewport
 from tui.editor.actions import edit, loop, navigate, source
+from tui.editor.actions.autocut import apply_proposal
 from tui.editor.actions.sound import Waveforms
 from tui.editor.actions.state import EditorState
 from tui.editor.actions.step import (
@@ -76,6 +80,7 @@ from tui.editor.actions.table import ACTIONS, allowed
 from tui.editor.document import Document, ProjectSettings
 from tui.editor.editing import Cursor
 from tui.editor.transport import Transport
+from tui.screens.autocut import AutocutConfirm, AutocutScreen
 from tui.screens.export import ExportRequest, ExportScreen
 from tui.screens.path_prompt import PathPrompt
 from tui.screens.project_settings import ProjectSettingsScreen
@@ -118,6 +123,26 @@ class ExportChanged(Message):
             and isinstance(message.event, JobProgressed)
             and message.event.job.id == self.event.job.id
         )
+
+
+class AnalysisProgressed(Message):
+    """The automatic-cut analysis reported progress (posted from its thread)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, AnalysisProgressed)
+
+
+class AnalysisDone(Message):
+    """The automatic-cut analysis ended: a proposal, or None and why (cancelled, failed)."""
+
+    def __init__(self, proposal: autocut.Proposal | None, why: str = "") -> None:
+        super().__init__()
+        self.proposal = proposal
+        self.why = why
 
 
 def _dispatching(cls: type[EditorScreen]) -> type[EditorScreen]:
@@ -174,6 +199,10 @@ class EditorScreen(Screen[None]):
         """Films being written in the background, one at a time (``core.export.queue``)."""
         self._export_progress: tuple[int, ExportProgress] | None = None
         """The running job's id and its latest report."""
+        self._analysis: threading.Event | None = None
+        """The running automatic-cut analysis's cancel event (None: none runs)."""
+        self._analysis_text = ""
+        """The status line's analysis part: ``silence 42%``."""
 
     # -- the state, as the preview handlers and the app read it ---------------------------------
     @property
@@ -416,7 +445,7 @@ class EditorScreen(Screen[None]):
                 selection_over_note=self.state.source.view is not None,
                 message=self.message,
                 note=self._status_note(),
-                job=self._export_text(),
+                job=" · ".join(t for t in (self._analysis_text, self._export_text()) if t),
                 title=self.document.title,
                 dirty=self.document.dirty,
                 hint=self.help_hint,
@@ -660,7 +689,10 @@ class EditorScreen(Screen[None]):
         self._refresh_views()
 
     def action_cancel_export(self) -> None:
-        """Stop the running export (a queued one then starts); it leaves no file behind."""
+        """Stop the running automatic-cut analysis if one runs, else the running export (a queued
+        one then starts); it leaves no file behind."""
+        if self.cancel_analysis():
+            return
         job = self.exports.cancel()
         self.message = (
             f"cancelling the export of {exports.shown_path(job.output, self.document.base_dir)}…"
@@ -697,3 +729,86 @@ class EditorScreen(Screen[None]):
     def _settings_chosen(self, settings: ProjectSettings | None) -> None:
         """The dialog's answer: one undoable edit, then the preview on the new rate and sizes."""
         self.run(lambda ctx: edit.apply_settings(ctx, settings))
+
+    # -- automatic cuts (#29): settings dialog → analysis on a thread → confirmation → one edit ---
+    def ask_autocut(self, kind: autocut.Kind) -> None:
+        """The palette's "Remove silences…" / "Split at scene changes…": ask the settings."""
+        if self._analysis is not None:
+            self.app.notify(f"an analysis is running ({self.livecut.key_name('cancel_export')} cancels it)")
+            return
+        tl = self.document.timeline
+        if not tl.clips:
+            self.app.notify("the timeline is empty, nothing to cut", severity="warning")
+            return
+        if kind == "silence" and not has_sound(tl):
+            self.app.notify("no clip has sound (or every one is muted): nothing to measure", severity="warning")
+            return
+        within = autocut.spans(tl, self.cursor)
+        scope = "the timeline" if not within else f"{len(within)} selected clip{'s' if len(within) > 1 else ''}"
+        self.app.push_screen(AutocutScreen(kind, scope), self._autocut_chosen)
+
+    def _autocut_chosen(self, request: autocut.Request | None) -> None:
+        """Start the analysis on the timeline and selection as they are now; the keys work meanwhile."""
+        if request is None or self._analysis is not None:
+            return
+        tl = self.document.timeline
+        cancel = threading.Event()
+        self._analysis = cancel
+        self._analysis_text = f"{request.kind} 0%"
+        self.message = f"analysing ({self.livecut.key_name('cancel_export')} cancels)"
+        self._autocut_worker(request, tl, autocut.spans(tl, self.cursor), cancel)
+        self._refresh_views()
+
+    @work(thread=True, group="autocut", exit_on_error=False)
+    def _autocut_worker(
+        self, request: autocut.Request, tl: Timeline, within: tuple[tuple[int, int], ...], cancel: threading.Event
+    ) -> None:
+        shown = [-1]
+
+        def progress(fraction: float) -> None:
+            percent = int(fraction * 100)
+            if percent != shown[0]:
+                shown[0] = percent
+                self.post_message(AnalysisProgressed(f"{request.kind} {percent}%"))
+
+        try:
+            proposal = autocut.analyse(request, tl, within, default_cache_dir(), cancel, progress)
+        except Cancelled:
+            self.post_message(AnalysisDone(None, "analysis cancelled"))
+        except Exception as exc:  # the worker's boundary: say it, keep the editor
+            log.exception("the %s analysis failed", request.kind)
+            self.post_message(AnalysisDone(None, f"the analysis failed: {exc}"))
+        else:
+            self.post_message(AnalysisDone(proposal))
+
+    def cancel_analysis(self) -> bool:
+        """Stop the running analysis (True), or say there is none to stop (False)."""
+        if self._analysis is None:
+            return False
+        self._analysis.set()
+        self.message = "cancelling the analysis…"
+        self._refresh_views()
+        return True
+
+    @on(AnalysisProgressed)
+    def _analysis_progressed(self, message: AnalysisProgressed) -> None:
+        if self._analysis is not None:
+            self._analysis_text = message.text
+            self._refresh_views()
+
+    @on(AnalysisDone)
+    def _analysis_done(self, message: AnalysisDone) -> None:
+        """Show what would go; enter in the confirmation applies it as one undoable edit."""
+        self._analysis, self._analysis_text = None, ""
+        proposal = message.proposal
+        if proposal is None:
+            self.message = message.why
+            self._refresh_views()
+            return
+        self.message = proposal.summary()
+        self._refresh_views()
+
+        def answered(apply: bool | None) -> None:
+            self.run(lambda ctx: apply_proposal(ctx, proposal if apply else None))
+
+        self.app.push_screen(AutocutConfirm(proposal), answered)
