@@ -264,6 +264,8 @@ class EditorScreen(Screen[None]):
         self.timeline_changed()
 
     def on_unmount(self) -> None:
+        if self._analysis is not None:  # an automatic-cut analysis stops at its next check
+            self._analysis.set()
         if not self.exports.close(timeout=5.0):  # cancelled: each removes its staged file
             log.warning("an export was still cleaning up when the editor closed")
         self.bridge.close()
