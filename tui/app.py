@@ -139,7 +139,15 @@ class LivecutApp(App[int]):
         markup: bool = True,
     ) -> None:
         """Every notification of the editor (screens call this one too): the names and paths in
-        it are shown with their control characters escaped, never written to the terminal raw."""
+        it are shown with their control characters escaped, never written to the terminal raw.
+
+        A note (``information``) is said on the status line, where it covers nothing; warnings
+        and errors are toasts, drawn in the media bin's column above the timeline (``app.tcss``,
+        ``ToastRack``), so neither hides the timeline or the segment bar (#26)."""
+        if severity == "information" and self.editor.is_mounted:
+            lines = [line for line in message.split("\n") if line.strip()]
+            self.editor.note(" · ".join([title, *lines] if title else lines))
+            return
         shown = "\n".join(printable(line) for line in message.split("\n"))
         super().notify(shown, title=printable(title), severity=severity, timeout=timeout, markup=markup)
 

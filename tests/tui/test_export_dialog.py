@@ -34,7 +34,8 @@ SIZE = (100, 30)
 
 
 def notes(app: LivecutApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Toasts (warnings, errors) and the status line's message (notes)."""
+    return [n.message for n in app._notifications] + [app.editor.message]
 
 
 def project_file(folder: Path, frames: int = 30) -> Path:
@@ -95,7 +96,7 @@ async def test_exports_the_unsaved_timeline_with_progress(tmp_path: Path) -> Non
     assert {p.stage for p in seen} == {"encode", "join"}
     # said on the status line, not in a toast over the timeline (#14)
     assert app.editor.message.startswith("exported p.mp4: 1.7 s, 160×120, in ")
-    assert not any("p.mp4" in n for n in notes(app))
+    assert not any("p.mp4" in n.message for n in app._notifications)
 
 
 async def test_new_project_exports_beside_the_working_folder_with_height(

@@ -317,6 +317,11 @@ class EditorScreen(Screen[None]):
         self._request_still()
         self.waves.request(self.document.timeline)
 
+    def note(self, text: str) -> None:
+        """A note for the user (``app.notify`` at ``information``): said on the status line."""
+        self.message = text
+        self._refresh_views()
+
     def document_saved(self, message: str) -> None:
         """Saving changed only the title and the dirty marker."""
         self.message = message
@@ -605,7 +610,7 @@ class EditorScreen(Screen[None]):
 
     def action_export(self) -> None:
         if not self.document.timeline.clips:
-            self.app.notify("the timeline is empty, nothing to export", severity="warning")
+            self.note("the timeline is empty, nothing to export")
             return
         self.app.push_screen(ExportScreen(self.document.project, self.document.base_dir), self._exported)
 
