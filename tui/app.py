@@ -41,6 +41,7 @@ from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.path_prompt import PathPrompt
+from tui.screens.web_url import WebUrlScreen
 from tui.settings import keys, themes
 from tui.settings.config import Config, config_path, load_config, set_theme
 from tui.terminal import Graphics
@@ -240,16 +241,19 @@ class LivecutApp(App[int]):
             )
 
     def action_web_preview(self) -> None:
-        """Serve the preview to a browser (``--web``, or the command palette) and show the URL."""
+        """Serve the preview to a browser (``--web``, or the command palette) and show its URL and
+        the ``ssh -L`` line for the port it got, in a dialog (``WebUrlScreen``)."""
+        from core.web.server import ssh_tunnel  # aiohttp is loaded when the page is first asked for
+
         try:
-            url = self.editor.bridge.start_web(self.web_port)
+            address = self.editor.bridge.start_web(self.web_port)
         except OSError as exc:
             log.error("the browser preview could not start: %s", exc)
             self.notify(f"the browser preview could not start: {exc}", severity="error", timeout=10)
             return
-        self.web_url = url
-        self.copy_to_clipboard(url)
-        self.notify(f"{url}\n(copied; over SSH: ssh -L PORT:127.0.0.1:PORT host)", title="browser preview", timeout=30)
+        self.web_url = address.url
+        self.copy_to_clipboard(address.url)
+        self.push_screen(WebUrlScreen(address.url, ssh_tunnel(address, os.environ)))
 
     # -- autosave --------------------------------------------------------------------------------
     def autosave(self) -> None:

@@ -49,6 +49,7 @@ def test_the_page_follows_the_editor_through_seeks_play_and_a_trim(web_project: 
                     break
                 await pilot.pause(0.1)
             assert app.web_url is not None and "token=" in app.web_url
+            await pilot.press("escape")  # the dialog with the URL (--web shows it at start)
             pw = await async_playwright().start()
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
@@ -121,3 +122,51 @@ def test_the_palette_entry_serves_the_page_and_the_editor_closes_it(web_project:
                 pass
 
     asyncio.run(scenario())
+
+
+def test_the_browser_preview_dialog_shows_the_whole_url_and_the_ssh_line_for_its_port(
+    web_project: proj.Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#26: the URL was only in a wrapped toast and the hint said ``ssh -L PORT:…``."""
+    from textual.widgets import Input
+
+    from tui.screens.web_url import WebUrlScreen
+
+    monkeypatch.setenv("SSH_CONNECTION", "192.0.2.7 50123 198.51.100.4 22")
+
+    async def scenario() -> None:
+        app = LivecutApp(
+            Document(web_project),
+            bridge=Bridge(preview="none", engine=False),
+            config=Config(path=tmp_path / "config.toml"),
+            check_autosave=False,
+            web_port=0,
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.action_web_preview()
+            await pilot.pause()
+            assert isinstance(app.screen, WebUrlScreen)
+            address = app.editor.bridge.start_web()  # idempotent: where it already listens
+            assert address.port != 0
+            url = app.screen.query_one("#url", Input)
+            assert url.value == app.web_url == address.url and f"token={address.token}" in url.value
+            assert url.region.width >= len(url.value) + 2, "the URL is not shown whole on one line"
+            tunnel = app.screen.query_one("#tunnel", Input).value
+            assert tunnel == f"ssh -L {address.port}:127.0.0.1:{address.port} 198.51.100.4"
+            assert app.clipboard == address.url
+            await pilot.press("x")  # the fields are for reading: typing changes nothing
+            assert url.value == address.url
+            app.save_screenshot(str(tmp_path / "dialog.svg"))
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, WebUrlScreen)
+
+    asyncio.run(scenario())
+
+
+def test_the_ssh_host_is_the_sessions_server_address_else_host() -> None:
+    from core.web.server import ssh_host
+
+    assert ssh_host({"SSH_CONNECTION": "10.0.0.1 5000 10.0.0.9 22", "HOST": "box"}) == "10.0.0.9"
+    assert ssh_host({"HOST": "box"}) == "box"
+    assert ssh_host({}) != ""
