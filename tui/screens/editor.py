@@ -625,7 +625,7 @@ class EditorScreen(Screen[None]):
 
     def action_project_settings(self) -> None:
         tl = self.document.timeline
-        self.app.push_screen(ProjectSettingsScreen(self.document.settings, len(tl.clips)), self._settings_chosen)
+        self.app.push_screen(ProjectSettingsScreen(self.document.settings, tl), self._settings_chosen)
 
     def _settings_chosen(self, settings: ProjectSettings | None) -> None:
         """The dialog's answer: one undoable edit, then the preview on the new rate and sizes."""
