@@ -54,6 +54,7 @@ from tui.bridge.clock import ClockPlayer
 from tui.bridge.control import DEADLINE, PreviewControl
 from tui.bridge.messages import (
     EngineUpdated,
+    PageKey,
     PreviewChanged,
     PreviewEnded,
     PreviewFailed,
@@ -416,13 +417,18 @@ class Bridge:
 
         if self._web is not None and self._web.address is not None:
             return self._web.address
-        hub = WebHub(following=True)
+        hub = WebHub(following=True, driver=self)
         server = WebServer(hub, host=host, port=DEFAULT_PORT if port is None else port)
         address = server.start()
         self._hub, self._web = hub, server
         self._serve_engine()
         log.info("browser preview for the editor at %s:%d", address.host, address.port)
         return address
+
+    def page_key(self, key: str) -> None:
+        """A following page's transport key (``core.web.hub.Driver``; the server's thread): posted
+        to the editor, which runs it as if pressed."""
+        self._post(PageKey(key))
 
     def _serve_engine(self) -> None:
         """Point the browser preview at the current engine and playhead."""

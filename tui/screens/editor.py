@@ -40,6 +40,7 @@ from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.bridge.messages import (
     EngineUpdated,
+    PageKey,
     PreviewChanged,
     PreviewEnded,
     PreviewFailed,
@@ -539,6 +540,18 @@ class EditorScreen(Screen[None]):
     def _preview_changed(self) -> None:
         self.query_one(PreviewPane).border_title = self._preview_title()  # the preview may have changed
         self._refresh_views()
+
+    @on(PageKey)
+    def _page_key(self, message: PageKey) -> None:
+        """A transport key pressed in a browser page that follows the editor: run it as if pressed
+        here (not while a dialog is open: its keys are the dialog's)."""
+        action = ACTIONS.get(message.key)
+        if (
+            action is not None
+            and self.is_current
+            and allowed(message.key, in_source=self.state.source.view is not None)
+        ):
+            self.run(action)
 
     # -- media -----------------------------------------------------------------------------------
     @on(MediaBin.AddRequested)
