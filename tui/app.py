@@ -43,6 +43,7 @@ from tui.screens.choice import Choice, ChoiceScreen
 from tui.screens.editor import EditorScreen
 from tui.screens.help import HelpScreen
 from tui.screens.path_prompt import PathPrompt
+from tui.screens.web_url import WebUrlScreen
 from tui.settings import keys, themes
 from tui.settings.config import Config, config_path, load_config, set_theme
 from tui.terminal import Graphics
@@ -141,7 +142,15 @@ class LivecutApp(App[int]):
         markup: bool = True,
     ) -> None:
         """Every notification of the editor (screens call this one too): the names and paths in
-        it are shown with their control characters escaped, never written to the terminal raw."""
+        it are shown with their control characters escaped, never written to the terminal raw.
+
+        A note (``information``) is said on the status line, where it covers nothing; warnings
+        and errors are toasts, drawn in the media bin's column above the timeline (``app.tcss``,
+        ``ToastRack``), so neither hides the timeline or the segment bar (#26)."""
+        if severity == "information" and self.editor.is_mounted:
+            lines = [line for line in message.split("\n") if line.strip()]
+            self.editor.note(" · ".join([title, *lines] if title else lines))
+            return
         shown = "\n".join(printable(line) for line in message.split("\n"))
         super().notify(shown, title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
@@ -253,16 +262,19 @@ class LivecutApp(App[int]):
         )
 
     def action_web_preview(self) -> None:
-        """Serve the preview to a browser (``--web``, or the command palette) and show the URL."""
+        """Serve the preview to a browser (``--web``, or the command palette) and show its URL and
+        the ``ssh -L`` line for the port it got, in a dialog (``WebUrlScreen``)."""
+        from core.web.server import ssh_tunnel  # aiohttp is loaded when the page is first asked for
+
         try:
-            url = self.editor.bridge.start_web(self.web_port)
+            address = self.editor.bridge.start_web(self.web_port)
         except OSError as exc:
             log.error("the browser preview could not start: %s", exc)
             self.notify(f"the browser preview could not start: {exc}", severity="error", timeout=10)
             return
-        self.web_url = url
-        self.copy_to_clipboard(url)
-        self.notify(f"{url}\n(copied; over SSH: ssh -L PORT:127.0.0.1:PORT host)", title="browser preview", timeout=30)
+        self.web_url = address.url
+        self.copy_to_clipboard(address.url)
+        self.push_screen(WebUrlScreen(address.url, ssh_tunnel(address, os.environ)))
 
     # -- autosave --------------------------------------------------------------------------------
     def autosave(self) -> None:

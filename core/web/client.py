@@ -7,7 +7,10 @@ its own ``GrowingStream`` with the preview's memory window.
 
 Wire format (one WebSocket): text frames are JSON messages; binary frames are stream bytes,
 each prefixed with the 4-byte big-endian id of the session they belong to, so a page drops the
-tail of a session it has already left. A ``session`` message always precedes its bytes.
+tail of a session it has already left. A ``session`` message always precedes its bytes. A page
+sends ``seek`` and ``pos`` (with a ``frame``); a page that follows an editor sends its transport
+keys as ``key`` (an editor key id, ``core.web.hub.PAGE_KEYS``) for the editor to act on, and
+``follow`` when it follows again after its own keys (it is answered with the transport).
 
 Flow control bounds both ends: the page reports its playhead (``pos``) and the pump holds back
 fragments more than ``AHEAD_SECONDS`` ahead of it; the ``GrowingStream`` window then makes the
@@ -154,6 +157,14 @@ class Client:
             log.warning("ignored a malformed page message (not an object): %.80r", text)
             return
         kind = message.get("type")
+        if kind == "key":  # a following page's transport key, for the editor
+            key = message.get("key")
+            if isinstance(key, str):
+                self.hub.page_key(key)
+            return
+        if kind == "follow":  # the page follows the editor again: where is it?
+            self.send_later(self.hub.transport.message(seek=True))
+            return
         frame = message.get("frame")
         if kind not in ("seek", "pos") or not isinstance(frame, int) or isinstance(frame, bool) or frame < 0:
             log.warning("ignored a malformed page message: %.80r", text)

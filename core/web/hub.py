@@ -42,6 +42,32 @@ class Page(Protocol):
         """Stop the page's sessions and close its connection (the server is stopping)."""
 
 
+PAGE_KEYS = frozenset(
+    {
+        "play_pause",
+        "shuttle_back",
+        "stop",
+        "shuttle_forward",
+        "frame_back",
+        "frame_forward",
+        "second_back",
+        "second_forward",
+        "go_start",
+        "go_end",
+    }
+)
+"""The transport keys a following page hands to the editor, by the editor's key ids
+(``tui.settings.keys``): the editor acts as if the key were pressed there, and the pages follow."""
+
+
+class Driver(Protocol):
+    """The editor that drives the pages (``tui.bridge.bridge.Bridge``), as the hub reaches back to it."""
+
+    def page_key(self, key: str) -> None:
+        """A page's transport key (one of ``PAGE_KEYS``). Called on the server's loop: it must
+        only hand the key over to the editor's own thread, never act there."""
+
+
 @dataclass(frozen=True)
 class PageTransport:
     """The transport the pages follow: an editor's, or the page's own when there is no editor."""
@@ -58,11 +84,15 @@ class PageTransport:
 class WebHub:
     """Shared state of the browser preview (thread-safe; the clients live on the server loop)."""
 
-    def __init__(self, source: StreamSource | None = None, *, following: bool = False) -> None:
+    def __init__(
+        self, source: StreamSource | None = None, *, following: bool = False, driver: Driver | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._source = source
         self.following = following
         """True when an editor drives the transport (the page says it follows the editor)."""
+        self.driver = driver
+        """The editor a following page's transport keys go to (``page_key``)."""
         self._transport = PageTransport()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.clients: set[Page] = set()
@@ -149,6 +179,13 @@ class WebHub:
 
     def pause(self) -> None:
         self.play(0.0)
+
+    def page_key(self, key: str) -> None:
+        """A following page pressed a transport key: the editor acts on it (and the pages follow
+        what it does). Unknown keys, and keys when no editor drives the pages, are ignored."""
+        driver = self.driver
+        if self.following and driver is not None and key in PAGE_KEYS:
+            driver.page_key(key)
 
     def _on_loop(self, fn: Callable[..., object], *args: object) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ import errno
 import logging
 import socket
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -155,6 +156,21 @@ class Address:
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/?token={self.token}"
+
+
+def ssh_host(environ: Mapping[str, str]) -> str:
+    """The name to ``ssh`` to for this machine: the server address of the SSH session the editor
+    runs in (``SSH_CONNECTION`` = client ip, client port, server ip, server port), else ``HOST``,
+    else the host name."""
+    parts = environ.get("SSH_CONNECTION", "").split()
+    if len(parts) == 4 and parts[2]:
+        return parts[2]
+    return environ.get("HOST") or socket.gethostname()
+
+
+def ssh_tunnel(address: Address, environ: Mapping[str, str]) -> str:
+    """The exact ``ssh -L`` line that brings this server's port to the user's own machine."""
+    return f"ssh -L {address.port}:127.0.0.1:{address.port} {ssh_host(environ)}"
 
 
 def bind_socket(host: str, port: int, tries: int = PORT_TRIES) -> socket.socket:

@@ -384,5 +384,5 @@ async def test_an_engine_without_a_stream_gives_the_browser_preview_nothing_to_s
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert bridge.engine_running
-        assert bridge.start_web(port=0).startswith("http://127.0.0.1:")
+        assert bridge.start_web(port=0).url.startswith("http://127.0.0.1:")
         assert bridge._hub is not None and bridge._hub.source is None  # asked the flag, not the fake

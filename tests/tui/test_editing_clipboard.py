@@ -21,7 +21,8 @@ A, B, C = three_clips().timeline.clips  # a[0,60) b[100,190) a[200,230): starts 
 
 
 def notes(app: LivecutApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Toasts (warnings, errors) and the status line's message (notes)."""
+    return [n.message for n in app._notifications] + [app.editor.message]
 
 
 def clips(app: LivecutApp) -> tuple[Clip, ...]:

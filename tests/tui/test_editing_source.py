@@ -106,7 +106,7 @@ async def test_insert_without_a_source_explains() -> None:
     app = make_app(three_clips())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        assert any("choose a source first" in n.message for n in app._notifications)
+        assert "choose a source first" in app.editor.message
 
 
 async def test_source_keys_are_remappable(tmp_path: Path) -> None:

@@ -42,7 +42,8 @@ SIZE = (100, 30)
 
 
 def notes(app: LivecutApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Toasts (warnings, errors) and the status line's message (notes)."""
+    return [n.message for n in app._notifications] + [app.editor.message]
 
 
 def project_file(folder: Path, frames: int = 30) -> Path:
@@ -150,7 +151,7 @@ async def test_keys_act_while_the_export_runs_and_it_writes_the_timeline_as_it_w
     assert {p.stage for p in seen} == {"encode", "join"}
     # said on the status line, not in a toast over the timeline (#14)
     assert editor.message.startswith("exported p.mp4: 4.0 s, 640×480, in ")
-    assert not any("p.mp4" in n for n in notes(app))
+    assert not any("p.mp4" in n.message for n in app._notifications)  # no toast: the status line says it
 
 
 async def test_a_second_export_waits_for_the_first_and_writes_its_own_timeline(tmp_path: Path) -> None:

@@ -26,7 +26,8 @@ SIZE = (100, 30)
 
 
 def notes(app: LivecutApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Toasts (warnings, errors) and the status line's message (notes)."""
+    return [n.message for n in app._notifications] + [app.editor.message]
 
 
 def project_on_disk(folder: Path, media: dict[str, Path], *, missing: bool = False) -> Path:

@@ -35,7 +35,7 @@ async def test_status_line_timeline_and_notifications_escape_names() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         app.editor.message = f"added {EVIL}"
         app.editor._refresh_views()
-        app.notify(f"cannot open {EVIL}\nsecond line", title=EVIL)
+        app.notify(f"cannot open {EVIL}\nsecond line", title=EVIL, severity="error")
         await pilot.pause()
         status = app.editor.query_one(StatusLine).render().plain
         assert "\x1b" not in status and "added a\\x1b]0;pwned\\x07" in status, status

@@ -30,7 +30,7 @@ async def test_picking_a_theme_says_it_was_saved(tmp_path: Path) -> None:
         command.callback()
         await pilot.pause()
         assert app.theme == "light"
-        assert any("theme 'light' saved" in str(n.message) for n in app._notifications)
+        assert "theme 'light' saved" in app.editor.message  # a note: on the status line
     assert 'theme = "light"' in (tmp_path / "config.toml").read_text()
 
 

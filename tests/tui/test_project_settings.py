@@ -199,6 +199,51 @@ async def test_not_in_the_source_view() -> None:
         assert isinstance(app.screen, ProjectSettingsScreen)
 
 
+def _sevens() -> Project:
+    """Three 7-frame clips at 30 fps: cut points that are no whole frame of 25 fps."""
+    return Project("sevens", Timeline(Fraction(30), (ref("a", "a.mp4", 10),), tuple(Clip("a", 0, 7) for _ in range(3))))
+
+
+def test_the_moved_cut_points_of_a_rate_change_are_named_with_their_times() -> None:
+    tl = _sevens().timeline
+    at25 = tl.at_rate(Fraction(25))
+    back = at25.at_rate(Fraction(30))
+    assert (tl.duration, at25.duration, back.duration) == (21, 18, 22)  # the round trip adds a frame
+    there = project_form.moved_cuts(tl, Fraction(25))
+    assert [m.what for m in there] == [
+        "clip 1's source out",
+        "clip 2's start",
+        "clip 2's source out",
+        "clip 3's start",
+        "clip 3's source out",
+        "the end",
+    ]
+    assert there[-1] == project_form.MovedCut("the end", Fraction(21, 30), Fraction(18, 25))
+    home = project_form.moved_cuts(at25, Fraction(30))
+    assert home[-1] == project_form.MovedCut("the end", Fraction(18, 25), Fraction(22, 30))
+    assert project_form.moved_cuts(tl, Fraction(60)) == ()  # an exact multiple moves nothing
+    assert "every cut point stays exactly" in project_form.rate_change_note(tl, Fraction(60))
+
+
+async def test_a_rate_round_trip_says_before_applying_which_cut_points_move() -> None:
+    """#26: 30 → 25 → 30 lengthened the timeline by a frame without a word."""
+    app = make_app(_sevens())
+    async with app.run_test(size=SIZE) as pilot:
+        for rate, end in (
+            ("25", "20 ms (under a frame): the end 0.700 s → 0.720 s"),
+            ("30", "27 ms (under a frame): the end 0.720 s → 0.733 s"),
+        ):
+            await pilot.press("P")
+            screen = await fill(app, fps=rate)
+            await pilot.pause()
+            note = str(screen.query_one("#note").render())
+            assert "6 cut points move by up to " + end in note, note
+            assert "and 3 more" in note, note
+            await pilot.press("enter")
+            await pilot.pause()
+        assert app.document.timeline.duration == 22
+
+
 def test_the_dialog_with_a_wrong_field(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def wrong(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("P")

@@ -18,7 +18,8 @@ A, B, C = TL.clips
 
 
 def notes(app: LivecutApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Toasts (warnings, errors) and the status line's message (notes)."""
+    return [n.message for n in app._notifications] + [app.editor.message]
 
 
 def clips(app: LivecutApp) -> tuple[Clip, ...]:

@@ -54,6 +54,7 @@ from tui.bridge.clock import ClockPlayer
 from tui.bridge.control import DEADLINE, PreviewControl
 from tui.bridge.messages import (
     EngineUpdated,
+    PageKey,
     PreviewChanged,
     PreviewEnded,
     PreviewFailed,
@@ -66,7 +67,7 @@ from tui.bridge.snapshot import StaticSnapshot, planned_snapshot
 
 if TYPE_CHECKING:
     from core.web.hub import WebHub
-    from core.web.server import WebServer
+    from core.web.server import Address, WebServer
 
 log = logging.getLogger(__name__)
 
@@ -408,21 +409,26 @@ class Bridge:
         web = self._web
         return web.address.url if web is not None and web.address is not None else None
 
-    def start_web(self, port: int | None = None, host: str = "127.0.0.1") -> str:
-        """Serve the preview to a browser (idempotent); returns its URL. Raises OSError when no
-        port could be bound."""
+    def start_web(self, port: int | None = None, host: str = "127.0.0.1") -> Address:
+        """Serve the preview to a browser (idempotent); returns where it listens (the port may be
+        the next free one after ``port``). Raises OSError when no port could be bound."""
         from core.web.hub import WebHub
         from core.web.server import DEFAULT_PORT, WebServer
 
-        if self._web is not None and self.web_url:
-            return self.web_url
-        hub = WebHub(following=True)
+        if self._web is not None and self._web.address is not None:
+            return self._web.address
+        hub = WebHub(following=True, driver=self)
         server = WebServer(hub, host=host, port=DEFAULT_PORT if port is None else port)
         address = server.start()
         self._hub, self._web = hub, server
         self._serve_engine()
         log.info("browser preview for the editor at %s:%d", address.host, address.port)
-        return address.url
+        return address
+
+    def page_key(self, key: str) -> None:
+        """A following page's transport key (``core.web.hub.Driver``; the server's thread): posted
+        to the editor, which runs it as if pressed."""
+        self._post(PageKey(key))
 
     def _serve_engine(self) -> None:
         """Point the browser preview at the current engine and playhead."""

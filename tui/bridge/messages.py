@@ -81,3 +81,13 @@ class PreviewFailed(Message):
 class PreviewChanged(Message):
     """Which preview plays was decided (window, terminal, or the stand-in clock): redraw what
     names it."""
+
+
+class PageKey(Message):
+    """A browser page that follows the editor pressed a transport key (an id of
+    ``tui.settings.keys.KEYS``, one of ``core.web.hub.PAGE_KEYS``): the editor acts as if it were
+    pressed there."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key

@@ -16,7 +16,8 @@ from fractions import Fraction
 from typing import TypeVar
 
 from core.model.project import MAX_AREA, MAX_PREVIEW_HEIGHT, MAX_SIZE
-from core.timebase import parse_fps
+from core.model.timeline import GAP, Timeline
+from core.timebase import frame_at_rate, parse_fps
 from tui.editor.document import ProjectSettings
 
 FIELDS = ("name", "fps", "size", "preview_height")
@@ -129,11 +130,82 @@ def check(texts: Mapping[str, str]) -> Checked:
     return Checked(ProjectSettings(name, fps, size[0], size[1], preview))
 
 
-def rate_change_note(old: Fraction, new: Fraction, clips: int) -> str:
-    """What changing the rate does to a timeline with ``clips`` clips ("" when nothing)."""
+@dataclass(frozen=True)
+class MovedCut:
+    """A cut point whose time a new rate changes: it lands on the nearest frame of that rate."""
+
+    what: str
+    """``clip 2's start``, ``clip 2's source in``, ``the end``, ``marker 'x'``."""
+    before: Fraction
+    """Seconds at the old rate."""
+    after: Fraction
+    """Seconds at the new rate."""
+
+    def __str__(self) -> str:
+        return f"{self.what} {_seconds(self.before)} → {_seconds(self.after)}"
+
+
+def _seconds(t: Fraction) -> str:
+    return f"{float(t):.3f} s"
+
+
+def moved_cuts(timeline: Timeline, fps: Fraction) -> tuple[MovedCut, ...]:
+    """Every cut point ``Timeline.at_rate(fps)`` moves, with its time before and after, in
+    timeline order: clip starts, each clip's source in and out, the end, markers. Nothing else
+    moves (a point whose time is a whole frame of both rates stays exactly)."""
+    if fps == timeline.fps:
+        return ()
+    new = timeline.at_rate(fps)
+    old_fps = timeline.fps
+    found: list[MovedCut] = []
+
+    def compare(what: str, old_frame: int, new_frame: int) -> None:
+        before, after = Fraction(old_frame) / old_fps, Fraction(new_frame) / fps
+        if before != after:
+            found.append(MovedCut(what, before, after))
+
+    for i, (a, b, start, new_start) in enumerate(
+        zip(timeline.clips, new.clips, timeline.starts(), new.starts(), strict=True)
+    ):
+        if i:
+            compare(f"clip {i + 1}'s start", start, new_start)
+        if a.media != GAP:
+            compare(f"clip {i + 1}'s source in", a.in_, b.in_)
+            compare(f"clip {i + 1}'s source out", a.out, b.out)
+    compare("the end", timeline.duration, new.duration)
+    for marker in timeline.markers:
+        compare(
+            f"marker {marker.name!r}" if marker.name else "a marker",
+            marker.frame,
+            frame_at_rate(marker.frame, old_fps, fps),
+        )
+    return tuple(found)
+
+
+SHOWN_MOVES = 3
+"""Moved cut points named in the note; the rest are counted."""
+
+
+def rate_change_note(timeline: Timeline, new: Fraction) -> str:
+    """What changing the rate does to ``timeline`` ("" when nothing), said before it is applied:
+    the rule, then which cut points move and by how much (#26: a round trip 30 → 25 → 30 used
+    to lengthen the timeline by a frame without a word)."""
+    old, clips = timeline.fps, len(timeline.clips)
     if old == new or clips == 0:
         return ""
-    return (
+    rule = (
         f"{rate_hint(old)} → {rate_hint(new)}: the {clips} clip{'s' if clips != 1 else ''} keep their source "
         "times and cut points (in/out converted to the nearest frame), not their frame numbers"
+    )
+    moves = moved_cuts(timeline, new)
+    if not moves:
+        return rule + "; every cut point stays exactly where it is"
+    most = max(abs(m.after - m.before) for m in moves)
+    frames = "under a frame" if most < 1 / new else f"{float(most * new):.1f} frames"
+    shown = sorted(moves, key=lambda m: m.what != "the end")  # the length first: it is what a round trip changes
+    listed = "; ".join(str(m) for m in shown[:SHOWN_MOVES])
+    more = f"; and {len(moves) - SHOWN_MOVES} more" if len(moves) > SHOWN_MOVES else ""
+    return (
+        f"{rule}.\n{len(moves)} cut point{'s' if len(moves) != 1 else ''} move by up to "
+        f"{float(most) * 1000:.0f} ms ({frames}): {listed}{more}"
     )

@@ -47,6 +47,7 @@ from tui.bindings import bindings
 from tui.bridge.bridge import Bridge
 from tui.bridge.messages import (
     EngineUpdated,
+    PageKey,
     PreviewChanged,
     PreviewEnded,
     PreviewFailed,
@@ -375,6 +376,11 @@ class EditorScreen(Screen[None]):
         self._request_still()
         self.waves.request(self.document.timeline)
 
+    def note(self, text: str) -> None:
+        """A note for the user (``app.notify`` at ``information``): said on the status line."""
+        self.message = text
+        self._refresh_views()
+
     def document_saved(self, message: str) -> None:
         """Saving changed only the title and the dirty marker."""
         self.message = message
@@ -604,6 +610,18 @@ class EditorScreen(Screen[None]):
         self.query_one(PreviewPane).border_title = self._preview_title()  # the preview may have changed
         self._refresh_views()
 
+    @on(PageKey)
+    def _page_key(self, message: PageKey) -> None:
+        """A transport key pressed in a browser page that follows the editor: run it as if pressed
+        here (not while a dialog is open: its keys are the dialog's)."""
+        action = ACTIONS.get(message.key)
+        if (
+            action is not None
+            and self.is_current
+            and allowed(message.key, in_source=self.state.source.view is not None)
+        ):
+            self.run(action)
+
     # -- media -----------------------------------------------------------------------------------
     @on(MediaBin.AddRequested)
     def _add_requested(self, message: MediaBin.AddRequested) -> None:
@@ -674,7 +692,7 @@ class EditorScreen(Screen[None]):
 
     def action_export(self) -> None:
         if not self.document.timeline.clips:
-            self.app.notify("the timeline is empty, nothing to export", severity="warning")
+            self.note("the timeline is empty, nothing to export")
             return
         screen = ExportScreen(self.document.project, self.document.base_dir, self.exports.outputs())
         self.app.push_screen(screen, self._export_chosen)
@@ -726,7 +744,7 @@ class EditorScreen(Screen[None]):
 
     def action_project_settings(self) -> None:
         tl = self.document.timeline
-        self.app.push_screen(ProjectSettingsScreen(self.document.settings, len(tl.clips)), self._settings_chosen)
+        self.app.push_screen(ProjectSettingsScreen(self.document.settings, tl), self._settings_chosen)
 
     def _settings_chosen(self, settings: ProjectSettings | None) -> None:
         """The dialog's answer: one undoable edit, then the preview on the new rate and sizes."""

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from core.cells.encode import preview_canvas
+from core.model.timeline import Timeline
 from tui.editor import project_form
 from tui.editor.document import ProjectSettings
 from tui.widgets.ordered_input import OrderedInput
@@ -30,7 +31,7 @@ CAPTIONS = {"name": "Name", "fps": "Frame rate", "size": "Export size", "preview
 
 
 class ProjectSettingsScreen(ModalScreen[ProjectSettings | None]):
-    """Edit ``settings`` of a project with ``clips`` clips; dismisses with the new settings or None."""
+    """Edit ``settings`` of a project whose cut is ``timeline``; dismisses with the new settings or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
     DEFAULT_CSS = """
@@ -97,11 +98,11 @@ class ProjectSettingsScreen(ModalScreen[ProjectSettings | None]):
     }
     """
 
-    def __init__(self, settings: ProjectSettings, clips: int) -> None:
+    def __init__(self, settings: ProjectSettings, timeline: Timeline) -> None:
         super().__init__()
         self.settings = settings
-        self.clips = clips
-        """Clips in the timeline: what a new frame rate converts (the note says how)."""
+        self.timeline = timeline
+        """What a new frame rate converts: the note says how, and which cut points move."""
 
     def compose(self) -> ComposeResult:
         texts = project_form.field_texts(self.settings)
@@ -137,7 +138,7 @@ class ProjectSettingsScreen(ModalScreen[ProjectSettings | None]):
             self.query_one(f"#{name}", Input).set_class(bool(error), "-invalid")
         self._facts(texts)
         new = checked.settings
-        note = project_form.rate_change_note(self.settings.fps, new.fps, self.clips) if new else ""
+        note = project_form.rate_change_note(self.timeline, new.fps) if new else ""
         self.query_one("#note", Static).update(note)
         self.query_one("#note").display = bool(note)
         self.query_one("#apply", Button).disabled = new is None

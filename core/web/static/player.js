@@ -17,7 +17,7 @@
     fps: 30, nominal: 30, duration: 0, following: false, sid: 0, speed: 0,
     ms: null, sb: null, queue: [], codecs: "", pendingSeek: null, resetParser: false,
     clearAll: false, endPending: false, segs: [], segDuration: 0, ws: null, lastPos: -1,
-    reverse: null, connected: false, refused: false,
+    reverse: null, connected: false, refused: false, own: false,
   };
   const stats = { loadAt: performance.now(), firstFrameAt: null, painted: 0, bytes: 0, sessions: 0 };
 
@@ -170,7 +170,7 @@
         s.nominal = m.nominal;
         s.duration = m.duration;
         s.following = m.following;
-        $("mode").textContent = m.following ? "following the editor" : "standalone";
+        showMode();
         show(m.engine ? "" : "livecut has no engine running for this page.");
         break;
       case "session":
@@ -188,6 +188,7 @@
         if (m.id === s.sid) { s.endPending = true; pump(); }
         break;
       case "transport":
+        if (s.following && s.own) break; // in its own mode the page does not follow
         if (m.seek) seekTo(m.frame);
         if (m.speed !== s.speed) setSpeed(m.speed);
         break;
@@ -264,10 +265,36 @@
   function unmute() {
     if (video.muted) { video.muted = false; $("sound").textContent = ""; }
   }
+  function showMode() {
+    $("mode").textContent = !s.following ? "standalone"
+      : s.own ? "not following: press F to follow" : "following the editor";
+  }
+  function setOwn(own) { // a following page's own mode: its keys move the page only
+    if (own === s.own) return;
+    s.own = own;
+    showMode();
+    if (!own) send({ type: "follow" }); // answered with the editor's transport
+  }
+  // While it follows, the page's transport keys are the editor's (by its key ids): the editor
+  // acts as if they were pressed there, and the page follows what it does.
+  function editorKey(key, shift) {
+    if (key === " ") return "play_pause";
+    if (key === "l") return "shuttle_forward";
+    if (key === "j") return "shuttle_back";
+    if (key === "k") return "stop";
+    if (key === "ArrowRight") return shift ? "second_forward" : "frame_forward";
+    if (key === "ArrowLeft") return shift ? "second_back" : "frame_back";
+    if (key === "Home") return "go_start";
+    if (key === "End") return "go_end";
+    return null;
+  }
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const f = currentFrame();
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (s.following && key === "f") { setOwn(!s.own); e.preventDefault(); return; }
+    const id = editorKey(key, e.shiftKey);
+    if (s.following && !s.own && id !== null) { send({ type: "key", key: id }); e.preventDefault(); unmute(); return; }
     let handled = true;
     if (key === " ") setSpeed(s.speed === 0 ? 1 : 0);
     else if (key === "l") setSpeed(s.speed <= 0 ? 1 : Math.min(s.speed * 2, 8));
@@ -281,6 +308,7 @@
     if (handled) { e.preventDefault(); unmute(); }
   });
   $("bar").addEventListener("click", (e) => {
+    if (s.following) setOwn(true); // a click on the bar takes the page its own way
     const rect = $("bar").getBoundingClientRect();
     seekTo(((e.clientX - rect.left) / Math.max(1, rect.width)) * s.duration);
     unmute();
@@ -291,7 +319,7 @@
 
   // -- start ----------------------------------------------------------------------------------
   window.livecut = {
-    state: s, stats, seek: seekTo, setSpeed, frame: currentFrame,
+    state: s, stats, seek: seekTo, setSpeed, frame: currentFrame, setOwn,
     grab() { // the frame on screen, read back as RGBA (tests read the code band from it)
       const c = document.createElement("canvas");
       c.width = video.videoWidth; c.height = video.videoHeight;

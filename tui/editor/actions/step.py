@@ -9,7 +9,7 @@ effects are few and each maps to one method of the screen (``tui.screens.editor`
 ``Seek`` the player to a frame · ``Play`` (start, change speed or pause the player) · ``Redraw``
 every view from the state · ``Still`` (decode the playhead's frame when its cell is not ready) ·
 ``TimelineChanged`` (the timeline shown was replaced: re-plan the engine, redraw) · ``Notify`` (a
-toast) · ``Ask`` (a one-line prompt; its answer runs another action) · ``Scroll`` (the timeline's
+note on the status line, or a toast for a warning) · ``Ask`` (a one-line prompt; its answer runs another action) · ``Scroll`` (the timeline's
 first visible frame) · ``RestartPreview`` (the project's rate or sizes changed).
 
 An edit is recorded in the ``Document`` while the action runs (the document is plain code and its
@@ -143,7 +143,7 @@ def say(ctx: Context, message: str) -> Step:
 
 
 def refuse(ctx: Context, exc: EditError | str, severity: Severity = "warning") -> Step:
-    """Nothing changes; a toast says why."""
+    """Nothing changes; a toast (a note on the status line at ``information``) says why."""
     return Step(ctx.state, (Notify(str(exc), severity),))
 
 
