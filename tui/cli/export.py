@@ -150,6 +150,8 @@ class _Reporter:
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.stage = ""
+        self.prefix = ""
+        """``2/5 02-b.mp4: `` while ``--split`` writes its second file of five; "" for one film."""
 
     def __call__(self, event: ExportProgress) -> None:
         verb = "encoding" if event.stage == "encode" else "joining"
@@ -159,7 +161,7 @@ class _Reporter:
             text = f"{verb}: nothing to do, all {event.segments_reused} segments are cached"
         else:
             text = f"{verb} {bar(event.done, event.total)} frames ({detail})"
-        self.progress.show(text, force=force)
+        self.progress.show(self.prefix + text, force=force)
         self.stage = event.stage
 
 
@@ -189,8 +191,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         if path.suffix == ".part":
             warn(f"removed {path}, left by an export that was killed")
     results: list[ExportResult] = []
-    for out, project in jobs:
+    for n, (out, project) in enumerate(jobs, start=1):
         cancel = threading.Event()
+        report.prefix = f"{n}/{len(jobs)} {out.name}: " if args.split is not None else ""
+        report.stage = ""
 
         def work(out: Path = out, project: proj.Project = project, cancel: threading.Event = cancel) -> ExportResult:
             with leftovers.exporting(out, default_cache_dir()):
@@ -207,11 +211,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OutputExistsError as exc:
             raise UsageError(str(exc)) from None
         progress.done()
+        where = f"{out.name}: " if args.split is not None else ""  # a split file's own clip is its clip 1
         for text in result.warnings:
-            warn(f"warning: {text}")
+            warn(f"{where}warning: {text}")
         if result.smart is not None:
             for text in result.smart.messages:
-                warn(text)
+                warn(where + text)
         if not args.json:
             say(_summary(out, result, args))
         results.append(result)
