@@ -120,3 +120,76 @@ def test_loudness_option_and_the_sound_in_the_summary(project_file: Path, tmp_pa
     assert data["limited_db"] == 0.0 and abs(data["loudness_measured"] + data["loudness_gain_db"] + 14) < 0.02
     text = livecut("export", str(project_file), "-o", str(tmp_path / "t.mp4"))
     assert text.returncode == 0 and "sound not limited (ceiling -1 dBTP)" in text.stdout, text.stdout
+
+
+def _frames(path: Path) -> list[int | None]:
+    import av
+
+    from tests.core.helpers import picture_index
+
+    with av.open(str(path)) as c:
+        return [picture_index(f.to_ndarray(format="rgb24"), (160, 120)) for f in c.decode(video=0)]
+
+
+def test_split_writes_one_file_per_clip_named_by_order_and_source(tmp_path: Path) -> None:
+    """#28: ``--split DIR``: one file per clip (gaps skipped), each the clip's frames, following the umask."""
+    from core.model.timeline import Clip, Timeline, gap
+
+    a = make_source(tmp_path / "a.mp4", frames=45, width=160, height=120, fps=30)
+    b = make_source(tmp_path / "b.mp4", frames=30, width=160, height=120, fps=30)
+    p = proj.new_from_media(tmp_path / "p.toml", [str(a), str(b)])
+    ids = [m.id for m in p.timeline.media]
+    clips = (Clip(ids[0], 5, 20), gap(4), Clip(ids[1], 3, 13))
+    proj.save(replace(p, timeline=Timeline(p.timeline.fps, p.timeline.media, clips)))
+    folder = tmp_path / "parts"
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "export", str(tmp_path / "p.toml"), "--split", str(folder), "--json"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+    assert result.returncode == 0, result.stderr
+    files = [folder / "01-a.mp4", folder / "02-b.mp4"]
+    assert sorted(folder.iterdir()) == files  # nothing else: no temp file left behind
+    assert [f["output"] for f in json.loads(result.stdout)["files"]] == [str(f) for f in files]
+    assert _frames(files[0]) == list(range(5, 20))
+    assert _frames(files[1]) == list(range(3, 13))
+    assert [stat.S_IMODE(f.stat().st_mode) for f in files] == [0o644, 0o644]
+
+    files[1].unlink()
+    files[0].write_text("keep me")
+    refused = livecut("export", str(tmp_path / "p.toml"), "--split", str(folder))
+    assert refused.returncode == 2
+    assert_one_line_error(refused, str(files[0]), "already exists", "--force")
+    assert files[0].read_text() == "keep me" and not files[1].exists()  # refused before writing any
+    forced = livecut("export", str(tmp_path / "p.toml"), "--split", str(folder), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.count("wrote ") == 2 and _frames(files[0]) == list(range(5, 20))
+
+    both = livecut("export", str(tmp_path / "p.toml"), "--split", str(folder), "-o", str(tmp_path / "x.mp4"))
+    assert both.returncode == 2
+    assert_one_line_error(both, "-o", "--split", "not both")
+    not_a_folder = livecut("export", str(tmp_path / "p.toml"), "--split", str(a))
+    assert not_a_folder.returncode == 2
+    assert_one_line_error(not_a_folder, str(a), "is not a folder")
+    neither = livecut("export", str(tmp_path / "p.toml"))
+    assert neither.returncode == 2
+    assert_one_line_error(neither, "-o", "--split")
+
+
+def test_split_with_smart_copies_each_clips_whole_gops(tmp_path: Path) -> None:
+    """#28: ``--split`` and ``--smart`` together: each file copies its clip's whole GOPs."""
+    from tests.core.test_smart_export import TRIMS, _expected, _indices, _project, _source
+
+    proj.save(_project(tmp_path, [_source(tmp_path, "a.mp4")], TRIMS))
+    folder = tmp_path / "parts"
+    result = livecut("export", str(tmp_path / "p.toml"), "--split", str(folder), "--smart", "--json")
+    assert result.returncode == 0, result.stderr
+    files = json.loads(result.stdout)["files"]
+    assert [Path(f["output"]).name for f in files] == ["01-a.mp4", "02-a.mp4"]
+    assert [f["smart"]["frames_copied"] for f in files] == [36, 36]
+    for clip, f in zip(TRIMS, files, strict=True):
+        assert _indices(Path(f["output"])) == _expected((clip,))

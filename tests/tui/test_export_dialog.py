@@ -20,7 +20,7 @@ import pytest
 from textual import events
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from core.errors import Cancelled, LivecutError
 from core.export import queue as export_queue
@@ -29,6 +29,7 @@ from core.export.render import ExportProgress, export_size
 from core.media.info import probe
 from core.model import project as proj
 from core.synthetic.testpattern import make_source
+from tests.core.test_smart_export import TRIMS, _expected, _indices, _project, _source
 from tests.tui.conftest import demo_like, make_app, three_clips
 from tui.app import LivecutApp
 from tui.editor.document import Document
@@ -297,6 +298,39 @@ async def test_the_loudness_field_normalises_and_the_summary_says_it(tmp_path: P
     with av.open(str(tmp_path / "p.mp4")) as c:
         sound = np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1)
     assert abs(pyloudnorm.Meter(48000).integrated_loudness(sound.T.astype(np.float64)) + 23) <= 1.0
+
+
+async def test_the_smart_choice_copies_gops_and_the_status_line_says_how_many(tmp_path: Path) -> None:
+    """#28: the dialog's smart checkbox (tab reaches it, space ticks it, Enter on it queues); the
+    film is frame-exact and the status line counts copied and encoded frames, or says why not."""
+    project = proj.save(_project(tmp_path, [_source(tmp_path, "a.mp4")], TRIMS))
+    assert project.path is not None
+    app = make_app(Document.open(project.path))
+    async with app.run_test(size=SIZE) as pilot:
+        send(app, "ctrl+e")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.focused is not None)
+        smart = dialog(app).query_one("#smart", Checkbox)
+        send(app, "tab", "tab", "tab", "tab")  # output, height, CRF, loudness, smart
+        await until(pilot, lambda: app.focused is smart)
+        send(app, "space")
+        await until(pilot, lambda: smart.value)
+        send(app, "enter")  # queues (it does not untick)
+        await until(pilot, lambda: app.screen is app.editor, timeout=1.0)
+        await until(pilot, lambda: app.editor.message.startswith("exported p.mp4"), timeout=60)
+        assert "; 72 frames copied, 22 encoded; " in app.editor.message
+        await start_export(pilot, app, output="plain.mp4")  # the choice is not remembered: ordinary
+        await until(pilot, lambda: app.editor.message.startswith("exported plain.mp4"), timeout=60)
+        assert "copied" not in app.editor.message
+        send(app, "ctrl+e")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen) and app.focused is not None)
+        dialog(app).query_one("#height", Input).value = "48"
+        dialog(app).query_one("#output", Input).value = "small.mp4"
+        dialog(app).query_one("#smart", Checkbox).value = True
+        send(app, "enter")
+        await until(pilot, lambda: app.editor.message.startswith("exported small.mp4"), timeout=60)
+        assert "; smart copied nothing: --height 48 asks for another size" in app.editor.message
+    assert _indices(tmp_path / "p.mp4") == _expected(TRIMS)
+    assert _indices(tmp_path / "plain.mp4") == _expected(TRIMS)
 
 
 async def test_existing_file_is_replaced_only_when_confirmed(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""``livecut export``: render the film to one MP4 (H.264 + AAC, faststart).
+"""``livecut export``: render the film to one MP4 (H.264 + AAC, faststart), or one per clip.
+
+``--split DIR`` writes each clip as a film of its own (``core.export.split``): the same export,
+run once per one-clip project, so each file is staged, renamed and permission-set like the single
+film. All names are checked before the first file is written, so a refusal writes nothing.
 
 The export runs on a worker thread so that the main thread, which receives Ctrl-C, only waits:
 an interrupt sets the export's cancel event and waits for the engine to stop and remove its
@@ -38,7 +42,13 @@ _CLEANUP_WAIT_S = 10.0
 
 def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("project", help="project TOML file")
-    p.add_argument("-o", "--output", required=True, help="the MP4 file to write")
+    p.add_argument("-o", "--output", default=None, help="the MP4 file to write")
+    p.add_argument(
+        "--split",
+        default=None,
+        metavar="DIR",
+        help="instead of -o: write each clip to a file of its own in DIR (01-a.mp4, 02-b.mp4, …; gaps skipped)",
+    )
     p.add_argument(
         "--height", type=int, default=None, help="output height (width follows the aspect; default: the project's size)"
     )
@@ -100,6 +110,8 @@ def _options(args: argparse.Namespace) -> ExportOptions:
 
 
 def _output(args: argparse.Namespace) -> Path:
+    if args.output is None:
+        raise UsageError("give the file to write with -o OUT.mp4, or a folder with --split DIR")
     out = Path(args.output)
     if out.is_dir():
         raise UsageError(f"{out} is a folder; give a file name such as {out / 'film.mp4'}")
@@ -110,12 +122,36 @@ def _output(args: argparse.Namespace) -> Path:
     return out
 
 
+def _split_folder(args: argparse.Namespace) -> Path:
+    if args.output is not None:
+        raise UsageError("give either -o OUT.mp4 (one film) or --split DIR (one file per clip), not both")
+    folder = Path(args.split)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder (--split writes one file per clip into a folder)")
+    return folder
+
+
+def _split_targets(folder: Path, names: list[str], force: bool) -> list[Path]:
+    """The files ``--split`` writes; refused before any is written when one exists (without --force)."""
+    if not names:
+        raise UsageError("the timeline has no clips to split (only gaps)")
+    targets = [folder / n for n in names]
+    for out in targets:
+        if out.is_dir():
+            raise UsageError(f"{out} is a folder; remove it or split into another folder")
+        if out.exists() and not force:
+            raise UsageError(f"{out} already exists (use --force to overwrite)")
+    return targets
+
+
 class _Reporter:
     """Turns engine progress into the stderr line; a stage's start and end always print."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.stage = ""
+        self.prefix = ""
+        """``2/5 02-b.mp4: `` while ``--split`` writes its second file of five; "" for one film."""
 
     def __call__(self, event: ExportProgress) -> None:
         verb = "encoding" if event.stage == "encode" else "joining"
@@ -125,7 +161,7 @@ class _Reporter:
             text = f"{verb}: nothing to do, all {event.segments_reused} segments are cached"
         else:
             text = f"{verb} {bar(event.done, event.total)} frames ({detail})"
-        self.progress.show(text, force=force)
+        self.progress.show(self.prefix + text, force=force)
         self.stage = event.stage
 
 
@@ -134,59 +170,83 @@ def cmd_export(args: argparse.Namespace) -> int:
     from core.errors import Cancelled
     from core.export import leftovers
     from core.export.render import OutputExistsError, export
+    from core.export.split import segments
     from core.model import project as proj
 
     options = _options(args)
-    out = _output(args)
-    project = proj.load(args.project)
+    if args.split is not None:
+        folder = _split_folder(args)
+        project = proj.load(args.project)
+        parts = segments(project)
+        jobs = list(
+            zip(_split_targets(folder, [s.name for s in parts], args.force), [s.project for s in parts], strict=True)
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+    else:
+        out = _output(args)
+        jobs = [(out, proj.load(args.project))]
     progress = Progress(quiet=args.json)
-    cancel = threading.Event()
     report = _Reporter(progress)
-    for path in leftovers.clean(out.parent):
+    for path in leftovers.clean(jobs[0][0].parent):
         if path.suffix == ".part":
             warn(f"removed {path}, left by an export that was killed")
+    results: list[ExportResult] = []
+    for n, (out, project) in enumerate(jobs, start=1):
+        cancel = threading.Event()
+        report.prefix = f"{n}/{len(jobs)} {out.name}: " if args.split is not None else ""
+        report.stage = ""
 
-    def work() -> ExportResult:
-        with leftovers.exporting(out, default_cache_dir()):
-            return export(project, out, options, cancel=cancel, on_progress=report)
+        def work(out: Path = out, project: proj.Project = project, cancel: threading.Event = cancel) -> ExportResult:
+            with leftovers.exporting(out, default_cache_dir()):
+                return export(project, out, options, cancel=cancel, on_progress=report)
 
-    try:
-        with _sigterm_as_interrupt() as received:
-            result = _in_thread(work, cancel)
-    except Cancelled:
+        try:
+            with _sigterm_as_interrupt() as received:
+                result = _in_thread(work, cancel)
+        except Cancelled:
+            progress.done()
+            written = f" ({len(results)} of {len(jobs)} files were written)" if args.split is not None else ""
+            warn(f"export cancelled; {out} was not written{written}")
+            return 128 + received[0] if received else 130
+        except OutputExistsError as exc:
+            raise UsageError(str(exc)) from None
         progress.done()
-        warn(f"export cancelled; {out} was not written")
-        return 128 + received[0] if received else 130
-    except OutputExistsError as exc:
-        raise UsageError(str(exc)) from None
-    progress.done()
-    for text in result.warnings:
-        warn(f"warning: {text}")
-    if result.smart is not None:
-        for text in result.smart.messages:
-            warn(text)
+        where = f"{out.name}: " if args.split is not None else ""  # a split file's own clip is its clip 1
+        for text in result.warnings:
+            warn(f"{where}warning: {text}")
+        if result.smart is not None:
+            for text in result.smart.messages:
+                warn(where + text)
+        if not args.json:
+            say(_summary(out, result, args))
+        results.append(result)
     if args.json:
-        emit_json(result.to_dict())
-    else:
-        head = (
-            f"wrote {out}: {result.frames} frames, {result.duration_s:.2f} s, {result.bytes / 1e6:.1f} MB, "
-            f"{result.width}x{result.height} {result.encoder}; "
-        )
-        smart = result.smart
-        if smart is not None and not smart.reason:
-            say(
-                head + f"{smart.frames_copied} frames copied, {smart.frames_encoded} encoded in {result.seconds:.1f} s "
-                f"({smart.bytes_copied / 1e6:.1f} of {smart.video_bytes / 1e6:.1f} MB of video are the sources' own); "
-                f"{result.sound}"
-            )
+        if args.split is None:
+            emit_json(results[0].to_dict())
         else:
-            say(
-                head + f"{result.segments_encoded} segments encoded, {result.segments_reused} reused "
-                f"in {result.seconds:.1f} s"
-                + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
-                + f"; {result.sound}"
-            )
+            emit_json({"folder": str(folder), "files": [r.to_dict() for r in results]})
     return 0
+
+
+def _summary(out: Path, result: ExportResult, args: argparse.Namespace) -> str:
+    """``wrote film.mp4: 75 frames, …``: one line per written file."""
+    head = (
+        f"wrote {out}: {result.frames} frames, {result.duration_s:.2f} s, {result.bytes / 1e6:.1f} MB, "
+        f"{result.width}x{result.height} {result.encoder}; "
+    )
+    smart = result.smart
+    if smart is not None and not smart.reason:
+        return (
+            head + f"{smart.frames_copied} frames copied, {smart.frames_encoded} encoded in {result.seconds:.1f} s "
+            f"({smart.bytes_copied / 1e6:.1f} of {smart.video_bytes / 1e6:.1f} MB of video are the sources' own); "
+            f"{result.sound}"
+        )
+    return (
+        head + f"{result.segments_encoded} segments encoded, {result.segments_reused} reused "
+        f"in {result.seconds:.1f} s"
+        + (f" ({result.segments_sent} on the cluster {args.cluster})" if args.cluster else "")
+        + f"; {result.sound}"
+    )
 
 
 @contextlib.contextmanager

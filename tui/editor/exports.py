@@ -46,10 +46,20 @@ def job_text(running: ExportJob | None, progress: ExportProgress | None, waiting
 
 
 def finished_text(event: JobFinished, folder: Path) -> str:
+    """``exported film.mp4: 12.0 s, 1280×720, in 3.1 s; …``; a smart export adds what it copied
+    (``300 frames copied, 60 encoded``), or why it copied nothing."""
     r = event.result
+    smart = ""
+    if r.smart is not None:
+        s = r.smart
+        smart = (
+            f"smart copied nothing: {s.reason}; "
+            if s.reason
+            else f"{s.frames_copied} frames copied, {s.frames_encoded} encoded; "
+        )
     return (
         f"exported {shown_path(r.output, folder)}: {r.duration_s:.1f} s, {r.width}×{r.height}, "
-        f"in {r.seconds:.1f} s; {r.sound}"
+        f"in {r.seconds:.1f} s; {smart}{r.sound}"
     )
 
 

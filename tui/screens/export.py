@@ -1,4 +1,4 @@
-"""The export dialog: output file, height and CRF; Enter queues the export and closes it.
+"""The export dialog: output file, height, CRF, loudness and smart; Enter queues the export and closes it.
 
 Why a form and nothing more: an export takes as long as it takes (12.7 s for a short film on two
 cores), and the editor must stay usable meanwhile. So the dialog only gathers and checks the
@@ -6,6 +6,10 @@ choices (a bad number, a missing folder, a file that exists: asked before replac
 another queued export writes) and dismisses at once with an ``ExportRequest``; the editor hands
 it to its background queue (``core.export.queue``) with the project as it is at that moment, and
 its status line shows the progress and the outcome.
+
+The smart choice (``ExportOptions.smart``, ``core.export.smart``) is a checkbox that only space
+toggles: Enter on it queues the export like Enter anywhere else in the form, so a user who tabs
+through the fields never flips it by accident.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from core.export.limits import CRF_RANGE, DEFAULT_CRF, HEIGHT_RANGE, LOUDNESS_RANGE
 from core.export.render import ExportOptions, export_size
@@ -57,6 +61,12 @@ class _OutputInput(PathInput):
             self.screen.focus_next()
 
 
+class _SmartCheckbox(Checkbox, inherit_bindings=False):
+    """Space toggles; Enter is left to the dialog (it queues the export)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+
 class ExportScreen(ModalScreen[ExportRequest | None]):
     """Choose how to export ``project``; dismisses with the request, or None when closed.
 
@@ -65,9 +75,13 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
     | enter  | queue the export and close (asks before replacing a file) |
     | escape | close without exporting                                |
     | tab    | complete the path, or go to the next field             |
+    | space  | on the smart choice: tick or untick it                 |
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("enter", "start", "Export", show=False),
+    ]
 
     def __init__(self, project: Project, folder: Path, busy: frozenset[Path] = frozenset()) -> None:
         super().__init__()
@@ -98,6 +112,9 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
                 yield Static("Loudness", classes="caption")
                 yield OrderedInput(placeholder="off", type="number", id="loudness", max_length=6)
                 yield Static("LUFS · -14 streaming, -23 broadcast", id="loudness-hint")
+            with Horizontal(classes="field"):
+                yield Static("", classes="caption")
+                yield _SmartCheckbox("Smart (copy unchanged GOPs)", id="smart")
             yield Static("", id="export-status")
             with Horizontal(id="buttons"):
                 yield Button("Export (enter)", id="start", variant="primary")
@@ -171,12 +188,17 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
     @on(Button.Pressed, "#start")
     def _start(self, event: Message) -> None:
         event.stop()
+        self.action_start()
+
+    def action_start(self) -> None:
+        """Enter: check the form and queue the export (asks before replacing a file)."""
         try:
             target, height, crf, loudness = self._target(), self._height(), self._crf(), self._loudness()
         except ValueError as exc:
             self._say(f"{exc}.", "error")
             return
-        options = ExportOptions(height=height, crf=crf, loudness=loudness)
+        smart = self.query_one("#smart", Checkbox).value
+        options = ExportOptions(height=height, crf=crf, loudness=loudness, smart=smart)
         if not target.is_file():
             self.dismiss(ExportRequest(target, options))
             return
