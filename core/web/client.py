@@ -56,6 +56,11 @@ AHEAD_SECONDS = 10
 """Stream time sent ahead of the page's playhead (the browser's forward buffer)."""
 QUEUE_FRAMES = 4
 """Messages queued for the socket before the pump waits."""
+SETTLE_SECONDS = 0.01
+"""A burst of seeks (a page's scrub, a held arrow key, a flood) starts its session once the burst
+pauses this long: only the latest seek matters, and a session costs a thread and a stream."""
+SETTLE_MAX_SECONDS = 0.1
+"""…but never waits longer than this: a scrub that never pauses still shows where it is."""
 RELEASE_SECONDS = 10.0
 """How long a closing page waits for its sessions' threads before it logs them as stuck."""
 RELEASE_POLL_SECONDS = 0.01
@@ -191,9 +196,16 @@ class Client:
         self._wanted.set()
 
     async def _start_sessions(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._wanted.wait()
             self._wanted.clear()
+            deadline = loop.time() + SETTLE_MAX_SECONDS
+            while loop.time() < deadline:  # let a burst of seeks settle: only its last one plays
+                await asyncio.sleep(SETTLE_SECONDS)
+                if not self._wanted.is_set():
+                    break
+                self._wanted.clear()
             want, self._want = self._want, None
             if want is not None and not self._closed:
                 self._restart(*want)
