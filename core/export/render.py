@@ -620,17 +620,33 @@ class _Joiner:
 
     def add_audio(self, until_frame: int | None) -> None:
         """Mux the audio packets that start before ``until_frame`` (None: all the rest)."""
-        limit = None if until_frame is None else samples_at(until_frame, self.fps)
-        packets = self.audio_packets
-        while self.next_audio < len(packets) and (limit is None or packets[self.next_audio][0] < limit):
-            pts, payload = packets[self.next_audio]
-            self.next_audio += 1
-            packet = av.Packet(payload)
-            packet.pts = packet.dts = pts
-            packet.duration = AAC_FRAME
-            packet.time_base = Fraction(1, RATE)
-            packet.stream = self.audio
-            self.container.mux(packet)
+        self.next_audio = mux_audio(
+            self.container, self.audio, self.audio_packets, self.next_audio, until_frame, self.fps
+        )
+
+
+def mux_audio(
+    container: av.container.OutputContainer,
+    stream: av.audio.stream.AudioStream,
+    packets: list[tuple[int, bytes]],
+    start: int,
+    until_frame: int | None,
+    fps: Fraction,
+) -> int:
+    """Mux ``packets[start:]`` (the film's AAC packets: pts in samples, payload) that start before
+    timeline frame ``until_frame`` (None: all the rest), interleaved by the caller with the video;
+    returns the index of the first packet not muxed. The ordinary and the smart export share it."""
+    limit = None if until_frame is None else samples_at(until_frame, fps)
+    while start < len(packets) and (limit is None or packets[start][0] < limit):
+        pts, payload = packets[start]
+        start += 1
+        packet = av.Packet(payload)
+        packet.pts = packet.dts = pts
+        packet.duration = AAC_FRAME
+        packet.time_base = Fraction(1, RATE)
+        packet.stream = stream
+        container.mux(packet)
+    return start
 
 
 def _segment(store: CellStore, seg: ExportSegment, probed: EncoderProbe, fps: Fraction) -> SegmentPackets | None:

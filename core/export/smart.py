@@ -61,6 +61,7 @@ from core.export.render import (
     _staged,
     export,
     export_size,
+    mux_audio,
 )
 from core.export.segments import GOP_SECONDS, x264_asm
 from core.export.smartplan import (
@@ -76,7 +77,7 @@ from core.export.smartplan import (
     source_problem,
     to_length_prefixed,
 )
-from core.media.audio import AAC_FRAME, RATE, samples_at
+from core.media.audio import RATE
 from core.media.colour import set_encoder_tags, tag_output
 from core.media.frames import iter_project_frames
 from core.media.info import MediaInfo
@@ -371,16 +372,7 @@ class _Mux:
 
     def add_audio(self, until_frame: int | None) -> None:
         """Mux the audio packets that start before ``until_frame`` (None: all the rest)."""
-        limit = None if until_frame is None else samples_at(until_frame, self.fps)
-        while self.next_audio < len(self.sound) and (limit is None or self.sound[self.next_audio][0] < limit):
-            pts, payload = self.sound[self.next_audio]
-            self.next_audio += 1
-            packet = av.Packet(payload)
-            packet.pts = packet.dts = pts
-            packet.duration = AAC_FRAME
-            packet.time_base = Fraction(1, RATE)
-            packet.stream = self.audio
-            self.container.mux(packet)
+        self.next_audio = mux_audio(self.container, self.audio, self.sound, self.next_audio, until_frame, self.fps)
 
 
 def _write(
