@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -25,9 +24,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from core.analysis.cache import cache_path, load_or_compute
+from core.analysis.cache import ProgressFn, cache_path, each_media, load_or_compute
 from core.errors import Cancelled, MediaError
-from core.media.fingerprint import fingerprint
 from core.media.info import MediaInfo
 from core.model.timeline import GAP, Timeline
 
@@ -36,8 +34,6 @@ WIDTH = 64
 VERSION = 1
 DEFAULT_THRESHOLD = 27.0
 MIN_SCENE_FRAMES = 15
-
-ProgressFn = Callable[[float], None]
 
 
 @dataclass(frozen=True)
@@ -157,15 +153,8 @@ def find_scene_cuts(
             wanted.append(clip.media)
     cuts: dict[str, list[float]] = {}
     decoded = 0
-    for n, media_id in enumerate(wanted):
-        ref = timeline.media_by_id(media_id)
-        assert ref.info is not None
-
-        def step(fraction: float, n: int = n) -> None:
-            if progress is not None:
-                progress((n + fraction) / len(wanted))
-
-        (times, scores), fresh = source_scores(ref.info, fingerprint(ref.resolved), folder, cancel, step)
+    for media_id, info, fp, step in each_media(timeline, wanted, progress):
+        (times, scores), fresh = source_scores(info, fp, folder, cancel, step)
         decoded += fresh
         cuts[media_id] = cut_times(times, scores, threshold, min_scene)
     frames: set[int] = set()

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from core.analysis.cache import cache_path, load_or_compute
+from core.analysis.cache import ProgressFn, cache_path, each_media, load_or_compute
 from core.errors import Cancelled
 from core.media.audio import RATE, iter_source_audio
-from core.media.fingerprint import fingerprint
 from core.media.info import MediaInfo
 from core.model.timeline import GAP, Timeline
 
@@ -42,9 +40,6 @@ DEFAULT_DB = -40.0
 DEFAULT_SECONDS = 0.5
 DEFAULT_MARGIN = 0.2
 DEFAULT_MIN_CLIP = 0.2
-
-ProgressFn = Callable[[float], None]
-"""Called with the fraction (0..1) of the work done."""
 
 
 @dataclass(frozen=True)
@@ -142,15 +137,8 @@ def timeline_power(
         ref = timeline.media_by_id(placed.clip.media)
         if ref.info is not None and ref.info.audio is not None and ref.id not in wanted:
             wanted.append(ref.id)
-    for n, media_id in enumerate(wanted):
-        ref = timeline.media_by_id(media_id)
-        assert ref.info is not None
-
-        def step(fraction: float, n: int = n) -> None:
-            if progress is not None:
-                progress((n + fraction) / len(wanted))
-
-        sources[media_id], fresh = source_power(ref.info, fingerprint(ref.resolved), folder, cancel, step)
+    for media_id, info, fp, step in each_media(timeline, wanted, progress):
+        sources[media_id], fresh = source_power(info, fp, folder, cancel, step)
         decoded += fresh
     for placed in heard:
         power = sources.get(placed.clip.media)
